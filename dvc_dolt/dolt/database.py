@@ -1,0 +1,357 @@
+"""A Dolt database directory: its heads, whether it is clean, and moving its HEAD."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+from . import runner
+from .errors import (
+    DirtyDatabaseError,
+    DoltCommandError,
+    NotADatabaseError,
+    UnknownCommitError,
+)
+from .heads import Heads, check_hash, is_hash
+from .runner import quote_string
+
+# Refs dvc-dolt creates. Both are named by the commit they hold, so they never
+# need to move: a name that exists already holds the right commit.
+PIN_PREFIX = "dvc/pin/"
+KEPT_PREFIX = "dvc/kept/"
+REBASE_BRANCH_PREFIX = "dolt_rebase_"
+
+_HEADS_QUERY = (
+    "select dolt_hashof('HEAD') as head_commit, dolt_hashof_db('HEAD') as head_root,"
+    " dolt_hashof_db('STAGED') as staged_root, dolt_hashof_db() as working_root,"
+    " active_branch() as branch"
+)
+# One process answers every question dirty_reasons() asks.
+_INSPECT_QUERY = ";\n".join(
+    [
+        _HEADS_QUERY,
+        "select table_name as table_name, staged as staged, status as status from dolt_status",
+        "select is_merging as is_merging, source as source from dolt_merge_status",
+        "select `table` as table_name, num_conflicts as n from dolt_conflicts",
+        "select `table` as table_name, num_violations as n from dolt_constraint_violations",
+        "select table_name as table_name from information_schema.tables"
+        " where table_schema = database()",
+        "show tables as of 'HEAD'",
+    ]
+)
+
+_DIFF_STAT_COLUMNS = (
+    "rows_unmodified",
+    "rows_added",
+    "rows_deleted",
+    "rows_modified",
+    "cells_added",
+    "cells_deleted",
+    "cells_modified",
+    "old_row_count",
+    "new_row_count",
+)
+_SPECIAL_REVS = {"HEAD", "STAGED", "WORKING"}
+
+
+def pin_branch(commit: str) -> str:
+    """Name of the remote branch that keeps ``commit`` fetchable."""
+    return PIN_PREFIX + check_hash(commit, "commit")
+
+
+def kept_branch(commit: str) -> str:
+    """Name of the local branch that keeps a moved-away ``commit`` reachable."""
+    return KEPT_PREFIX + check_hash(commit, "commit")
+
+
+@dataclass(frozen=True)
+class TableDiffStat:
+    """Row and cell counts of one table's change between two revisions."""
+
+    table: str
+    rows_unmodified: int = 0
+    rows_added: int = 0
+    rows_deleted: int = 0
+    rows_modified: int = 0
+    cells_added: int = 0
+    cells_deleted: int = 0
+    cells_modified: int = 0
+    old_row_count: int = 0
+    new_row_count: int = 0
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    """What :meth:`Database.restore` did."""
+
+    before: Heads
+    after: Heads
+    # The branch that now keeps the commit HEAD left, when nothing else did.
+    kept: Optional[str] = None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def _plural(items: list[str], noun: str) -> str:
+    names = ", ".join(f"'{item}'" for item in items)
+    return f"{noun}{'s' if len(items) > 1 else ''} {names}"
+
+
+def _quote_rev(rev: str) -> str:
+    if rev.upper() in _SPECIAL_REVS:
+        return quote_string(rev.upper())
+    return quote_string(rev)
+
+
+class Database:
+    """A directory that holds a Dolt database (``<path>/.dolt``)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.path)!r})"
+
+    def __fspath__(self) -> str:
+        return str(self.path)
+
+    @property
+    def exists(self) -> bool:
+        return (self.path / ".dolt").is_dir()
+
+    def _require(self) -> None:
+        if not self.exists:
+            raise NotADatabaseError(f"'{self.path}' is not a Dolt database (no .dolt directory)")
+
+    def run(self, args: list[str], **kwargs: Any) -> str:
+        """Run ``dolt <args>`` in this database; its stdout."""
+        self._require()
+        kwargs.setdefault("context", f"Dolt database '{self.path}'")
+        return runner.run(args, self.path, **kwargs).stdout
+
+    def sql(self, query: str) -> list[list[dict[str, Any]]]:
+        """Rows of each ``;``-separated statement."""
+        self._require()
+        return runner.sql(query, self.path, context=f"Dolt database '{self.path}'")
+
+    # -- identity -------------------------------------------------------
+
+    def heads(self) -> Heads:
+        """HEAD commit, staged root, working root and branch: one dolt process."""
+        (row,) = self.sql(_HEADS_QUERY)[0]
+        return _heads_from_row(row)
+
+    # -- cleanliness ----------------------------------------------------
+
+    def inspect(self) -> tuple[Heads, list[str]]:
+        """Heads and :meth:`dirty_reasons`, from one dolt process."""
+        results = self.sql(_INSPECT_QUERY)
+        heads = _heads_from_row(results[0][0])
+        status, merge, conflicts, violations, working_tables, head_tables = results[1:]
+        return heads, _reasons(
+            heads, status, merge, conflicts, violations, working_tables, head_tables
+        )
+
+    def dirty_reasons(self) -> list[str]:
+        """Empty for a clean database, else one sentence per problem, with its fix."""
+        return self.inspect()[1]
+
+    def check_clean(self, action: str = "") -> Heads:
+        """The heads of a clean database; DirtyDatabaseError otherwise."""
+        heads, reasons = self.inspect()
+        if reasons:
+            raise DirtyDatabaseError(str(self.path), reasons, action)
+        return heads
+
+    # -- history --------------------------------------------------------
+
+    def has_commit(self, commit: str) -> bool:
+        check_hash(commit, "commit")
+        try:
+            self.sql(f"select dolt_hashof({quote_string(commit)}) as h")
+        except DoltCommandError:
+            return False
+        return True
+
+    def holder_of(self, commit: str, exclude_branch: Optional[str] = None) -> Optional[str]:
+        """A branch or tag whose history holds ``commit``, or None."""
+        check_hash(commit, "commit")
+        refs = self.sql(
+            "select name as name from dolt_branches; select tag_name as name from dolt_tags"
+        )
+        names = [r["name"] for r in refs[0] if r["name"] != exclude_branch]
+        names += [r["name"] for r in refs[1]]
+        if not names:
+            return None
+        # One statement per ref, one process for all of them.
+        counts = self.sql(
+            ";\n".join(
+                f"select count(*) as n from dolt_log({quote_string(name)})"
+                f" where commit_hash = {quote_string(commit)}"
+                for name in names
+            )
+        )
+        for name, rows in zip(names, counts):
+            if rows and rows[0].get("n"):
+                return name
+        return None
+
+    def is_ancestor(self, ancestor: str, rev: str) -> bool:
+        """True when ``ancestor`` is ``rev`` or in its history."""
+        rows = self.sql(
+            f"select count(*) as n from dolt_log({quote_string(rev)})"
+            f" where commit_hash = {quote_string(ancestor)}"
+        )[0]
+        return bool(rows and rows[0].get("n"))
+
+    def restore(self, commit: str, force: bool = False) -> RestoreResult:
+        """Make ``commit`` the HEAD of the current branch, with a clean working set.
+
+        Refuses a dirty database unless ``force`` (which discards uncommitted
+        work, aborts a merge or rebase in progress and drops untracked tables).
+        The commit HEAD leaves is never lost: unless another branch, a tag or
+        ``commit`` itself reaches it, a ``dvc/kept/<hash>`` branch is created
+        on it and named in the result.
+        """
+        check_hash(commit, "commit")
+        before, reasons = self.inspect()
+        if not reasons and before.commit == commit:
+            return RestoreResult(before, before)
+        if reasons and not force:
+            raise DirtyDatabaseError(str(self.path), reasons, f"restore commit {commit}")
+        if not self.has_commit(commit):
+            raise UnknownCommitError(
+                f"commit {commit} is not in Dolt database '{self.path}'; fetch it first"
+            )
+
+        current = before
+        if (before.branch or "").startswith(REBASE_BRANCH_PREFIX):
+            # The rebase works on a temporary branch; the user's branch is
+            # untouched until it finishes, so abort and restore that branch.
+            self.run(["rebase", "--abort"])
+            current = self.heads()
+
+        kept = None
+        if (
+            current.commit != commit
+            and not self.is_ancestor(current.commit, commit)
+            and self.holder_of(current.commit, exclude_branch=current.branch) is None
+        ):
+            kept = kept_branch(current.commit)
+            if kept not in self.branches():
+                self.run(["branch", kept, current.commit])
+
+        self.run(["reset", "--hard", commit])
+        after = self.heads()
+        if force and after.working != after.head_root:
+            # Tables that were never staged survive reset --hard.
+            self.run(["clean"])
+            after = self.heads()
+        return RestoreResult(before, after, kept)
+
+    def branches(self) -> list[str]:
+        return [row["name"] for row in self.sql("select name as name from dolt_branches")[0]]
+
+    def diff_stat(self, from_rev: str, to_rev: str) -> dict[str, TableDiffStat]:
+        """Per-table row/cell counts of the change ``from_rev`` -> ``to_rev``.
+
+        Revisions are commit hashes, branch or tag names, or HEAD/STAGED/WORKING.
+        """
+        for rev in (from_rev, to_rev):
+            if not (is_hash(rev) or rev.upper() in _SPECIAL_REVS or rev):
+                raise ValueError(f"empty revision {rev!r}")
+        cols = ", ".join(f"{c} as {c}" for c in ("table_name", *_DIFF_STAT_COLUMNS))
+        rows = self.sql(
+            f"select {cols} from dolt_diff_stat({_quote_rev(from_rev)}, {_quote_rev(to_rev)})"
+        )[0]
+        return {
+            row["table_name"]: TableDiffStat(
+                row["table_name"], **{c: int(row.get(c) or 0) for c in _DIFF_STAT_COLUMNS}
+            )
+            for row in rows
+        }
+
+
+def _heads_from_row(row: dict[str, Any]) -> Heads:
+    return Heads(
+        commit=row["head_commit"],
+        staged=row["staged_root"],
+        working=row["working_root"],
+        branch=row.get("branch"),
+        head_root=row["head_root"],
+    )
+
+
+def _first_value(row: dict[str, Any]) -> Any:
+    return next(iter(row.values()))
+
+
+def _reasons(
+    heads: Heads,
+    status: list[dict[str, Any]],
+    merge: list[dict[str, Any]],
+    conflicts: list[dict[str, Any]],
+    violations: list[dict[str, Any]],
+    working_tables: list[dict[str, Any]],
+    head_tables: list[dict[str, Any]],
+) -> list[str]:
+    reasons = []
+    branch = heads.branch or ""
+    rebasing = branch.startswith(REBASE_BRANCH_PREFIX)
+    if rebasing:
+        reasons.append(
+            f"a rebase of branch '{branch[len(REBASE_BRANCH_PREFIX) :]}' is in progress:"
+            " finish it with `dolt rebase --continue` or abort it with `dolt rebase --abort`"
+        )
+    merging = merge and merge[0].get("is_merging")
+    if merging and not rebasing:
+        source = merge[0].get("source", "")
+        reasons.append(
+            f"a merge (or cherry-pick/revert) of '{source}' is in progress: finish it with"
+            " `dolt commit` or abort it with `dolt merge --abort` (`dolt cherry-pick --abort`)"
+        )
+    for row in conflicts:
+        reasons.append(
+            f"table '{row['table_name']}' has {row.get('n', 0)} unresolved conflict(s):"
+            " resolve them with `dolt conflicts resolve`"
+        )
+    for row in violations:
+        reasons.append(
+            f"table '{row['table_name']}' has {row.get('n', 0)} constraint violation(s):"
+            f" fix the rows and clear `dolt_constraint_violations_{row['table_name']}`"
+        )
+    skip = {"conflict", "constraint violation"}
+    unstaged = sorted(
+        {r["table_name"] for r in status if not r.get("staged") and r.get("status") not in skip}
+    )
+    staged = sorted(
+        {r["table_name"] for r in status if r.get("staged") and r.get("status") not in skip}
+    )
+    if unstaged:
+        reasons.append(
+            f"uncommitted changes to {_plural(unstaged, 'table')}: run `dolt add` and `dolt commit`"
+        )
+    if staged:
+        reasons.append(
+            f"staged but uncommitted changes to {_plural(staged, 'table')}: run `dolt commit`"
+        )
+    roots_differ = not (heads.working == heads.staged == heads.head_root)
+    if roots_differ and not reasons:
+        # Roots see what dolt_status hides: tables matched by dolt_ignore.
+        known = {_first_value(r) for r in head_tables} | {r["table_name"] for r in status}
+        hidden = sorted({r["table_name"] for r in working_tables} - known)
+        if hidden:
+            reasons.append(
+                f"{_plural(hidden, 'table')} matched by dolt_ignore "
+                "change the working set: drop them, or commit them (`dolt add -f`)"
+            )
+        else:
+            reasons.append(
+                "the working set differs from HEAD: run `dolt status`, then `dolt add` and "
+                "`dolt commit`"
+            )
+    return reasons

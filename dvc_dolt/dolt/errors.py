@@ -1,0 +1,82 @@
+"""Exceptions raised by the Dolt layer.
+
+Every message is one line a user can act on: it names the database, says what
+is wrong and, where there is one, the command that fixes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from doltcli import DoltException
+
+
+class DoltError(Exception):
+    """Base of every error the Dolt layer raises."""
+
+
+class DoltNotFoundError(DoltError):
+    """No usable ``dolt`` executable."""
+
+
+class DoltVersionError(DoltError):
+    """The ``dolt`` found is older than the floor, or is not dolt at all."""
+
+
+class DoltCommandError(DoltError, DoltException):
+    """``dolt`` exited non-zero.
+
+    Also a :class:`doltcli.DoltException`, so code written against doltcli
+    keeps catching it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        args: Sequence[str],
+        returncode: int | None,
+        stdout: str = "",
+        stderr: str = "",
+    ) -> None:
+        DoltException.__init__(self, list(args), stdout, stderr, returncode)
+        self.message = message
+        self.returncode = returncode
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class DoltTimeoutError(DoltCommandError):
+    """``dolt`` did not finish within its time limit."""
+
+
+class DoltRemoteError(DoltCommandError):
+    """A remote could not be reached, or refused the operation."""
+
+
+class NotADatabaseError(DoltError):
+    """The directory holds no ``.dolt/``."""
+
+
+class DirtyDatabaseError(DoltError):
+    """The database has uncommitted work or an operation in progress."""
+
+    def __init__(self, path: str, reasons: Sequence[str], action: str = "") -> None:
+        self.path = path
+        self.reasons = list(reasons)
+        what = f" to {action}" if action else ""
+        super().__init__(
+            f"Dolt database '{path}' is not clean enough{what}: " + "; ".join(self.reasons)
+        )
+
+
+class UnknownCommitError(DoltError):
+    """A commit is not in the database (nor fetched into it)."""
+
+
+class PinNotFoundError(DoltRemoteError):
+    """A remote does not hold the pin of a recorded commit."""
+
+
+class MalformedChecksumError(DoltError, ValueError):
+    """A recorded Dolt checksum does not parse."""

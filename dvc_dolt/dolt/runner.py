@@ -1,0 +1,216 @@
+"""Run the ``dolt`` executable: argv lists, a time limit, no metrics traffic,
+and failures mapped to :mod:`.errors` with dolt's own words."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import subprocess
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .binary import find_dolt
+from .errors import DoltCommandError, DoltTimeoutError
+
+logger = logging.getLogger(__name__)
+
+ENV_TIMEOUT = "DVC_DOLT_TIMEOUT"
+# Local commands answer in well under a second; the limit only stops a hang.
+# Network commands move whole databases, so they get an hour.
+LOCAL_TIMEOUT = 600.0
+NETWORK_TIMEOUT = 3600.0
+
+_USERINFO_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s'\"]+@")
+_SECRET_ARG_RE = re.compile(r"(password|secret|token|creds?)", re.IGNORECASE)
+_SPINNER = set("-\\|/ ")
+
+
+def redact(text: str) -> str:
+    """Hide credentials embedded in URLs (``scheme://user:pass@host``)."""
+    return _USERINFO_RE.sub(r"\g<scheme>***@", text)
+
+
+def redact_argv(args: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    hide_next = False
+    for arg in args:
+        if hide_next:
+            out.append("***")
+            hide_next = False
+            continue
+        if arg.startswith("--") and _SECRET_ARG_RE.search(arg):
+            if "=" in arg:
+                out.append(arg.split("=", 1)[0] + "=***")
+            else:
+                out.append(arg)
+                hide_next = True
+            continue
+        out.append(redact(arg))
+    return out
+
+
+# Dolt animates "- Fetching..." with backspaces and cursor escapes; the error
+# that follows can be glued to the last frame on the same line.
+_PROGRESS_RE = re.compile(r"[-\\|/] [A-Z][a-z]+\.\.\.")
+_ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_ERROR_WORDS = re.compile(
+    r"^(error|fatal|failed|panic)|could not|cannot|unable|invalid|not found|no such|denied|refused",
+    re.IGNORECASE,
+)
+_PREFIXES = ("error: ", "Error: ", "fatal: ", "Error 1105 (HY000): ")
+
+
+def _text_lines(text: str) -> list[str]:
+    text = _ANSI_RE.sub("", _PROGRESS_RE.sub("", text)).replace("\b", "")
+    lines = []
+    for line in re.split(r"[\r\n]+", text):
+        line = line.strip()
+        if line and not set(line) <= _SPINNER:
+            lines.append(line)
+    return lines
+
+
+def first_meaningful_line(stderr: str, stdout: str = "") -> str:
+    """The line of dolt's output that says what went wrong.
+
+    Dolt writes some errors to stdout and usage text after others, so the
+    first line that reads like an error wins, from stderr then stdout.
+    """
+    err_lines, out_lines = _text_lines(stderr), _text_lines(stdout)
+    for line in err_lines + out_lines:
+        if _ERROR_WORDS.search(line):
+            return _strip_prefix(line)
+    lines = err_lines or out_lines
+    return _strip_prefix(lines[0]) if lines else ""
+
+
+def _strip_prefix(line: str) -> str:
+    for prefix in _PREFIXES:
+        if line.startswith(prefix):
+            line = line[len(prefix) :]
+    return redact(line.strip())
+
+
+def dolt_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    # Without this dolt forks `dolt send-metrics` to the internet after most commands.
+    env["DOLT_DISABLE_EVENT_FLUSH"] = "1"
+    if extra:
+        env.update(extra)
+    return env
+
+
+def _timeout(default: float) -> float:
+    value = os.environ.get(ENV_TIMEOUT)
+    try:
+        return float(value) if value else default
+    except ValueError:
+        return default
+
+
+def run(
+    args: Sequence[str],
+    cwd: str | os.PathLike[str] | None = None,
+    *,
+    timeout: float | None = None,
+    env: Mapping[str, str] | None = None,
+    error_class: type[DoltCommandError] = DoltCommandError,
+    context: str = "",
+) -> subprocess.CompletedProcess[str]:
+    """Run ``dolt <args>`` and return the finished process.
+
+    Raises ``error_class`` (a DoltCommandError) when dolt exits non-zero, with
+    ``context`` (e.g. the database path) and dolt's own message.
+    """
+    dolt = find_dolt()
+    argv = [dolt.path, *args]
+    shown = redact_argv(["dolt", *args])
+    limit = timeout if timeout is not None else _timeout(LOCAL_TIMEOUT)
+    logger.debug("running %s in %s", shown, cwd)
+    try:
+        proc = subprocess.run(  # noqa: S603 - argv list, no shell
+            argv,
+            cwd=cwd,
+            env=dolt_env(env),
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            stdin=subprocess.DEVNULL,
+            timeout=limit,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        prefix = f"{context}: " if context else ""
+        raise DoltTimeoutError(
+            f"{prefix}'{' '.join(shown)}' did not finish within {limit:g}s "
+            f"(raise ${ENV_TIMEOUT} to allow longer)",
+            shown,
+            None,
+        ) from exc
+    if proc.returncode != 0:
+        message = first_meaningful_line(proc.stderr, proc.stdout)
+        prefix = f"{context}: " if context else ""
+        raise error_class(
+            f"{prefix}'{' '.join(shown[:2])}' failed: {message or f'exit code {proc.returncode}'}",
+            shown,
+            proc.returncode,
+            redact(proc.stdout),
+            redact(proc.stderr),
+        )
+    return proc
+
+
+def parse_json_documents(stdout: str) -> list[list[dict[str, Any]]]:
+    """Rows of each statement from ``dolt sql -r json``.
+
+    Dolt prints one JSON document per statement, ``{}`` for zero rows, and
+    omits NULL columns from a row.
+    """
+    results = []
+    for line in stdout.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        doc = json.loads(line)
+        results.append(doc.get("rows", []))
+    return results
+
+
+def sql(
+    query: str,
+    cwd: str | os.PathLike[str],
+    *,
+    context: str = "",
+    timeout: float | None = None,
+) -> list[list[dict[str, Any]]]:
+    """Run one or more ``;``-separated statements; rows per statement."""
+    try:
+        proc = run(["sql", "-r", "json", "-q", query], cwd, context=context, timeout=timeout)
+    except DoltCommandError as exc:
+        exc.message = _drop_query_echo(exc.message, query)
+        raise
+    return parse_json_documents(proc.stdout)
+
+
+def _drop_query_echo(message: str, query: str) -> str:
+    """'... error on line 1 for query <stmt>: why' -> '... why'."""
+    for statement in query.split(";"):
+        marker = f" for query {statement.strip()}: "
+        if statement.strip() and marker in message:
+            head, _, why = message.partition(marker)
+            return re.sub(r"error on line \d+$", "", head) + why
+    return message
+
+
+def quote_identifier(name: str) -> str:
+    """A MySQL identifier, back-quoted."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def quote_string(value: str) -> str:
+    """A MySQL string literal."""
+    escaped = value.replace("\\", "\\\\").replace("'", "''")
+    return f"'{escaped}'"

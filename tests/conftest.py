@@ -1,0 +1,86 @@
+"""Fixtures every dvc-dolt test reuses: an isolated Dolt config, a factory for
+real Dolt databases, and a real HTTP Dolt remote (``dolt sql-server
+--remotesapi-port``) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import GLOBAL_CONFIG, DbFactory, DoltRemoteServer, dolt
+
+from dvc_dolt.dolt import DoltBinary, find_dolt
+from dvc_dolt.dolt.errors import DoltError
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dolt_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A private DOLT_ROOT_PATH with user, metrics and version check set."""
+    try:
+        find_dolt()
+    except DoltError as exc:
+        pytest.exit(f"dvc-dolt tests need a real dolt: {exc}", returncode=3)
+    root = tmp_path_factory.mktemp("dolt-root")
+    saved = {k: os.environ.get(k) for k in ("DOLT_ROOT_PATH", "DOLT_CLI_USER")}
+    os.environ["DOLT_ROOT_PATH"] = str(root)
+    os.environ.pop("DOLT_CLI_USER", None)
+    for key, value in GLOBAL_CONFIG.items():
+        dolt(root, "config", "--global", "--add", key, value)
+    yield root
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def dolt_bin(dolt_root: Path) -> DoltBinary:
+    """The real dolt the suite runs."""
+    return find_dolt()
+
+
+@pytest.fixture
+def make_db(tmp_path: Path) -> DbFactory:
+    return DbFactory(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def dolt_server(
+    tmp_path_factory: pytest.TempPathFactory, dolt_root: Path
+) -> Iterator[DoltRemoteServer]:
+    """One real HTTP Dolt remote server per test session (per xdist worker)."""
+    server = DoltRemoteServer(tmp_path_factory.mktemp("dolt-server"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def http_remote(dolt_server: DoltRemoteServer) -> str:
+    """URL of a fresh, empty database on the HTTP Dolt remote server."""
+    return dolt_server.new_database()
+
+
+@pytest.fixture
+def file_remote(tmp_path: Path) -> str:
+    return (tmp_path / "file-remote").as_uri()
+
+
+@pytest.fixture
+def no_dolt_on_path(
+    dolt_bin: DoltBinary, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[None]:
+    """A PATH and cache without dolt, and a fresh lookup."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.delenv("DVC_DOLT_DOLT", raising=False)
+    monkeypatch.setenv("DVC_DOLT_CACHE", str(tmp_path / "no-cache"))
+    find_dolt.cache_clear()
+    yield
+    find_dolt.cache_clear()

@@ -1,0 +1,154 @@
+"""Helpers for tests that drive the real dolt binary."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from dvc_dolt.dolt import Database, find_dolt
+from dvc_dolt.dolt.runner import dolt_env
+
+GLOBAL_CONFIG = {
+    "user.name": "dvc-dolt tests",
+    "user.email": "tests@dvc-dolt.invalid",
+    "metrics.disabled": "true",
+    "versioncheck.disabled": "true",
+}
+
+
+def dolt(cwd: str | os.PathLike[str], *args: str, check: bool = True) -> str:
+    """Run the real dolt; stdout. For test setup, where failures should be loud."""
+    proc = subprocess.run(
+        [find_dolt().path, *args],
+        cwd=cwd,
+        env=dolt_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"dolt {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc.stdout
+
+
+class DbFactory:
+    """Makes real Dolt databases under a test's tmp dir."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+
+    def __call__(
+        self,
+        name: str = "db",
+        rows: list[tuple[int, str]] | None = None,
+        table: str = "t",
+        parent: Path | None = None,
+    ) -> Database:
+        """A database with ``table(id int primary key, v text)`` holding ``rows``, committed."""
+        path = (parent or self.base) / name
+        path.mkdir(parents=True)
+        dolt(path, "init", "-b", "main")
+        db = Database(path)
+        if rows is None:
+            rows = [(1, "a"), (2, "b")]
+        sql(db, f"create table `{table}` (id int primary key, v text)")
+        if rows:
+            insert(db, rows, table)
+        commit(db, "initial data")
+        return db
+
+
+def sql(db: Database, query: str) -> str:
+    return dolt(db.path, "sql", "-q", query)
+
+
+def insert(db: Database, rows: list[tuple[int, str]], table: str = "t") -> None:
+    values = ", ".join(f"({i}, '{v}')" for i, v in rows)
+    sql(db, f"insert into `{table}` values {values}")
+
+
+def commit(db: Database, message: str = "change") -> str:
+    dolt(db.path, "add", "-A")
+    dolt(db.path, "commit", "-m", message)
+    return db.heads().commit
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"dolt sql-server exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"dolt sql-server did not open port {port} within {timeout}s")
+
+
+class DoltRemoteServer:
+    """``dolt sql-server`` serving its databases as Dolt remotes over HTTP."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.sql_port = free_port()
+        self.api_port = free_port()
+        self.log = root.parent / f"{root.name}.log"
+        self.proc: subprocess.Popen | None = None
+        self._count = 0
+
+    def start(self) -> None:
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                [
+                    find_dolt().path,
+                    "sql-server",
+                    "-H",
+                    "127.0.0.1",
+                    "-P",
+                    str(self.sql_port),
+                    "--remotesapi-port",
+                    str(self.api_port),
+                ],
+                cwd=self.root,
+                env=dolt_env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        wait_for_port(self.sql_port, self.proc)
+        wait_for_port(self.api_port, self.proc)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def new_database(self, prefix: str = "remote") -> str:
+        """Create an empty database on the server; its remote URL."""
+        self._count += 1
+        name = f"{prefix}{self._count}"
+        dolt(
+            self.root,
+            "--host", "127.0.0.1", "--port", str(self.sql_port), "--no-tls",
+            "-u", "root", "-p", "",
+            "sql", "-q", f"create database `{name}`",
+        )  # fmt: skip
+        return self.url(name)
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.api_port}/{name}"
