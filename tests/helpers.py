@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from dvc_dolt.dolt import Database, find_dolt
-from dvc_dolt.dolt.runner import dolt_env
+from dvc_dolt.dolt.runner import dolt_env, quote_string
 
 GLOBAL_CONFIG = {
     "user.name": "dvc-dolt tests",
@@ -44,7 +44,7 @@ class DbFactory:
     def __call__(
         self,
         name: str = "db",
-        rows: list[tuple[int, str]] | None = None,
+        rows: list[tuple[int, str | None]] | None = None,
         table: str = "t",
         parent: Path | None = None,
     ) -> Database:
@@ -66,8 +66,8 @@ def sql(db: Database, query: str) -> str:
     return dolt(db.path, "sql", "-q", query)
 
 
-def insert(db: Database, rows: list[tuple[int, str]], table: str = "t") -> None:
-    values = ", ".join(f"({i}, '{v}')" for i, v in rows)
+def insert(db: Database, rows: list[tuple[int, str | None]], table: str = "t") -> None:
+    values = ", ".join(f"({i}, {'NULL' if v is None else quote_string(v)})" for i, v in rows)
     sql(db, f"insert into `{table}` values {values}")
 
 

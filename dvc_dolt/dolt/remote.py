@@ -144,7 +144,9 @@ def has_pin(db: Database, remote: str, commit: str) -> bool:
 
 def _means_missing_ref(exc: DoltCommandError) -> bool:
     text = exc.message.lower()
-    return "invalid ref spec" in text or "branch not found" in text
+    return any(
+        words in text for words in ("invalid ref spec", "branch not found", "no branches found")
+    )
 
 
 def _pin_missing(

@@ -1,0 +1,144 @@
+"""Pins through real Dolt remotes: a file:// remote and dolt sql-server's HTTP remotesapi."""
+
+import pytest
+from helpers import commit, dolt, insert
+
+from dvc_dolt.dolt import Database, DoltRemoteError, PinNotFoundError
+from dvc_dolt.dolt.remote import clone_at, ensure_remote, fetch_pin, has_pin, push_pin, remotes
+
+
+@pytest.fixture(params=["file", "http"])
+def remote_url(request, file_remote):
+    if request.param == "file":
+        return file_remote
+    return request.getfixturevalue("http_remote")
+
+
+def remote_branches(db, remote):
+    dolt(db.path, "fetch", remote)
+    out = dolt(db.path, "branch", "-r")
+    prefix = f"remotes/{remote}/"
+    return {line.strip().removeprefix(prefix) for line in out.splitlines() if line.strip()}
+
+
+def test_ensure_remote_is_idempotent(make_db, tmp_path):
+    db = make_db()
+    url = (tmp_path / "r").as_uri()
+    assert ensure_remote(db, "dvc", url)
+    assert not ensure_remote(db, "dvc", url)
+    assert remotes(db) == {"dvc": url}
+    other = (tmp_path / "r2").as_uri()
+    assert ensure_remote(db, "dvc", other)
+    assert remotes(db) == {"dvc": other}
+
+
+def test_push_and_fetch_pin(make_db, tmp_path, remote_url):
+    src = make_db("src")
+    first = src.heads().commit
+    insert(src, [(3, "c")])
+    second = commit(src, "second")
+    ensure_remote(src, "dvc", remote_url)
+    push_pin(src, "dvc", first)
+    push_pin(src, "dvc", second)
+    push_pin(src, "dvc", second)  # already there: no error, nothing moves
+    assert {f"dvc/pin/{first}", f"dvc/pin/{second}"} <= remote_branches(src, "dvc")
+
+    # A database with unrelated history fetches the pin without touching its own state.
+    other = make_db("other", rows=[(7, "x")])
+    before = other.heads()
+    ensure_remote(other, "dvc", remote_url)
+    assert not other.has_commit(second)
+    fetch_pin(other, "dvc", second)
+    assert other.has_commit(second)
+    assert other.heads() == before
+    assert other.heads().branch == "main"
+    other.restore(second)
+    assert other.heads().commit == second
+
+
+def test_pin_survives_branch_rewrite(make_db, remote_url):
+    src = make_db("src")
+    insert(src, [(3, "c")])
+    recorded = commit(src, "recorded")
+    ensure_remote(src, "dvc", remote_url)
+    push_pin(src, "dvc", recorded)
+    # Rewrite history and force-push the branch itself: the pin is a separate ref.
+    dolt(src.path, "reset", "--hard", "HEAD~1")
+    insert(src, [(9, "rewritten")])
+    commit(src, "rewritten")
+    dolt(src.path, "push", "--force", "dvc", "main")
+    clone = clone_at(remote_url, src.path.parent / "clone", recorded)
+    assert clone.heads().commit == recorded
+
+
+def test_clone_at_commit(make_db, tmp_path, remote_url):
+    src = make_db("src")
+    first = src.heads()
+    insert(src, [(3, "c")])
+    second = commit(src, "second")
+    ensure_remote(src, "dvc", remote_url)
+    push_pin(src, "dvc", first.commit)
+    push_pin(src, "dvc", second)
+    dest = tmp_path / "nested" / "clone"
+    db = clone_at(remote_url, dest, first.commit)
+    heads = db.heads()
+    assert heads == first
+    assert heads.branch == "main"
+    assert db.dirty_reasons() == []
+    assert remotes(db) == {"origin": remote_url}
+    # No local pin branch is left behind for `dolt push` to trip over.
+    assert db.branches() == ["main"]
+
+
+def test_missing_pin_is_reported(make_db, tmp_path, remote_url):
+    src = make_db("src")
+    ensure_remote(src, "dvc", remote_url)
+    push_pin(src, "dvc", src.heads().commit)
+    missing = "a" * 32
+    with pytest.raises(PinNotFoundError) as info:
+        fetch_pin(src, "dvc", missing)
+    assert f"commit {missing} of Dolt database '{src.path}' is not on remote 'dvc'" in str(
+        info.value
+    )
+    assert not has_pin(src, "dvc", missing)
+    dest = tmp_path / "clone"
+    with pytest.raises(PinNotFoundError, match=missing):
+        clone_at(remote_url, dest, missing)
+    assert not dest.exists()
+
+
+def test_mistyped_file_remote_does_not_succeed_silently(make_db, tmp_path):
+    db = make_db()
+    ensure_remote(db, "dvc", (tmp_path / "typo").as_uri())
+    with pytest.raises(PinNotFoundError, match="is not on remote 'dvc'"):
+        fetch_pin(db, "dvc", "b" * 32)
+
+
+def test_unreachable_http_remote(make_db, tmp_path):
+    db = make_db()
+    ensure_remote(db, "dvc", "http://127.0.0.1:1/nobody/nothing")
+    with pytest.raises(DoltRemoteError) as info:
+        fetch_pin(db, "dvc", "c" * 32)
+    message = str(info.value)
+    assert "connection refused" in message
+    assert "Fetching" not in message
+    assert "\n" not in message
+
+
+def test_credentials_in_urls_are_never_shown(make_db):
+    db = make_db()
+    ensure_remote(db, "dvc", "http://alice:s3cret@127.0.0.1:1/db")
+    with pytest.raises(DoltRemoteError) as info:
+        push_pin(db, "dvc", db.heads().commit)
+    text = " ".join([str(info.value), " ".join(info.value.exec_args), info.value.stderr])
+    assert "s3cret" not in text
+
+
+@pytest.mark.parametrize("name", ["dash-name", "space name", "ünï"])
+def test_clone_into_awkward_names(make_db, tmp_path, file_remote, name):
+    src = make_db("src")
+    ensure_remote(src, "dvc", file_remote)
+    push_pin(src, "dvc", src.heads().commit)
+    db = clone_at(file_remote, tmp_path / name, src.heads().commit)
+    assert isinstance(db, Database)
+    assert db.heads() == src.heads()

@@ -1,0 +1,84 @@
+"""Running dolt: argv, errors in dolt's words, time limits, no credentials shown."""
+
+import pytest
+from helpers import free_port
+
+from dvc_dolt.dolt import DoltCommandError, DoltTimeoutError
+from dvc_dolt.dolt.runner import (
+    dolt_env,
+    first_meaningful_line,
+    quote_identifier,
+    quote_string,
+    redact,
+    redact_argv,
+    run,
+    sql,
+)
+
+
+def test_sql_error_carries_dolts_message(make_db):
+    db = make_db()
+    with pytest.raises(DoltCommandError) as info:
+        sql("select * from no_such_table", db.path, context="db 'x'")
+    message = str(info.value)
+    assert message == "db 'x': 'dolt sql' failed: table not found: no_such_table"
+    assert info.value.returncode == 1
+    assert info.value.exec_args[:2] == ["dolt", "sql"]
+
+
+def test_command_error_is_a_doltcli_exception(make_db):
+    from doltcli import DoltException
+
+    db = make_db()
+    with pytest.raises(DoltException):
+        run(["checkout", "no-such-branch"], db.path)
+
+
+def test_multi_statement_json(make_db):
+    db = make_db(rows=[(1, "a"), (2, None)])
+    results = sql("select id, v from t order by id; select * from t where id > 9", db.path)
+    assert results == [[{"id": 1, "v": "a"}, {"id": 2}], []]
+
+
+def test_identifier_and_string_quoting_round_trip(make_db):
+    db = make_db()
+    name = "we`ird 'tab\"le"
+    value = "it's a \\ back'slash"
+    sql(f"create table {quote_identifier(name)} (v text)", db.path)
+    sql(f"insert into {quote_identifier(name)} values ({quote_string(value)})", db.path)
+    rows = sql(f"select v as v from {quote_identifier(name)}", db.path)[0]
+    assert rows == [{"v": value}]
+
+
+def test_timeout_stops_dolt(make_db):
+    db = make_db()
+    with pytest.raises(DoltTimeoutError, match=r"did not finish within 1s"):
+        run(["sql-server", "-H", "127.0.0.1", "-P", str(free_port())], db.path, timeout=1)
+
+
+def test_metrics_flush_is_disabled():
+    assert dolt_env()["DOLT_DISABLE_EVENT_FLUSH"] == "1"
+
+
+def test_first_meaningful_line_skips_progress():
+    spinner = "- Fetching...\b\b\b\b\b\b\b\b\b\b\b\b\b\\ Fetching...\b\b\b\b"
+    out = spinner + "could not access dolt url 'http://x': connection refused\n"
+    assert first_meaningful_line("\b\b   \b\b", out) == (
+        "could not access dolt url 'http://x': connection refused"
+    )
+    assert first_meaningful_line("\x1b[1A\x1b[J3 of 18 chunks\nerror: boom\nusage: ...") == "boom"
+    assert first_meaningful_line("", "") == ""
+
+
+def test_redaction():
+    assert redact("https://bob:hunter2@host/db") == "https://***@host/db"
+    assert redact("no creds: https://host/db") == "no creds: https://host/db"
+    argv = ["dolt", "push", "--password", "hunter2", "--token=abc", "https://u:p@h/x"]
+    assert redact_argv(argv) == [
+        "dolt",
+        "push",
+        "--password",
+        "***",
+        "--token=***",
+        "https://***@h/x",
+    ]
