@@ -9,10 +9,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import GLOBAL_CONFIG, DbFactory, DoltRemoteServer, dolt
+from helpers import GLOBAL_CONFIG, DbFactory, DoltRemoteServer, dolt, dvc, git
 
 from dvc_dolt.dolt import DoltBinary, find_dolt
 from dvc_dolt.dolt.errors import DoltError
+
+_GIT_ENV = {
+    "GIT_AUTHOR_NAME": "dvc-dolt tests",
+    "GIT_AUTHOR_EMAIL": "tests@dvc-dolt.invalid",
+    "GIT_COMMITTER_NAME": "dvc-dolt tests",
+    "GIT_COMMITTER_EMAIL": "tests@dvc-dolt.invalid",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -34,6 +42,30 @@ def dolt_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+@pytest.fixture(scope="session", autouse=True)
+def git_identity() -> Iterator[None]:
+    """Commits in test repos need an author; never the developer's own config."""
+    saved = {k: os.environ.get(k) for k in _GIT_ENV}
+    os.environ.update(_GIT_ENV)
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture
+def dvc_repo(tmp_path: Path) -> Path:
+    """A fresh git + DVC repository."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    dvc(repo, "init", "-q")
+    git(repo, "commit", "-qm", "init dvc")
+    return repo
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -152,3 +153,38 @@ class DoltRemoteServer:
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.api_port}/{name}"
+
+
+# -- driving the real `dvc` command ------------------------------------------
+
+DVC = os.path.join(os.path.dirname(sys.executable), "dvc")
+
+
+def dvc(cwd: str | os.PathLike[str], *args: str, ok: bool | None = True, env: dict | None = None):
+    """Run the plain `dvc` command of this environment (the .pth loads dvc-dolt)."""
+    proc = subprocess.run(
+        [DVC, *args],
+        cwd=cwd,
+        env={**os.environ, "DVC_NO_ANALYTICS": "1", **(env or {})},
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    if ok and proc.returncode != 0:
+        raise AssertionError(
+            f"dvc {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+        )
+    if ok is False and proc.returncode == 0:
+        raise AssertionError(f"dvc {' '.join(args)} succeeded but should not:\n{proc.stdout}")
+    return proc
+
+
+def git(cwd: str | os.PathLike[str], *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def error_lines(proc) -> list[str]:
+    return [line for line in proc.stderr.splitlines() if line.startswith("ERROR:")]

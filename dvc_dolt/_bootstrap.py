@@ -1,0 +1,86 @@
+"""Loaded at interpreter start by ``dvc_dolt.pth``; imports nothing from DVC.
+
+It installs an import hook that patches each DVC module listed in
+:data:`dvc_dolt.dvc.patches.PATCHED_MODULES` right after that module executes,
+so processes that never import DVC pay for one ``sys.meta_path`` entry and an
+environment lookup. ``DVC_DOLT_DISABLE=1`` leaves DVC exactly as shipped.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import os
+import sys
+from types import ModuleType
+from typing import Optional
+
+ENV_DISABLE = "DVC_DOLT_DISABLE"
+
+# Kept here, not imported, so that start-up loads no other module.
+# dvc_dolt.dvc.patches checks this list against its registry.
+PATCHED_MODULES = frozenset(
+    {
+        "dvc.cli.parser",
+        "dvc.dependency",
+        "dvc.info",
+        "dvc.output",
+        "dvc.repo",
+        "dvc.stage.cache",
+        "dvc.stage.loader",
+    }
+)
+
+
+def disabled() -> bool:
+    return os.environ.get(ENV_DISABLE, "").strip().lower() not in ("", "0", "false", "no")
+
+
+class _PatchingLoader(importlib.abc.Loader):
+    def __init__(self, loader: importlib.abc.Loader) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> Optional[ModuleType]:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self._loader.exec_module(module)
+        from dvc_dolt.dvc.patches import apply
+
+        apply(module)
+
+    def __getattr__(self, name: str):
+        return getattr(self._loader, name)
+
+
+class DvcPatchFinder(importlib.abc.MetaPathFinder):
+    """Wraps the loader of the DVC modules we patch; finds nothing itself."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname not in PATCHED_MODULES:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                if spec.loader is not None:
+                    spec.loader = _PatchingLoader(spec.loader)
+                return spec
+        return None
+
+
+def install() -> None:
+    if disabled() or any(isinstance(f, DvcPatchFinder) for f in sys.meta_path):
+        return
+    sys.meta_path.insert(0, DvcPatchFinder())
+    already = [name for name in PATCHED_MODULES if name in sys.modules]
+    if already:
+        # Loaded before us (e.g. dvc_dolt imported late): patch in place.
+        from dvc_dolt.dvc.patches import apply
+
+        for name in sorted(already):
+            apply(sys.modules[name])
+
+
+install()

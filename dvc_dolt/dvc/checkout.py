@@ -1,0 +1,143 @@
+"""``dvc checkout`` for Dolt databases: restore each recorded commit, safely.
+
+DVC's checkout works on its data index, which skips uncached outputs; this
+runs after it, on the Dolt outputs of the same targets.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Optional
+
+from dvc.exceptions import CheckoutError
+
+from dvc_dolt.dolt import DirtyDatabaseError, UnknownCommitError
+
+from .errors import DvcDoltError, dvc_errors
+from .output import DoltMixin, read_heads
+
+if TYPE_CHECKING:
+    from dvc.repo import Repo
+
+logger = logging.getLogger("dvc").getChild("dolt")
+
+PULL_HINT = "Dolt databases and commits that are missing here are brought by `dvc pull`."
+
+
+class DoltCheckoutError(CheckoutError):
+    """Some databases could not be restored; says what to run."""
+
+    def __init__(self, failed: list[str], result: dict, reasons: list[str]) -> None:
+        super().__init__(failed, result)
+        lines = [*reasons, PULL_HINT] if reasons else [PULL_HINT]
+        self.args = (f"{self.args[0]}\n" + "\n".join(lines),)
+
+
+@dataclass
+class DoltCheckout:
+    modified: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    failed_reasons: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+def restore_item(item: DoltMixin, force: bool = False) -> bool:
+    """Bring one Dolt output to its recorded heads; True when it changed.
+
+    Raises DvcDoltError when the database is dirty (unless ``force``),
+    missing, or lacks the recorded commit.
+    """
+    recorded = item.recorded_heads
+    if recorded is None:
+        return False
+    db = item.database
+    if not db.exists:
+        raise DvcDoltError(f"Dolt database '{item}' does not exist")
+    if read_heads(item) == recorded:  # type: ignore[arg-type]
+        return False
+    with dvc_errors(f"Dolt database '{item}': "):
+        result = db.restore(recorded.commit, force=force)
+    if result.kept:
+        logger.warning(
+            "Dolt database '%s': commit %s (the HEAD of branch '%s') is kept on branch '%s'",
+            item,
+            result.before.commit,
+            result.before.branch,
+            result.kept,
+        )
+    if result.after != recorded:
+        # The recorded heads were of a clean database, so a clean restore of
+        # the commit reproduces them; anything else means a hand-edited record.
+        logger.warning(
+            "Dolt database '%s' is at commit %s, but its recorded roots differ: "
+            "run `dvc status` to see it",
+            item,
+            recorded.commit,
+        )
+    return True
+
+
+def checkout_dolt(
+    repo: Repo,
+    targets: Any = None,
+    with_deps: bool = False,
+    recursive: bool = False,
+    force: bool = False,
+) -> DoltCheckout:
+    from dvc.repo.index import index_from_targets
+
+    if not targets:
+        targets = [None]
+    elif isinstance(targets, str):
+        targets = [targets]
+    view = index_from_targets(repo, targets=targets, recursive=recursive, with_deps=with_deps)
+    outcome = DoltCheckout()
+    for out in view.outs:
+        if not isinstance(out, DoltMixin):
+            continue
+        shown = str(out)
+        try:
+            if restore_item(out, force=force):
+                outcome.modified.append(shown.rstrip(os.sep) + os.sep)
+        except DvcDoltError as exc:
+            cause = exc.dolt_error
+            if isinstance(cause, DirtyDatabaseError):
+                outcome.refused.append(
+                    f"Dolt database '{shown}' has uncommitted work: " + "; ".join(cause.reasons)
+                )
+            elif isinstance(cause, UnknownCommitError) or not out.database.exists:
+                outcome.failed.append(shown)
+                outcome.failed_reasons.append(str(exc))
+            else:
+                raise
+    return outcome
+
+
+def merge_into(result: dict, outcome: DoltCheckout) -> dict:
+    """Add Dolt changes to DVC's checkout result, in its format."""
+    result.setdefault("modified", []).extend(outcome.modified)
+    result["modified"].sort(key=lambda p: (not p.endswith(os.sep), p))
+    stats = result.setdefault("stats", {})
+    stats["modified"] = stats.get("modified", 0) + len(outcome.modified)
+    return result
+
+
+def raise_for(
+    outcome: DoltCheckout,
+    result: dict,
+    dvc_error: Optional[CheckoutError],
+    allow_missing: bool = False,
+) -> None:
+    if outcome.refused:
+        raise DvcDoltError(
+            "Can't restore without confirmation. Use `--force` to discard the changes "
+            "(commits are kept on branches).\n" + "\n".join(outcome.refused)
+        )
+    failed = list(dvc_error.target_infos if dvc_error else []) + outcome.failed
+    if outcome.failed and not allow_missing:
+        result["failed"] = failed
+        raise DoltCheckoutError(failed, result, outcome.failed_reasons)
+    if dvc_error:
+        raise dvc_error

@@ -1,0 +1,220 @@
+"""Dolt databases as DVC outputs and dependencies.
+
+A Dolt item is a DVC Output/Dependency with ``cache: false`` (so DVC's cache,
+data index, remotes and gc leave it alone) whose hash is the database's
+three heads, ``checksum: <commit>-<staged>-<working>.dolt``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from functools import cache
+from typing import Any, Optional
+
+from dvc.dependency.base import Dependency
+from dvc.output import Output
+from dvc_data.hashfile.hash_info import HashInfo
+from dvc_data.hashfile.meta import Meta
+from dvc_objects.fs.local import LocalFileSystem
+
+from dvc_dolt.dolt import (
+    Database,
+    DirtyDatabaseError,
+    Heads,
+    MalformedChecksumError,
+    decode_checksum,
+    looks_like_checksum,
+)
+from dvc_dolt.dolt.state import HeadsCache
+
+from .errors import DvcDoltError, dvc_errors
+
+logger = logging.getLogger("dvc").getChild("dolt")
+
+HASH_NAME = "checksum"
+# `type: dolt` in a dvc.yaml/.dvc entry marks a database that does not exist yet.
+ANNOTATION_TYPE = "dolt"
+HEADS_CACHE_FILE = "dolt-heads.json"
+
+
+@cache
+def _heads_cache(tmp_dir: str) -> HeadsCache:
+    return HeadsCache(os.path.join(tmp_dir, HEADS_CACHE_FILE))
+
+
+def read_heads(item: Output) -> Heads:
+    """Heads of the item's database, through the repo's heads cache."""
+    db = Database(item.fs_path)
+    with dvc_errors(f"Dolt database '{item}': "):
+        repo = item.repo
+        if repo is not None and getattr(repo, "tmp_dir", None):
+            return _heads_cache(repo.tmp_dir).heads(db)
+        return db.heads()
+
+
+def _where(item: Output) -> str:
+    stage = item.stage
+    if stage is None:
+        return ""
+    dvcfile = getattr(stage, "dvcfile", None)
+    lockfile = getattr(dvcfile, "_lockfile", None)
+    path = getattr(lockfile or dvcfile, "relpath", None) or getattr(stage, "relpath", "")
+    return f" in '{path}'" if path else ""
+
+
+class DoltMixin:
+    """What makes an Output or a Dependency a Dolt database."""
+
+    # Attributes of Output this mixin relies on, for type checkers.
+    fs_path: str
+    meta: Meta
+    hash_info: HashInfo
+    IS_DEPENDENCY: bool
+
+    @property
+    def database(self) -> Database:
+        return Database(self.fs_path)
+
+    @property
+    def recorded_heads(self) -> Optional[Heads]:
+        value = self.hash_info.value if self.hash_info else None
+        return decode_checksum(value) if value else None
+
+    # -- identity: the three heads, never md5 --------------------------
+
+    def _compute_hash_info_from_meta(self, hash_name: Optional[str]) -> tuple[str, HashInfo]:
+        value = self.meta.checksum
+        if value is not None:
+            try:
+                decode_checksum(value)
+            except MalformedChecksumError as exc:
+                where = f"'{self.def_path}'{_where(self)}"  # type: ignore[attr-defined]
+                raise DvcDoltError(f"malformed Dolt entry for {where}: {exc}", exc) from None
+        return HASH_NAME, HashInfo(HASH_NAME, value)
+
+    def _compute_meta_hash_info_from_files(self) -> None:
+        pass
+
+    def _get_hash_meta(self) -> tuple[Meta, HashInfo]:
+        if not self.database.exists:
+            return Meta(), HashInfo(HASH_NAME, None)
+        checksum = read_heads(self).checksum  # type: ignore[arg-type]
+        return Meta(isdir=True, checksum=checksum), HashInfo(HASH_NAME, checksum)
+
+    @property
+    def use_scm_ignore(self) -> bool:
+        # DVC ties .gitignore to the cache; a database is uncached yet must
+        # never be committed to git.
+        return bool(self.is_in_repo) and not self.IS_DEPENDENCY  # type: ignore[attr-defined]
+
+    # -- recording -----------------------------------------------------
+
+    def save(self) -> None:
+        if not self.exists:  # type: ignore[attr-defined]
+            raise self.DoesNotExistError(self)  # type: ignore[attr-defined]
+        db = self.database
+        if not db.exists:
+            raise DvcDoltError(f"'{self}' is not a Dolt database (no .dolt directory)")
+        # Checked before anything is written, .gitignore included.
+        try:
+            with dvc_errors(f"Dolt database '{self}': "):
+                heads = db.check_clean()
+        except DvcDoltError as exc:
+            if isinstance(exc.dolt_error, DirtyDatabaseError):
+                raise DvcDoltError(
+                    f"cannot record Dolt database '{self}': " + "; ".join(exc.dolt_error.reasons),
+                    exc.dolt_error,
+                ) from None
+            raise
+        if not self.IS_DEPENDENCY:
+            self.ignore()  # type: ignore[attr-defined]
+        self.meta = Meta(isdir=True, checksum=heads.checksum)
+        self.hash_info = HashInfo(HASH_NAME, heads.checksum)
+        self.obj = None
+        self.files = None
+
+    def add(self, path: Optional[str] = None, no_commit: bool = False, relink: bool = True) -> None:
+        if path and os.path.abspath(path) != os.path.abspath(self.fs_path):
+            raise DvcDoltError(
+                f"cannot add '{path}': it is inside Dolt database '{self}'; add the database"
+            )
+        self.save()
+
+    def commit(self, filter_info: Any = None, relink: bool = True) -> None:
+        if not self.exists:  # type: ignore[attr-defined]
+            raise self.DoesNotExistError(self)  # type: ignore[attr-defined]
+
+    def remove(self, ignore_remove: bool = False) -> None:
+        # DVC deletes outputs before re-running a stage and on `remove --outs`;
+        # a database holds history that no cache can bring back, so it stays.
+        logger.debug("keeping Dolt database '%s' (never deleted by DVC)", self)
+        if ignore_remove:
+            self.ignore_remove()  # type: ignore[attr-defined]
+
+    def unprotect(self) -> None:
+        pass
+
+    def checkout(self, force: bool = False, **kwargs: Any) -> Optional[dict]:
+        from .checkout import restore_item
+
+        change = restore_item(self, force=force)  # type: ignore[arg-type]
+        return {"modified": [str(self)]} if change else None
+
+    def transfer(self, *args: Any, **kwargs: Any) -> None:
+        raise DvcDoltError(
+            f"'{self}' is a Dolt database: `dvc add --to-remote/--out` cannot copy it; "
+            "use `dolt clone`, then `dvc add`"
+        )
+
+
+class DoltOutput(DoltMixin, Output):
+    """A Dolt database written by a stage or added with ``dvc add``."""
+
+
+class DoltDependency(DoltMixin, Dependency):
+    """A Dolt database a stage reads."""
+
+
+def is_dolt_item(item: Output) -> bool:
+    return isinstance(item, DoltMixin)
+
+
+def _has_dolt_dir(item: Output) -> bool:
+    return (
+        item.protocol == "local"
+        and isinstance(item.fs, LocalFileSystem)
+        and os.path.isdir(os.path.join(item.fs_path, ".dolt"))
+    )
+
+
+def wants_dolt(item: Output, recorded: Optional[dict] = None) -> bool:
+    """Whether ``item`` stands for a Dolt database.
+
+    A recorded ``...dolt`` checksum or a ``type: dolt`` annotation decides
+    before the directory exists (fresh clones, git revisions); otherwise a
+    ``.dolt/`` directory on disk does.
+    """
+    if type(item) not in (Output, Dependency):
+        return False  # params, repo, db and dataset dependencies stay as they are
+    if looks_like_checksum((recorded or {}).get(HASH_NAME)) or looks_like_checksum(
+        item.meta.checksum
+    ):
+        return True
+    if item.annot.type == ANNOTATION_TYPE:
+        return True
+    return _has_dolt_dir(item)
+
+
+def promote(item: Output) -> Output:
+    """Turn a plain Output/Dependency built by DVC into its Dolt kind, in place.
+
+    In place because stages already hold the object; the classes add no
+    state of their own.
+    """
+    if is_dolt_item(item):
+        return item
+    item.__class__ = DoltDependency if item.IS_DEPENDENCY else DoltOutput
+    item.use_cache = False
+    item.hash_name, item.hash_info = item._compute_hash_info_from_meta(item.hash_name)
+    return item

@@ -1,0 +1,210 @@
+"""Every place dvc-dolt changes DVC, in one module.
+
+DVC has no plugin hook for output kinds, so each entry below wraps one DVC
+internal. Each wrapper is a few lines that hand over to plain classes in this
+package. When a new DVC release comes out, this is the file to revisit: the
+signatures listed were checked against DVC 3.50 - 3.67.1.
+
+  module            patch point                      why
+  ----------------  -------------------------------  ----------------------------------
+  dvc.output        _get(stage, path, **kw)          build Dolt outputs (.dvc, CLI, dvc.yaml)
+  dvc.output        Output.save(self)                an output that became a database
+                                                     while its stage ran
+  dvc.dependency    _get(stage, p, info, **kw)       build Dolt dependencies
+  dvc.stage.loader  StageLoader.fill_from_lock       recognise Dolt entries of dvc.lock
+                    (staticmethod: stage, lock_data)  before the directory exists
+  dvc.stage.cache   _can_hash(stage)                 no run cache for stages touching Dolt
+  dvc.repo          Repo.checkout (locked method)    restore recorded Dolt commits
+  dvc.info          get_dvc_info(), SUBPROJECTS      `dvc version` shows dvc-dolt and dolt
+  dvc.cli.parser    COMMANDS (list of modules)       `dvc run`, an alias of
+                                                     `dvc stage add --run`
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from itertools import chain
+from types import ModuleType
+from typing import Any
+
+from dvc_dolt._bootstrap import PATCHED_MODULES
+
+logger = logging.getLogger("dvc").getChild("dolt")
+
+_MARK = "__dvc_dolt_patched__"
+
+
+def _wrap(owner: Any, name: str, make: Callable[[Callable], Callable]) -> None:
+    original = getattr(owner, name)
+    wrapper = make(original)
+    functools.update_wrapper(wrapper, original)
+    setattr(owner, name, wrapper)
+
+
+# Imports from dvc_dolt.dvc.* happen inside the wrappers: these patches run
+# while DVC is still importing itself, before the classes they need exist.
+
+
+def _patch_output(module: ModuleType) -> None:
+    def make_get(get):
+        def _get(stage, path, **kwargs):
+            from .output import promote, wants_dolt
+
+            item = get(stage, path, **kwargs)
+            return promote(item) if wants_dolt(item) else item
+
+        return _get
+
+    def make_save(save):
+        def save_(self):
+            from .output import is_dolt_item, promote, wants_dolt
+
+            if not is_dolt_item(self) and wants_dolt(self):
+                return promote(self).save()
+            return save(self)
+
+        return save_
+
+    _wrap(module, "_get", make_get)
+    _wrap(module.Output, "save", make_save)
+
+
+def _patch_dependency(module: ModuleType) -> None:
+    def make_get(get):
+        def _get(stage, p, info, **kwargs):
+            from .output import promote, wants_dolt
+
+            item = get(stage, p, info, **kwargs)
+            return promote(item) if wants_dolt(item) else item
+
+        return _get
+
+    _wrap(module, "_get", make_get)
+
+
+def _patch_stage_loader(module: ModuleType) -> None:
+    def make_fill(fill):
+        def fill_from_lock(stage, lock_data=None):
+            from .output import promote, wants_dolt
+
+            for key, item in chain(
+                (("deps", dep) for dep in stage.deps), (("outs", out) for out in stage.outs)
+            ):
+                recorded = next(
+                    (
+                        entry
+                        for entry in (lock_data or {}).get(key, [])
+                        if isinstance(entry, dict) and entry.get("path") == item.def_path
+                    ),
+                    None,
+                )
+                if wants_dolt(item, recorded):
+                    promote(item)
+            return fill(stage, lock_data)
+
+        return fill_from_lock
+
+    loader = module.StageLoader
+    original = loader.__dict__["fill_from_lock"].__func__
+    wrapper = make_fill(original)
+    functools.update_wrapper(wrapper, original)
+    loader.fill_from_lock = staticmethod(wrapper)
+
+
+def _patch_stage_cache(module: ModuleType) -> None:
+    def make_can_hash(can_hash):
+        def _can_hash(stage):
+            from .output import is_dolt_item
+
+            # A run-cache hit would skip the command and "restore" a database
+            # DVC never stored.
+            if any(is_dolt_item(item) for item in chain(stage.deps, stage.outs)):
+                return False
+            return can_hash(stage)
+
+        return _can_hash
+
+    _wrap(module, "_can_hash", make_can_hash)
+
+
+def _patch_repo(module: ModuleType) -> None:
+    def make_checkout(checkout):
+        def checkout_(
+            self,
+            targets=None,
+            with_deps=False,
+            force=False,
+            relink=False,
+            recursive=False,
+            allow_missing=False,
+            **kwargs,
+        ):
+            from dvc.exceptions import CheckoutError
+
+            from .checkout import checkout_dolt, merge_into, raise_for
+
+            error = None
+            try:
+                result = checkout(
+                    self,
+                    targets=targets,
+                    with_deps=with_deps,
+                    force=force,
+                    relink=relink,
+                    recursive=recursive,
+                    allow_missing=allow_missing,
+                    **kwargs,
+                )
+            except CheckoutError as exc:
+                error, result = exc, exc.result
+            outcome = checkout_dolt(self, targets, with_deps, recursive, force)
+            merge_into(result, outcome)
+            raise_for(outcome, result, error, allow_missing)
+            return result
+
+        return module.locked(checkout_)
+
+    _wrap(module.Repo, "checkout", make_checkout)
+
+
+def _patch_info(module: ModuleType) -> None:
+    def make_info(get_dvc_info):
+        def get_dvc_info_():
+            from .info import dolt_info
+
+            return f"{get_dvc_info()}\n{dolt_info()}"
+
+        return get_dvc_info_
+
+    module.SUBPROJECTS = (*module.SUBPROJECTS, "dvc-dolt")
+    _wrap(module, "get_dvc_info", make_info)
+
+
+def _patch_cli_parser(module: ModuleType) -> None:
+    from . import cli
+
+    module.COMMANDS.append(cli.run_alias)
+
+
+PATCHES: dict[str, Callable[[ModuleType], None]] = {
+    "dvc.output": _patch_output,
+    "dvc.dependency": _patch_dependency,
+    "dvc.stage.loader": _patch_stage_loader,
+    "dvc.stage.cache": _patch_stage_cache,
+    "dvc.repo": _patch_repo,
+    "dvc.info": _patch_info,
+    "dvc.cli.parser": _patch_cli_parser,
+}
+assert set(PATCHES) == PATCHED_MODULES, "keep _bootstrap.PATCHED_MODULES in step"
+
+
+def apply(module: ModuleType) -> None:
+    """Patch one freshly executed DVC module (idempotent)."""
+    patch = PATCHES.get(module.__name__)
+    if patch is None or getattr(module, _MARK, False):
+        return
+    patch(module)
+    setattr(module, _MARK, True)
+    logger.debug("dvc-dolt patched %s", module.__name__)
