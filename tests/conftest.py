@@ -5,6 +5,7 @@ real Dolt databases, and a real HTTP Dolt remote (``dolt sql-server
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -116,3 +117,18 @@ def no_dolt_on_path(
     find_dolt.cache_clear()
     yield
     find_dolt.cache_clear()
+
+
+@pytest.fixture
+def count_dolt_processes(monkeypatch, dolt_bin):
+    """Counts real dolt processes started through subprocess.run."""
+    calls = []
+    real_run = subprocess.run
+
+    def counting_run(args, *a, **kw):
+        if args and args[0] == dolt_bin.path:
+            calls.append(list(args[1:]))
+        return real_run(args, *a, **kw)
+
+    monkeypatch.setattr(subprocess, "run", counting_run)
+    return calls

@@ -82,32 +82,47 @@ class HeadsCache:
 
     def heads(self, db: Database) -> Heads:
         """The database's heads, from the cache when its files have not changed."""
-        name = os.path.abspath(db.path)
-        entries = self._load()
         key = state_key(db.path)
-        entry = entries.get(name)
-        if key and entry and entry.get("key") == key:
-            return Heads(
-                entry["commit"],
-                entry["staged"],
-                entry["working"],
-                branch=entry.get("branch"),
-                head_root=entry.get("head_root"),
-            )
+        cached = self._lookup(db, key)
+        if cached is not None:
+            return cached
         heads = db.heads()
+        self._remember(db, key, heads)
+        return heads
+
+    def inspect(self, db: Database) -> tuple[Heads, list[str]]:
+        """:meth:`Database.inspect`, leaving its heads in the cache."""
+        key = state_key(db.path)
+        heads, reasons = db.inspect()
+        self._remember(db, key, heads)
+        return heads, reasons
+
+    def _lookup(self, db: Database, key: Optional[str]) -> Optional[Heads]:
+        entry = self._load().get(os.path.abspath(db.path))
+        if not (key and entry and entry.get("key") == key):
+            return None
+        return Heads(
+            entry["commit"],
+            entry["staged"],
+            entry["working"],
+            branch=entry.get("branch") or None,
+            head_root=entry.get("head_root") or None,
+        )
+
+    def _remember(self, db: Database, key: Optional[str], heads: Heads) -> None:
         # Only trust a key that held across the query: a write racing with it
         # must not leave old heads filed under a new key.
-        if key and state_key(db.path) == key:
-            entries[name] = {
-                "key": key,
-                "commit": heads.commit,
-                "staged": heads.staged,
-                "working": heads.working,
-                "branch": heads.branch or "",
-                "head_root": heads.head_root or "",
-            }
-            self._store()
-        return heads
+        if not key or state_key(db.path) != key:
+            return
+        self._load()[os.path.abspath(db.path)] = {
+            "key": key,
+            "commit": heads.commit,
+            "staged": heads.staged,
+            "working": heads.working,
+            "branch": heads.branch or "",
+            "head_root": heads.head_root or "",
+        }
+        self._store()
 
     def forget(self, db: Database) -> None:
         if self._load().pop(os.path.abspath(db.path), None) is not None:

@@ -43,14 +43,32 @@ def _heads_cache(tmp_dir: str) -> HeadsCache:
     return HeadsCache(os.path.join(tmp_dir, HEADS_CACHE_FILE))
 
 
+def heads_cache(item: Output) -> Optional[HeadsCache]:
+    repo = item.repo
+    tmp_dir = getattr(repo, "tmp_dir", None) if repo is not None else None
+    return _heads_cache(tmp_dir) if tmp_dir else None
+
+
 def read_heads(item: Output) -> Heads:
     """Heads of the item's database, through the repo's heads cache."""
     db = Database(item.fs_path)
+    cache = heads_cache(item)
     with dvc_errors(f"Dolt database '{item}': "):
-        repo = item.repo
-        if repo is not None and getattr(repo, "tmp_dir", None):
-            return _heads_cache(repo.tmp_dir).heads(db)
-        return db.heads()
+        return cache.heads(db) if cache else db.heads()
+
+
+def check_clean(item: Output) -> Heads:
+    """Heads of the item's clean database; DvcDoltError naming why it is not."""
+    db = Database(item.fs_path)
+    cache = heads_cache(item)
+    with dvc_errors(f"Dolt database '{item}': "):
+        heads, reasons = cache.inspect(db) if cache else db.inspect()
+    if reasons:
+        raise DvcDoltError(
+            f"cannot record Dolt database '{item}': " + "; ".join(reasons),
+            DirtyDatabaseError(str(db.path), reasons),
+        )
+    return heads
 
 
 def _where(item: Output) -> str:
@@ -117,16 +135,7 @@ class DoltMixin:
         if not db.exists:
             raise DvcDoltError(f"'{self}' is not a Dolt database (no .dolt directory)")
         # Checked before anything is written, .gitignore included.
-        try:
-            with dvc_errors(f"Dolt database '{self}': "):
-                heads = db.check_clean()
-        except DvcDoltError as exc:
-            if isinstance(exc.dolt_error, DirtyDatabaseError):
-                raise DvcDoltError(
-                    f"cannot record Dolt database '{self}': " + "; ".join(exc.dolt_error.reasons),
-                    exc.dolt_error,
-                ) from None
-            raise
+        heads = check_clean(self)  # type: ignore[arg-type]
         if not self.IS_DEPENDENCY:
             self.ignore()  # type: ignore[attr-defined]
         self.meta = Meta(isdir=True, checksum=heads.checksum)
@@ -155,11 +164,11 @@ class DoltMixin:
     def unprotect(self) -> None:
         pass
 
-    def checkout(self, force: bool = False, **kwargs: Any) -> Optional[dict]:
+    def checkout(self, force: bool = False, **kwargs: Any) -> Optional[tuple[bool, bool]]:
+        """Restore the recorded commit; DVC's (added, modified) or None."""
         from .checkout import restore_item
 
-        change = restore_item(self, force=force)  # type: ignore[arg-type]
-        return {"modified": [str(self)]} if change else None
+        return (False, True) if restore_item(self, force=force) else None  # type: ignore[arg-type]
 
     def transfer(self, *args: Any, **kwargs: Any) -> None:
         raise DvcDoltError(

@@ -1,7 +1,6 @@
 """The database object against real dolt: heads, dirty states, restore, diff stats."""
 
 import re
-import subprocess
 
 import pytest
 from helpers import commit, dolt, insert, sql
@@ -19,21 +18,6 @@ def log_hashes(db, ref="HEAD"):
     """Commit hashes of ``dolt log`` (the CLI, not the SQL our code uses)."""
     out = re.sub(r"\x1b\[[0-9;]*m", "", dolt(db.path, "log", "--oneline", ref))
     return [line.split()[0] for line in out.splitlines() if line.strip()]
-
-
-@pytest.fixture
-def count_dolt_processes(monkeypatch, dolt_bin):
-    """Counts real dolt processes started through subprocess.run."""
-    calls = []
-    real_run = subprocess.run
-
-    def counting_run(args, *a, **kw):
-        if args and args[0] == dolt_bin.path:
-            calls.append(list(args[1:]))
-        return real_run(args, *a, **kw)
-
-    monkeypatch.setattr(subprocess, "run", counting_run)
-    return calls
 
 
 def test_heads_of_a_clean_database(make_db):

@@ -1,0 +1,35 @@
+"""How many dolt processes a DVC command starts (counted, not timed)."""
+
+from dvc.cli import main
+from helpers import commit, dvc, insert
+
+
+def run_in_process(repo, monkeypatch, *args):
+    monkeypatch.chdir(repo)
+    assert main(list(args)) == 0
+
+
+def test_noop_status_starts_no_dolt(dvc_repo, make_db, monkeypatch, count_dolt_processes):
+    dbs = [make_db(name, parent=dvc_repo) for name in ("a", "b", "c")]
+    dvc(dvc_repo, "add", "a", "b", "c")
+    count_dolt_processes.clear()
+    run_in_process(dvc_repo, monkeypatch, "status")
+    assert count_dolt_processes == []
+
+    # One database changes: one dolt process, for that database only.
+    insert(dbs[1], [(3, "c")])
+    commit(dbs[1])
+    count_dolt_processes.clear()
+    run_in_process(dvc_repo, monkeypatch, "status")
+    assert len(count_dolt_processes) == 1
+    count_dolt_processes.clear()
+    run_in_process(dvc_repo, monkeypatch, "status")
+    assert count_dolt_processes == []
+
+
+def test_add_is_one_dolt_process_per_database(dvc_repo, make_db, monkeypatch, count_dolt_processes):
+    make_db("a", parent=dvc_repo)
+    make_db("b", parent=dvc_repo)
+    count_dolt_processes.clear()
+    run_in_process(dvc_repo, monkeypatch, "add", "a", "b")
+    assert len(count_dolt_processes) == 2
