@@ -215,7 +215,8 @@ class Database:
         work, aborts a merge or rebase in progress and drops untracked tables).
         The commit HEAD leaves is never lost: unless another branch, a tag or
         ``commit`` itself reaches it, a ``dvc/kept/<hash>`` branch is created
-        on it and named in the result.
+        on it and named in the result; it is deleted again once a restore
+        brings the branch back to that commit.
         """
         check_hash(commit, "commit")
         before, reasons = self.inspect()
@@ -246,6 +247,9 @@ class Database:
                 self.run(["branch", kept, current.commit])
 
         self.run(["reset", "--hard", commit])
+        # A kept branch on the commit we came back to has done its job.
+        if kept_branch(commit) in self.branches():
+            self.run(["branch", "-D", kept_branch(commit)])
         after = self.heads()
         if force and after.working != after.head_root:
             # Tables that were never staged survive reset --hard.
