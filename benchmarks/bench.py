@@ -100,8 +100,12 @@ def main() -> int:
         base = Path(tmp)
         os.environ.setdefault("DOLT_ROOT_PATH", str(base / "dolt-home"))
         Path(os.environ["DOLT_ROOT_PATH"]).mkdir(exist_ok=True)
-        for key, value in [("user.name", "bench"), ("user.email", "bench@dvc-dolt.invalid"),
-                           ("metrics.disabled", "true"), ("versioncheck.disabled", "true")]:  # fmt: skip
+        for key, value in {
+            "user.name": "bench",
+            "user.email": "bench@dvc-dolt.invalid",
+            "metrics.disabled": "true",
+            "versioncheck.disabled": "true",
+        }.items():
             dolt(base, "config", "--global", "--add", key, value)
 
         small, large = base / "small" / "db", base / "large" / "db"
