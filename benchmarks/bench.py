@@ -89,13 +89,68 @@ def bench_heads(db: Path, repeat: int) -> float:
     )
 
 
+class Trace:
+    """Counts dolt processes through DVC_DOLT_TRACE."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def count(self, fn):
+        self.path.write_text("")
+        os.environ["DVC_DOLT_TRACE"] = str(self.path)
+        try:
+            result = fn()
+        finally:
+            del os.environ["DVC_DOLT_TRACE"]
+        return result, len(self.path.read_text().splitlines())
+
+
+def cache_bytes(repo: Path) -> int:
+    cache = repo / ".dvc" / "cache"
+    return dir_size(cache) if cache.exists() else 0
+
+
+def bench_size(base: Path, rows: int, repeat: int) -> list[tuple[str, float, float, str]]:
+    """Rows of (what, plain DVC seconds, dvc-dolt seconds, dolt processes)."""
+    template = base / f"db-{rows}" / "db"
+    t0 = time.perf_counter()
+    make_database(template, rows)
+    print(f"\n{rows:,} rows: built in {time.perf_counter() - t0:.1f}s, "
+          f"{dir_size(template / '.dolt') / 1e6:.1f} MB in .dolt, "
+          f"heads() {bench_heads(template, repeat) * 1000:.0f} ms")  # fmt: skip
+    plain = new_repo(base, f"plain-{rows}", template)
+    ext = new_repo(base, f"ext-{rows}", template)
+    trace = Trace(base / "trace.jsonl")
+    out = []
+
+    def both(what: str, args: list[str], times: int = 1) -> None:
+        p = median_of(times, lambda: run([DVC, *args], plain, PLAIN))
+        e, n = trace.count(lambda: median_of(times, lambda: run([DVC, *args], ext)))
+        out.append((what, p, e, f"{n / times:g}"))
+
+    both("dvc add db", ["add", "db"])
+    for repo in (plain, ext):
+        subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+        subprocess.run(["git", "commit", "-qm", "v1"], cwd=repo, check=True)
+    both("dvc status, nothing changed", ["status"], repeat)
+    change_one_row(plain / "db")
+    change_one_row(ext / "db")
+    both("dvc status after a 1-row commit", ["status"])
+    both("dvc commit after a 1-row commit", ["commit", "-f", "db.dvc"])
+    for repo in (plain, ext):
+        subprocess.run(["git", "commit", "-qam", "v2"], cwd=repo, check=True)
+        subprocess.run(["git", "checkout", "-q", "HEAD~1", "--", "db.dvc"], cwd=repo, check=True)
+    both("dvc checkout to the previous version", ["checkout", "--force"])
+    out.append(("bytes in .dvc/cache (MB)", cache_bytes(plain) / 1e6, cache_bytes(ext) / 1e6, ""))
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rows", default="10000,1000000", help="comma-separated sizes")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    rows: list[tuple[str, float, float]] = []
     with tempfile.TemporaryDirectory(prefix="dvc-dolt-bench-") as tmp:
         base = Path(tmp)
         os.environ.setdefault("DOLT_ROOT_PATH", str(base / "dolt-home"))
@@ -107,54 +162,25 @@ def main() -> int:
             "versioncheck.disabled": "true",
         }.items():
             dolt(base, "config", "--global", "--add", key, value)
-
-        small, large = base / "small" / "db", base / "large" / "db"
-        make_database(small, 5)
-        t0 = time.perf_counter()
-        make_database(large, args.rows)
-        print(f"built a {args.rows:,}-row database in {time.perf_counter() - t0:.1f}s "
-              f"({dir_size(large / '.dolt') / 1e6:.1f} MB .dolt)")  # fmt: skip
-
-        print(f"heads(): 5 rows {bench_heads(small, args.repeat) * 1000:.0f} ms, "
-              f"{args.rows:,} rows {bench_heads(large, args.repeat) * 1000:.0f} ms "
-              "(one dolt process each)")  # fmt: skip
+        for var in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+            os.environ.setdefault(var, "bench")
+        for var in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+            os.environ.setdefault(var, "bench@dvc-dolt.invalid")
 
         start_plain = median_of(args.repeat, lambda: run([DVC, "--version"], base, PLAIN))
         start_ext = median_of(args.repeat, lambda: run([DVC, "--version"], base))
-        rows.append(("dvc --version (start-up)", start_plain, start_ext))
+        results = {"start-up": [("dvc --version", start_plain, start_ext, "0")]}
+        for rows in (int(r) for r in args.rows.split(",")):
+            results[f"{rows:,} rows"] = bench_size(base, rows, args.repeat)
 
-        plain = new_repo(base, "plain", large)
-        ext = new_repo(base, "ext", large)
-        rows.append(
-            ("dvc add db", run([DVC, "add", "db"], plain, PLAIN), run([DVC, "add", "db"], ext))
-        )
-        rows.append((
-            "dvc status, nothing changed",
-            median_of(args.repeat, lambda: run([DVC, "status"], plain, PLAIN)),
-            median_of(args.repeat, lambda: run([DVC, "status"], ext)),
-        ))  # fmt: skip
-        change_one_row(plain / "db")
-        change_one_row(ext / "db")
-        rows.append((
-            "dvc status after a 1-row commit",
-            run([DVC, "status"], plain, PLAIN),
-            run([DVC, "status"], ext),
-        ))  # fmt: skip
-        rows.append((
-            "dvc commit after a 1-row commit",
-            run([DVC, "commit", "-f", "db.dvc"], plain, PLAIN),
-            run([DVC, "commit", "-f", "db.dvc"], ext),
-        ))  # fmt: skip
-        cache_plain = (
-            dir_size(plain / ".dvc" / "cache") if (plain / ".dvc" / "cache").exists() else 0
-        )
-        cache_ext = dir_size(ext / ".dvc" / "cache") if (ext / ".dvc" / "cache").exists() else 0
-
-    width = max(len(r[0]) for r in rows)
-    print(f"\n{'':{width}}  {'plain DVC':>10}  {'dvc-dolt':>10}  {'ratio':>7}")
-    for name, p, e in rows:
-        print(f"{name:{width}}  {p:>9.2f}s  {e:>9.2f}s  {p / e:>6.1f}x")
-    print(f"{'.dvc/cache size':{width}}  {cache_plain / 1e6:>8.1f}MB  {cache_ext / 1e6:>8.1f}MB")
+    print(f"\nmedian of {args.repeat} where repeated; ratio = plain DVC / dvc-dolt")
+    width = max(len(r[0]) for rows in results.values() for r in rows)
+    for title, rows in results.items():
+        print(f"\n{title:{width}}  {'plain DVC':>10}  {'dvc-dolt':>10}  {'ratio':>7}  dolt procs")
+        for name, p, e, procs in rows:
+            unit = " " if "MB" in name else "s"
+            ratio = f"{p / e:6.1f}x" if e else "     -"
+            print(f"{name:{width}}  {p:>9.2f}{unit}  {e:>9.2f}{unit}  {ratio:>7}  {procs}")
     return 0
 
 

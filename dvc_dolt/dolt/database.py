@@ -149,12 +149,7 @@ class Database:
 
     def inspect(self) -> tuple[Heads, list[str]]:
         """Heads and :meth:`dirty_reasons`, from one dolt process."""
-        results = self.sql(_INSPECT_QUERY)
-        heads = _heads_from_row(results[0][0])
-        status, merge, conflicts, violations, working_tables, head_tables = results[1:]
-        return heads, _reasons(
-            heads, status, merge, conflicts, violations, working_tables, head_tables
-        )
+        return _inspect_results(self.sql(_INSPECT_QUERY))
 
     def dirty_reasons(self) -> list[str]:
         """Empty for a clean database, else one sentence per problem, with its fix."""
@@ -177,29 +172,6 @@ class Database:
             return False
         return True
 
-    def holder_of(self, commit: str, exclude_branch: Optional[str] = None) -> Optional[str]:
-        """A branch or tag whose history holds ``commit``, or None."""
-        check_hash(commit, "commit")
-        refs = self.sql(
-            "select name as name from dolt_branches; select tag_name as name from dolt_tags"
-        )
-        names = [r["name"] for r in refs[0] if r["name"] != exclude_branch]
-        names += [r["name"] for r in refs[1]]
-        if not names:
-            return None
-        # One statement per ref, one process for all of them.
-        counts = self.sql(
-            ";\n".join(
-                f"select count(*) as n from dolt_log({quote_string(name)})"
-                f" where commit_hash = {quote_string(commit)}"
-                for name in names
-            )
-        )
-        for name, rows in zip(names, counts):
-            if rows and rows[0].get("n"):
-                return name
-        return None
-
     def is_ancestor(self, ancestor: str, rev: str) -> bool:
         """True when ``ancestor`` is ``rev`` or in its history."""
         rows = self.sql(
@@ -217,45 +189,74 @@ class Database:
         ``commit`` itself reaches it, a ``dvc/kept/<hash>`` branch is created
         on it and named in the result; it is deleted again once a restore
         brings the branch back to that commit.
+
+        Three dolt processes: look, check the target, move.
         """
         check_hash(commit, "commit")
-        before, reasons = self.inspect()
+        before, reasons, refs = self._inspect_with_refs()
         if not reasons and before.commit == commit:
             return RestoreResult(before, before)
         if reasons and not force:
             raise DirtyDatabaseError(str(self.path), reasons, f"restore commit {commit}")
-        if not self.has_commit(commit):
-            raise UnknownCommitError(
-                f"commit {commit} is not in Dolt database '{self.path}'; fetch it first"
-            )
 
         current = before
         if (before.branch or "").startswith(REBASE_BRANCH_PREFIX):
             # The rebase works on a temporary branch; the user's branch is
             # untouched until it finishes, so abort and restore that branch.
             self.run(["rebase", "--abort"])
-            current = self.heads()
+            current, _, refs = self._inspect_with_refs()
 
-        kept = None
-        if (
-            current.commit != commit
-            and not self.is_ancestor(current.commit, commit)
-            and self.holder_of(current.commit, exclude_branch=current.branch) is None
-        ):
-            kept = kept_branch(current.commit)
-            if kept not in self.branches():
-                self.run(["branch", kept, current.commit])
-
-        self.run(["reset", "--hard", commit])
-        # A kept branch on the commit we came back to has done its job.
-        if kept_branch(commit) in self.branches():
-            self.run(["branch", "-D", kept_branch(commit)])
-        after = self.heads()
-        if force and after.working != after.head_root:
+        keep = current.commit != commit and self._would_lose(current, commit, refs)
+        kept = kept_branch(current.commit) if keep else None
+        statements = []
+        if kept and kept not in refs["branches"]:
+            statements.append(
+                f"call dolt_branch({quote_string(kept)}, {quote_string(current.commit)})"
+            )
+        statements.append(f"call dolt_reset('--hard', {quote_string(commit)})")
+        if force:
             # Tables that were never staged survive reset --hard.
-            self.run(["clean"])
-            after = self.heads()
+            statements.append("call dolt_clean()")
+        if kept_branch(commit) in refs["branches"]:
+            # A kept branch on the commit we come back to has done its job.
+            statements.append(f"call dolt_branch('-D', {quote_string(kept_branch(commit))})")
+        statements.append(_HEADS_QUERY)
+        after = _heads_from_row(self.sql(";\n".join(statements))[-1][0])
         return RestoreResult(before, after, kept)
+
+    def _inspect_with_refs(self) -> tuple[Heads, list[str], dict[str, list[str]]]:
+        results = self.sql(
+            _INSPECT_QUERY
+            + ";\nselect name as name from dolt_branches"
+            + ";\nselect tag_name as name from dolt_tags"
+        )
+        heads, reasons = _inspect_results(results[:7])
+        refs = {
+            "branches": [r["name"] for r in results[7]],
+            "tags": [r["name"] for r in results[8]],
+        }
+        return heads, reasons, refs
+
+    def _would_lose(self, current: Heads, target: str, refs: dict[str, list[str]]) -> bool:
+        """Whether moving the branch from ``current`` to ``target`` leaves a commit on no ref.
+
+        Also the check that ``target`` is here at all (UnknownCommitError).
+        """
+        others = [b for b in refs["branches"] if b != current.branch] + refs["tags"]
+        statements = [f"select dolt_hashof({quote_string(target)}) as h"] + [
+            f"select count(*) as n from dolt_log({quote_string(rev)})"
+            f" where commit_hash = {quote_string(current.commit)}"
+            for rev in [target, *others]
+        ]
+        try:
+            results = self.sql(";\n".join(statements))
+        except DoltCommandError as exc:
+            if not self.has_commit(target):
+                raise UnknownCommitError(
+                    f"commit {target} is not in Dolt database '{self.path}'; fetch it first"
+                ) from exc
+            raise
+        return not any(rows and rows[0].get("n") for rows in results[1:])
 
     def branches(self) -> list[str]:
         return [row["name"] for row in self.sql("select name as name from dolt_branches")[0]]
@@ -278,6 +279,12 @@ class Database:
             )
             for row in rows
         }
+
+
+def _inspect_results(results: list[list[dict[str, Any]]]) -> tuple[Heads, list[str]]:
+    heads = _heads_from_row(results[0][0])
+    status, merge, conflicts, violations, working_tables, head_tables = results[1:7]
+    return heads, _reasons(heads, status, merge, conflicts, violations, working_tables, head_tables)
 
 
 def _heads_from_row(row: dict[str, Any]) -> Heads:

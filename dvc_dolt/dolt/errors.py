@@ -37,10 +37,13 @@ class DoltCommandError(DoltError, DoltException):
         returncode: int | None,
         stdout: str = "",
         stderr: str = "",
+        reason: str = "",
     ) -> None:
         DoltException.__init__(self, list(args), stdout, stderr, returncode)
         self.message = message
         self.returncode = returncode
+        # dolt's own words, without what we were doing and where.
+        self.reason = reason or message
 
     def __str__(self) -> str:
         return self.message
@@ -76,6 +79,8 @@ class UnknownCommitError(DoltError):
 
 class PinNotFoundError(DoltRemoteError):
     """A remote does not hold the pin of a recorded commit."""
+
+    commit: str = ""
 
 
 class MalformedChecksumError(DoltError, ValueError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Optional
 
@@ -39,7 +39,7 @@ def ensure_remote(db: Database, name: str, url: str, params: Sequence[str] = ())
     ``params`` are extra ``dolt remote add`` flags (e.g. ``--aws-region``).
     """
     current = remotes(db).get(name)
-    if current is not None and current.rstrip("/") == url.rstrip("/"):
+    if current is not None and _same_url(current, url):
         return False
     if current is not None:
         # dolt has no `remote set-url`.
@@ -48,43 +48,101 @@ def ensure_remote(db: Database, name: str, url: str, params: Sequence[str] = ())
     return True
 
 
+def remote_named_for(db: Database, url: str, preferred: str, params: Sequence[str] = ()) -> str:
+    """The name of a remote of ``db`` at ``url``: an existing one, or ``preferred``."""
+    for name, current in remotes(db).items():
+        if _same_url(current, url):
+            return name
+    ensure_remote(db, preferred, url, params)
+    return preferred
+
+
+def _same_url(a: str, b: str) -> bool:
+    return a.rstrip("/") == b.rstrip("/")
+
+
 def _network_timeout() -> float:
     return _timeout(NETWORK_TIMEOUT)
 
 
-def push_pin(db: Database, remote: str, commit: str) -> None:
-    """Push ``commit`` to ``remote`` as its pin branch (a no-op when it is there)."""
-    check_hash(commit, "commit")
-    if not db.has_commit(commit):
-        raise UnknownCommitError(f"commit {commit} is not in Dolt database '{db.path}'")
-    db.run(
-        ["push", remote, f"{commit}:refs/heads/{pin_branch(commit)}"],
-        timeout=_network_timeout(),
-        error_class=DoltRemoteError,
-        context=f"push of commit {commit} of Dolt database '{db.path}' to remote '{remote}'",
-    )
+def push_pins(
+    db: Database,
+    remote: str,
+    commits: Iterable[str],
+    env: Optional[Mapping[str, str]] = None,
+) -> list[str]:
+    """Push each commit to ``remote`` as its pin branch, in one dolt process.
 
-
-def fetch_pin(db: Database, remote: str, commit: str) -> None:
-    """Bring ``commit`` into ``db`` from ``remote``; the working set is untouched."""
-    check_hash(commit, "commit")
-    if db.has_commit(commit):
-        return
-    url = remotes(db).get(remote, remote)
-    try:
-        db.run(
-            ["fetch", remote, pin_branch(commit)],
-            timeout=_network_timeout(),
-            error_class=DoltRemoteError,
-            context=f"fetch of commit {commit} into Dolt database '{db.path}'",
+    Returns the commits whose pin was new on the remote; pins already there
+    are left alone (they never move, so they are never forced).
+    """
+    commits = sorted({check_hash(c, "commit") for c in commits})
+    if not commits:
+        return []
+    missing = [c for c in commits if not db.has_commit(c)]
+    if missing:
+        raise UnknownCommitError(
+            f"Dolt database '{db.path}' does not hold commit(s) {', '.join(missing)}; "
+            "they cannot be pushed from here"
         )
-    except DoltRemoteError as exc:
-        if _means_missing_ref(exc):
-            raise _pin_missing(db.path, commit, remote, url, exc) from exc
-        raise
-    # A mistyped file:// remote is created empty and "succeeds"; say so.
-    if not db.has_commit(commit):
-        raise _pin_missing(db.path, commit, remote, url)
+    out = db.run(
+        ["push", remote, *(f"{c}:refs/heads/{pin_branch(c)}" for c in commits)],
+        timeout=_network_timeout(),
+        env=env,
+        error_class=DoltRemoteError,
+        context=f"push of Dolt database '{db.path}' to remote '{remote}'",
+    )
+    return [c for c in commits if f"-> {pin_branch(c)}" in out]
+
+
+def push_pin(
+    db: Database, remote: str, commit: str, env: Optional[Mapping[str, str]] = None
+) -> bool:
+    """Push one commit's pin; True when it was new on the remote."""
+    return bool(push_pins(db, remote, [commit], env))
+
+
+def fetch_pins(
+    db: Database,
+    remote: str,
+    commits: Iterable[str],
+    env: Optional[Mapping[str, str]] = None,
+) -> list[str]:
+    """Bring the commits into ``db`` from ``remote``; returns those that were missing.
+
+    Only chunks and remote-tracking refs change: never the working set or
+    the current branch.
+    """
+    wanted = [c for c in sorted({check_hash(c, "commit") for c in commits}) if not db.has_commit(c)]
+    if not wanted:
+        return []
+    url = remotes(db).get(remote, remote)
+    for commit in wanted:
+        # One process per pin: dolt fails a multi-ref fetch as a whole, and
+        # we must say which commit is missing.
+        try:
+            db.run(
+                ["fetch", remote, pin_branch(commit)],
+                timeout=_network_timeout(),
+                env=env,
+                error_class=DoltRemoteError,
+                context=f"fetch of commit {commit} into Dolt database '{db.path}'",
+            )
+        except DoltRemoteError as exc:
+            if _means_missing_ref(exc):
+                raise _pin_missing(db.path, commit, remote, url, exc) from exc
+            raise
+        # A mistyped file:// remote is created empty and "succeeds"; say so.
+        if not db.has_commit(commit):
+            raise _pin_missing(db.path, commit, remote, url)
+    return wanted
+
+
+def fetch_pin(
+    db: Database, remote: str, commit: str, env: Optional[Mapping[str, str]] = None
+) -> None:
+    """Bring ``commit`` into ``db`` from ``remote``; the working set is untouched."""
+    fetch_pins(db, remote, [commit], env)
 
 
 def clone_at(
@@ -95,6 +153,7 @@ def clone_at(
     branch: str = "main",
     remote: str = "origin",
     params: Sequence[str] = (),
+    env: Optional[Mapping[str, str]] = None,
 ) -> Database:
     """Clone only ``commit``'s pin from ``url`` into the missing ``path``.
 
@@ -112,6 +171,7 @@ def clone_at(
             ["clone", "--single-branch", "--remote", remote, "-b", pin, *params, url, str(dest)],
             dest.parent,
             timeout=_network_timeout(),
+            env=env,
             error_class=DoltRemoteError,
             context=f"clone of commit {commit} into '{dest}'",
         )
@@ -133,13 +193,33 @@ def clone_at(
     return db
 
 
-def has_pin(db: Database, remote: str, commit: str) -> bool:
-    """Whether ``remote`` holds the pin of ``commit`` (fetches it when it does)."""
-    try:
-        fetch_pin(db, remote, commit)
-    except PinNotFoundError:
-        return False
+def has_pins(
+    db: Database, remote: str, commits: Iterable[str], env: Optional[Mapping[str, str]] = None
+) -> bool:
+    """Whether ``remote`` holds the pins of all ``commits``.
+
+    Dolt cannot list a remote's branches, so this fetches each pin's ref;
+    chunks already in ``db`` are not sent again. Unreachable remotes raise.
+    """
+    for commit in sorted(set(commits)):
+        try:
+            db.run(
+                ["fetch", remote, pin_branch(commit)],
+                timeout=_network_timeout(),
+                env=env,
+                error_class=DoltRemoteError,
+                context=f"Dolt database '{db.path}'",
+            )
+        except DoltRemoteError as exc:
+            if _means_missing_ref(exc):
+                return False
+            raise
     return True
+
+
+def has_pin(db: Database, remote: str, commit: str) -> bool:
+    """Whether ``remote`` holds the pin of ``commit``."""
+    return has_pins(db, remote, [commit])
 
 
 def _means_missing_ref(exc: DoltCommandError) -> bool:
@@ -156,9 +236,12 @@ def _pin_missing(
     url: str,
     cause: Optional[DoltCommandError] = None,
 ) -> PinNotFoundError:
-    return PinNotFoundError(
+    error = PinNotFoundError(
         f"commit {commit} of Dolt database '{path}' is not on remote '{remote}' "
         f"({redact(url)}): was it pushed?",
         cause.exec_args if cause else [],
         cause.returncode if cause else None,
+        reason=f"commit {commit} is not on the remote ({redact(url)})",
     )
+    error.commit = commit
+    return error

@@ -17,6 +17,8 @@ from .errors import DoltCommandError, DoltTimeoutError
 logger = logging.getLogger(__name__)
 
 ENV_TIMEOUT = "DVC_DOLT_TIMEOUT"
+# Set to a file path to have every dolt process appended to it (like GIT_TRACE).
+ENV_TRACE = "DVC_DOLT_TRACE"
 # Local commands answer in well under a second; the limit only stops a hang.
 # Network commands move whole databases, so they get an hour.
 LOCAL_TIMEOUT = 600.0
@@ -110,6 +112,13 @@ def _timeout(default: float) -> float:
         return default
 
 
+def _trace(shown: list[str], cwd: str | os.PathLike[str] | None) -> None:
+    path = os.environ.get(ENV_TRACE)
+    if path:
+        with open(path, "a", encoding="utf-8") as fobj:
+            fobj.write(json.dumps({"cwd": str(cwd), "argv": shown}) + "\n")
+
+
 def run(
     args: Sequence[str],
     cwd: str | os.PathLike[str] | None = None,
@@ -129,6 +138,7 @@ def run(
     shown = redact_argv(["dolt", *args])
     limit = timeout if timeout is not None else _timeout(LOCAL_TIMEOUT)
     logger.debug("running %s in %s", shown, cwd)
+    _trace(shown, cwd)
     try:
         proc = subprocess.run(  # noqa: S603 - argv list, no shell
             argv,
@@ -153,12 +163,14 @@ def run(
     if proc.returncode != 0:
         message = first_meaningful_line(proc.stderr, proc.stdout)
         prefix = f"{context}: " if context else ""
+        reason = message or f"exit code {proc.returncode}"
         raise error_class(
-            f"{prefix}'{' '.join(shown[:2])}' failed: {message or f'exit code {proc.returncode}'}",
+            f"{prefix}'{' '.join(shown[:2])}' failed: {reason}",
             shown,
             proc.returncode,
             redact(proc.stdout),
             redact(proc.stderr),
+            reason,
         )
     return proc
 
@@ -191,6 +203,7 @@ def sql(
         proc = run(["sql", "-r", "json", "-q", query], cwd, context=context, timeout=timeout)
     except DoltCommandError as exc:
         exc.message = _drop_query_echo(exc.message, query)
+        exc.reason = _drop_query_echo(exc.reason, query)
         raise
     return parse_json_documents(proc.stdout)
 

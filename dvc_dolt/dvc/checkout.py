@@ -38,6 +38,7 @@ class DoltCheckoutError(CheckoutError):
 @dataclass
 class DoltCheckout:
     modified: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     failed_reasons: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
@@ -98,9 +99,16 @@ def checkout_dolt(
         if not isinstance(out, DoltMixin):
             continue
         shown = str(out)
+        placed = False
+        if not out.database.exists:
+            from .sync import place_fetched
+
+            placed = place_fetched(repo, out.fs_path, "/".join(out.index_key[1]))
         try:
-            if restore_item(out, force=force):
-                outcome.modified.append(shown.rstrip(os.sep) + os.sep)
+            changed = restore_item(out, force=force)
+            if placed or changed:
+                changes = outcome.added if placed else outcome.modified
+                changes.append(shown.rstrip(os.sep) + os.sep)
         except DvcDoltError as exc:
             cause = exc.dolt_error
             if isinstance(cause, DirtyDatabaseError):
@@ -117,10 +125,11 @@ def checkout_dolt(
 
 def merge_into(result: dict, outcome: DoltCheckout) -> dict:
     """Add Dolt changes to DVC's checkout result, in its format."""
-    result.setdefault("modified", []).extend(outcome.modified)
-    result["modified"].sort(key=lambda p: (not p.endswith(os.sep), p))
     stats = result.setdefault("stats", {})
-    stats["modified"] = stats.get("modified", 0) + len(outcome.modified)
+    for kind, paths in (("modified", outcome.modified), ("added", outcome.added)):
+        result.setdefault(kind, []).extend(paths)
+        result[kind].sort(key=lambda p: (not p.endswith(os.sep), p))
+        stats[kind] = stats.get(kind, 0) + len(paths)
     return result
 
 

@@ -15,6 +15,9 @@ signatures listed were checked against DVC 3.50 - 3.67.1.
                     (staticmethod: stage, lock_data)  before the directory exists
   dvc.stage.cache   _can_hash(stage)                 no run cache for stages touching Dolt
   dvc.repo          Repo.checkout (locked method)    restore recorded Dolt commits
+  dvc.repo          Repo.push, Repo.fetch            move recorded commits through Dolt
+                    (locked methods; pull calls both) remotes, after DVC's own objects
+  dvc.repo          Repo.status (locked method)      `status -c` for databases
   dvc.info          get_dvc_info(), SUBPROJECTS      `dvc version` shows dvc-dolt and dolt
   dvc.cli.parser    COMMANDS (list of modules)       `dvc run`, an alias of
                                                      `dvc stage add --run`
@@ -166,7 +169,65 @@ def _patch_repo(module: ModuleType) -> None:
 
         return module.locked(checkout_)
 
+    def make_push(push):
+        def push_(self, targets=None, jobs=None, remote=None, glob=False, **kwargs):
+            from dvc.exceptions import UploadError
+            from dvc.utils import glob_targets
+
+            from . import sync
+
+            error, count = None, 0
+            try:
+                count = push(self, targets=targets, jobs=jobs, remote=remote, glob=glob, **kwargs)
+            except UploadError as exc:
+                error = exc
+            kwargs.pop("run_cache", None)
+            targets = glob_targets([targets] if isinstance(targets, str) else targets, glob=glob)
+            count += sync.push(self, jobs=jobs, targets=targets, remote=remote, **kwargs)
+            if error:
+                raise error
+            return count
+
+        return module.locked(push_)
+
+    def make_fetch(fetch):
+        def fetch_(self, targets=None, jobs=None, remote=None, **kwargs):
+            from dvc.exceptions import DownloadError
+
+            from . import sync
+
+            error, count = None, 0
+            try:
+                count = fetch(self, targets=targets, jobs=jobs, remote=remote, **kwargs)
+            except DownloadError as exc:
+                error = exc
+            for dvc_only in ("run_cache", "max_size", "types", "config", "onerror"):
+                kwargs.pop(dvc_only, None)
+            targets = [targets] if isinstance(targets, str) else targets
+            count += sync.fetch(self, jobs=jobs, targets=targets, remote=remote, **kwargs)
+            if error:
+                raise error
+            return count
+
+        return module.locked(fetch_)
+
+    def make_status(status):
+        def status_(self, targets=None, jobs=None, cloud=False, remote=None, **kwargs):
+            from . import sync
+
+            result = status(self, targets=targets, jobs=jobs, cloud=cloud, remote=remote, **kwargs)
+            if cloud or remote:
+                kwargs.pop("check_updates", None)
+                targets = [targets] if isinstance(targets, str) else targets
+                result.update(sync.cloud_status(self, targets=targets, remote=remote, **kwargs))
+            return result
+
+        return module.locked(status_)
+
     _wrap(module.Repo, "checkout", make_checkout)
+    _wrap(module.Repo, "push", make_push)
+    _wrap(module.Repo, "fetch", make_fetch)
+    _wrap(module.Repo, "status", make_status)
 
 
 def _patch_info(module: ModuleType) -> None:

@@ -82,3 +82,17 @@ def test_redaction():
         "--token=***",
         "https://***@h/x",
     ]
+
+
+def test_trace_file_lists_every_dolt_process(make_db, tmp_path, monkeypatch):
+    import json
+
+    db = make_db()
+    trace = tmp_path / "trace.jsonl"
+    monkeypatch.setenv("DVC_DOLT_TRACE", str(trace))
+    db.heads()
+    db.dirty_reasons()
+    lines = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert len(lines) == 2
+    assert all(entry["argv"][:2] == ["dolt", "sql"] for entry in lines)
+    assert lines[0]["cwd"] == str(db.path)

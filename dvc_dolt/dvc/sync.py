@@ -1,0 +1,234 @@
+"""``dvc push/fetch/pull/status -c`` for Dolt databases, through Dolt remotes.
+
+DVC moves its own objects first, unchanged; then every recorded commit of
+every Dolt output in scope (targets, and the git revisions -a/-T/-A/--rev
+select) is pushed as a pin, or fetched. A database missing from the
+workspace is fetched as a clone into ``.dvc/tmp/dolt/fetched/<key>``, which
+checkout moves into place, so ``dvc fetch`` never touches the workspace.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections import defaultdict
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Optional
+
+from dvc.config import NoRemoteError
+
+from dvc_dolt.dolt import Database, DoltError, PinNotFoundError
+from dvc_dolt.dolt.remote import (
+    clone_at,
+    fetch_pins,
+    has_pins,
+    push_pins,
+    remote_named_for,
+)
+
+from .errors import DvcDoltError
+from .output import DoltMixin
+from .remotes import DoltRemoteSpec, database_key, dolt_remote_for
+
+if TYPE_CHECKING:
+    from dvc.repo import Repo
+
+logger = logging.getLogger("dvc").getChild("dolt")
+
+FETCHED_DIR = os.path.join("dolt", "fetched")
+# How the Dolt remote is named inside a database when dvc-dolt adds it.
+REMOTE_PREFIX = "dvc-"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One database in the workspace and the DVC remote it syncs with."""
+
+    path: str  # absolute workspace path
+    shown: str  # path relative to the repo root, for messages
+    remote: str  # DVC remote name
+
+
+def collect(
+    repo: Repo,
+    targets: Any = None,
+    remote: Optional[str] = None,
+    push: bool = False,
+    with_deps: bool = False,
+    recursive: bool = False,
+    all_branches: bool = False,
+    all_tags: bool = False,
+    all_commits: bool = False,
+    revs: Any = None,
+    workspace: bool = True,
+) -> dict[Target, set[str]]:
+    """Recorded commits per database, over the revisions DVC's flags select."""
+    from dvc.repo.index import index_from_targets
+
+    found: dict[Target, set[str]] = defaultdict(set)
+    default_remote = repo.config["core"].get("remote")
+    root = repo.root_dir  # inside the brancher, git revisions have root "/"
+    for _ in repo.brancher(
+        revs=revs,
+        all_branches=all_branches,
+        all_tags=all_tags,
+        all_commits=all_commits,
+        workspace=workspace,
+    ):
+        # Read the outputs inside the loop: the brancher swaps the repo's
+        # view of its files for each revision.
+        view = index_from_targets(repo, targets, with_deps=with_deps, recursive=recursive)
+        for out in view.outs:
+            if not isinstance(out, DoltMixin) or not out.is_in_repo:
+                continue
+            if (push and not out.can_push) or (remote and out.remote and remote != out.remote):
+                continue
+            heads = out.recorded_heads
+            if heads is None:
+                continue
+            parts = out.index_key[1]
+            name = remote or out.remote or default_remote
+            if not name:
+                raise NoRemoteError("push" if push else "fetch")
+            target = Target(os.path.join(root, *parts), "/".join(parts), name)
+            found[target].add(heads.commit)
+    return found
+
+
+def _reason(exc: Exception) -> str:
+    """dolt's own words for a failure, without the paths dvc-dolt added."""
+    return getattr(exc, "reason", None) or str(exc)
+
+
+def remote_spec(repo: Repo, target: Target) -> DoltRemoteSpec:
+    try:
+        conf = dict(repo.config["remote"][target.remote])
+    except KeyError:
+        raise DvcDoltError(f"no DVC remote named '{target.remote}'") from None
+    return dolt_remote_for(conf.pop("url"), database_key(target.shown), conf)
+
+
+def _run_all(jobs: Optional[int], work: Iterable[Target], fn) -> list[str]:
+    """Run ``fn(target)`` over the targets, ``jobs`` at a time; error messages."""
+    errors: list[str] = []
+    with ThreadPoolExecutor(max_workers=max(1, jobs or 4)) as pool:
+        for message in pool.map(fn, list(work)):
+            if message:
+                errors.append(message)
+    return errors
+
+
+def push(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
+    """Push every recorded commit as a pin; the number of databases that sent data."""
+    todo = collect(repo, push=True, **kwargs)
+    pushed = []
+
+    def one(target: Target) -> Optional[str]:
+        db = Database(target.path)
+        if not db.exists:
+            return f"Dolt database '{target.shown}' is not in the workspace: nothing to push"
+        try:
+            spec = remote_spec(repo, target)
+            name = remote_named_for(db, spec.url, REMOTE_PREFIX + target.remote, spec.params)
+            new = push_pins(db, name, todo[target], spec.env)
+        except (DoltError, DvcDoltError) as exc:
+            return f"Dolt database '{target.shown}' to remote '{target.remote}': {_reason(exc)}"
+        if new:
+            pushed.append(target)
+            logger.info(
+                "Pushed Dolt database '%s' to remote '%s': %d new commit%s",
+                target.shown,
+                target.remote,
+                len(new),
+                "" if len(new) == 1 else "s",
+            )
+        return None
+
+    errors = _run_all(jobs, todo, one)
+    if errors:
+        raise DvcDoltError("failed to push Dolt databases:\n" + "\n".join(errors))
+    return len(pushed)
+
+
+def fetched_path(repo: Repo, target: Target) -> str:
+    return os.path.join(repo.tmp_dir, FETCHED_DIR, database_key(target.shown))
+
+
+def fetch(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
+    """Fetch every recorded commit; the number of databases that received data."""
+    todo = collect(repo, **kwargs)
+    fetched = []
+
+    def one(target: Target) -> Optional[str]:
+        commits = todo[target]
+        try:
+            spec = remote_spec(repo, target)
+            db = Database(target.path)
+            if not db.exists:
+                db = Database(fetched_path(repo, target))
+            if not db.exists:
+                first = sorted(commits)[0]
+                clone_at(spec.url, db.path, first, remote="origin", params=spec.params,
+                         env=spec.env)  # fmt: skip
+                fetched.append(target)
+            name = remote_named_for(db, spec.url, REMOTE_PREFIX + target.remote, spec.params)
+            if fetch_pins(db, name, commits, spec.env):
+                fetched.append(target)
+        except (DoltError, DvcDoltError) as exc:
+            return f"Dolt database '{target.shown}' from remote '{target.remote}': {_reason(exc)}"
+        return None
+
+    errors = _run_all(jobs, todo, one)
+    if errors:
+        raise DvcDoltError("failed to fetch Dolt databases:\n" + "\n".join(errors))
+    for target in set(fetched):
+        logger.info("Fetched Dolt database '%s' from remote '%s'", target.shown, target.remote)
+    return len(set(fetched))
+
+
+def place_fetched(repo: Repo, path: str, shown: str) -> bool:
+    """Move a database ``dvc fetch`` cloned into the workspace; True if there was one."""
+    staged = os.path.join(repo.tmp_dir, FETCHED_DIR, database_key(shown))
+    if os.path.exists(path) or not os.path.isdir(os.path.join(staged, ".dolt")):
+        return False
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    shutil.move(staged, path)
+    return True
+
+
+def cloud_status(repo: Repo, **kwargs: Any) -> dict[str, str]:
+    """DVC's ``status -c`` words for each database: new, deleted or missing."""
+    todo = collect(repo, **kwargs)
+    status: dict[str, str] = {}
+    for target, commits in todo.items():
+        spec = remote_spec(repo, target)
+        db = Database(target.path)
+        local = db.exists and all(db.has_commit(c) for c in commits)
+        try:
+            on_remote = _remote_has(repo, target, spec, commits)
+        except DoltError as exc:
+            raise DvcDoltError(f"Dolt database '{target.shown}': {exc}") from None
+        if local and not on_remote:
+            status[target.shown] = "new"
+        elif on_remote and not local:
+            status[target.shown] = "deleted"
+        elif not (local or on_remote):
+            status[target.shown] = "missing"
+    return status
+
+
+def _remote_has(repo: Repo, target: Target, spec: DoltRemoteSpec, commits: set[str]) -> bool:
+    """Whether the remote holds the pins of all ``commits``."""
+    db = Database(target.path)
+    if not db.exists:
+        db = Database(fetched_path(repo, target))
+    if not db.exists:
+        try:
+            clone_at(spec.url, db.path, sorted(commits)[0], params=spec.params, env=spec.env)
+        except PinNotFoundError:
+            return False
+    name = remote_named_for(db, spec.url, REMOTE_PREFIX + target.remote, spec.params)
+    return has_pins(db, name, commits, spec.env)

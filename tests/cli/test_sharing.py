@@ -1,0 +1,156 @@
+"""`dvc push/fetch/pull/status -c` move Dolt databases through Dolt remotes under the
+DVC remote, next to ordinary DVC files."""
+
+import pytest
+from helpers import commit, dolt, dvc, error_lines, git, insert
+
+from dvc_dolt.dolt import Database
+
+
+@pytest.fixture
+def shared_repo(dvc_repo, make_db, tmp_path):
+    """A repo with a database and a plain file tracked, and a local DVC remote."""
+    repo = dvc_repo
+    make_db("labels", parent=repo)
+    (repo / "model.bin").write_bytes(b"weights v1")
+    dvc(repo, "add", "labels", "model.bin")
+    storage = tmp_path / "storage"
+    dvc(repo, "remote", "add", "-d", "storage", str(storage))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "labels and model")
+    return repo
+
+
+def clone(repo, dest):
+    git(dest.parent, "clone", "-q", str(repo), str(dest))
+    return dest
+
+
+def test_push_then_pull_in_a_fresh_clone(shared_repo, tmp_path):
+    repo = shared_repo
+    labels = Database(repo / "labels")
+    proc = dvc(repo, "push")
+    assert "Pushed Dolt database 'labels' to remote 'storage': 1 new commit" in proc.stdout
+    assert "2 files pushed" in proc.stdout
+    storage = tmp_path / "storage"
+    # Dolt data sits under <remote>/dolt/, never in a two-letter folder gc would see.
+    assert (storage / "dolt" / "labels").is_dir()
+    assert all(len(p.name) != 2 for p in storage.iterdir() if p.is_dir())
+
+    fresh = clone(repo, tmp_path / "fresh")
+    proc = dvc(fresh, "pull")
+    assert ["A", "labels/"] in [line.split() for line in proc.stdout.splitlines()]
+    pulled = Database(fresh / "labels")
+    assert pulled.heads() == labels.heads()
+    assert pulled.heads().branch == "main"
+    assert pulled.dirty_reasons() == []
+    assert (fresh / "model.bin").read_bytes() == b"weights v1"
+    assert dvc(fresh, "status").stdout.strip() == "Data and pipelines are up to date."
+    # The DVC remote is the database's Dolt remote: plain dolt push works.
+    remote_url = (storage / "dolt" / "labels").as_uri()
+    assert dolt(pulled.path, "remote", "-v").split()[:2] == ["origin", remote_url]
+    insert(pulled, [(3, "from the clone")])
+    commit(pulled, "clone commit")
+    dolt(pulled.path, "push", "origin", "main")
+
+
+def test_fetch_never_touches_the_workspace_database(shared_repo, tmp_path):
+    repo = shared_repo
+    dvc(repo, "push")
+    labels = Database(repo / "labels")
+    # A second clone moves labels on and pushes.
+    other = clone(repo, tmp_path / "other")
+    dvc(other, "pull")
+    other_labels = Database(other / "labels")
+    dolt(other_labels.path, "checkout", "-b", "relabel")
+    insert(other_labels, [(9, "new")])
+    new = commit(other_labels, "relabel")
+    dvc(other, "commit", "-f", "labels.dvc")
+    git(other, "commit", "-qam", "relabel")
+    dvc(other, "push")
+    git(repo, "pull", "-q", str(other), "main")
+
+    insert(labels, [(5, "uncommitted work")])
+    before = labels.heads()
+    dvc(repo, "fetch")
+    assert labels.heads() == before  # working set and branch untouched
+    assert labels.has_commit(new)
+    # pull = fetch + checkout: refused while dirty, nothing lost.
+    proc = dvc(repo, "pull", ok=False)
+    assert "Use `--force`" in error_lines(proc)[0]
+    assert labels.heads() == before
+    sql_rows = dolt(labels.path, "sql", "-q", "select v from t where id = 5")
+    assert "uncommitted work" in sql_rows
+
+
+def test_recorded_commit_stays_pullable_after_history_is_rewritten(shared_repo, tmp_path):
+    repo = shared_repo
+    labels = Database(repo / "labels")
+    recorded = labels.heads()
+    dvc(repo, "push")
+    # The branch moves on, is rewritten and force-pushed to the same Dolt remote.
+    remote_url = (tmp_path / "storage" / "dolt" / "labels").as_uri()
+    dolt(labels.path, "remote", "add", "team", remote_url)
+    insert(labels, [(7, "x")])
+    commit(labels, "later")
+    dolt(labels.path, "push", "team", "main")
+    dolt(labels.path, "reset", "--hard", "HEAD~1")
+    insert(labels, [(8, "y")])
+    commit(labels, "rewritten")
+    dolt(labels.path, "push", "--force", "team", "main")
+
+    fresh = clone(repo, tmp_path / "fresh")
+    dvc(fresh, "pull")
+    assert Database(fresh / "labels").heads() == recorded
+
+
+def test_all_commits_pushes_every_recorded_commit(shared_repo, tmp_path):
+    repo = shared_repo
+    labels = Database(repo / "labels")
+    first = labels.heads()
+    insert(labels, [(3, "c")])
+    commit(labels, "second")
+    dvc(repo, "commit", "-f", "labels.dvc")
+    git(repo, "commit", "-qam", "second labels")
+    second = labels.heads()
+
+    dvc(repo, "push")  # the workspace only: the second commit
+    fresh = clone(repo, tmp_path / "fresh")
+    git(fresh, "checkout", "-q", "HEAD~1")
+    proc = dvc(fresh, "pull", ok=False)
+    assert f"Dolt database 'labels' from remote 'storage': commit {first.commit}" in proc.stderr
+    assert "is not on the remote" in proc.stderr
+
+    dvc(repo, "push", "--all-commits")
+    fresh2 = clone(repo, tmp_path / "fresh2")
+    git(fresh2, "checkout", "-q", "HEAD~1")
+    dvc(fresh2, "pull")
+    assert Database(fresh2 / "labels").heads() == first
+    git(fresh2, "checkout", "-q", "main")
+    dvc(fresh2, "pull")
+    assert Database(fresh2 / "labels").heads() == second
+
+
+def test_status_cloud(shared_repo, tmp_path):
+    repo = shared_repo
+    status = dvc(repo, "status", "-c").stdout
+    assert "new:                labels" in status
+    dvc(repo, "push")
+    assert "in sync" in dvc(repo, "status", "-c").stdout
+    fresh = clone(repo, tmp_path / "fresh")
+    status = dvc(fresh, "status", "-c").stdout
+    assert "deleted:            labels" in status
+
+
+def test_unusable_remote_is_one_clear_error(dvc_repo, make_db, tmp_path):
+    make_db("labels", parent=dvc_repo)
+    dvc(dvc_repo, "add", "labels")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    dvc(dvc_repo, "remote", "add", "-d", "broken", str(blocker / "storage"))
+    proc = dvc(dvc_repo, "push", ok=False)
+    lines = error_lines(proc)
+    assert len(lines) == 1
+    assert "failed to push Dolt databases" in lines[0]
+    assert "Dolt database 'labels' to remote 'broken': " in proc.stderr
+    assert "Traceback" not in proc.stderr
