@@ -87,13 +87,11 @@ def checkout_dolt(
     recursive: bool = False,
     force: bool = False,
 ) -> DoltCheckout:
-    from dvc.repo.index import index_from_targets
-
     if not targets:
         targets = [None]
     elif isinstance(targets, str):
         targets = [targets]
-    view = index_from_targets(repo, targets=targets, recursive=recursive, with_deps=with_deps)
+    view = repo.index.targets_view(targets, recursive=recursive, with_deps=with_deps)
     outcome = DoltCheckout()
     for out in view.outs:
         if not isinstance(out, DoltMixin):
@@ -125,11 +123,13 @@ def checkout_dolt(
 
 def merge_into(result: dict, outcome: DoltCheckout) -> dict:
     """Add Dolt changes to DVC's checkout result, in its format."""
-    stats = result.setdefault("stats", {})
+    # Newer DVC releases add per-kind counts under "stats"; 3.50 counts the lists.
+    stats = result.get("stats")
     for kind, paths in (("modified", outcome.modified), ("added", outcome.added)):
         result.setdefault(kind, []).extend(paths)
         result[kind].sort(key=lambda p: (not p.endswith(os.sep), p))
-        stats[kind] = stats.get(kind, 0) + len(paths)
+        if isinstance(stats, dict):
+            stats[kind] = stats.get(kind, 0) + len(paths)
     return result
 
 

@@ -161,7 +161,8 @@ def _patch_repo(module: ModuleType) -> None:
                     **kwargs,
                 )
             except CheckoutError as exc:
-                error, result = exc, exc.result
+                # DVC 3.50 calls it `stats`.
+                error, result = exc, getattr(exc, "result", None) or getattr(exc, "stats", {})
             outcome = checkout_dolt(self, targets, with_deps, recursive, force)
             merge_into(result, outcome)
             raise_for(outcome, result, error, allow_missing)

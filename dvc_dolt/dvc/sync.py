@@ -66,8 +66,6 @@ def collect(
     workspace: bool = True,
 ) -> dict[Target, set[str]]:
     """Recorded commits per database, over the revisions DVC's flags select."""
-    from dvc.repo.index import index_from_targets
-
     found: dict[Target, set[str]] = defaultdict(set)
     default_remote = repo.config["core"].get("remote")
     root = repo.root_dir  # inside the brancher, git revisions have root "/"
@@ -80,7 +78,7 @@ def collect(
     ):
         # Read the outputs inside the loop: the brancher swaps the repo's
         # view of its files for each revision.
-        view = index_from_targets(repo, targets, with_deps=with_deps, recursive=recursive)
+        view = repo.index.targets_view(targets, with_deps=with_deps, recursive=recursive)
         for out in view.outs:
             if not isinstance(out, DoltMixin) or not out.is_in_repo:
                 continue
