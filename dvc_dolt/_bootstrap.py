@@ -22,6 +22,7 @@ ENV_DISABLE = "DVC_DOLT_DISABLE"
 PATCHED_MODULES = frozenset(
     {
         "dvc.cli.parser",
+        "dvc.config_schema",
         "dvc.dependency",
         "dvc.info",
         "dvc.output",

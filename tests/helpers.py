@@ -142,12 +142,15 @@ class DoltRemoteServer:
     def new_database(self, prefix: str = "remote") -> str:
         """Create an empty database on the server; its remote URL."""
         self._count += 1
-        name = f"{prefix}{self._count}"
+        return self.create_database(f"{prefix}{self._count}")
+
+    def create_database(self, name: str) -> str:
+        """Create database ``name`` on the server (if new); its remote URL."""
         dolt(
             self.root,
             "--host", "127.0.0.1", "--port", str(self.sql_port), "--no-tls",
             "-u", "root", "-p", "",
-            "sql", "-q", f"create database `{name}`",
+            "sql", "-q", f"create database if not exists `{name}`",
         )  # fmt: skip
         return self.url(name)
 

@@ -18,6 +18,9 @@ signatures listed were checked against DVC 3.50 - 3.67.1.
   dvc.repo          Repo.push, Repo.fetch            move recorded commits through Dolt
                     (locked methods; pull calls both) remotes, after DVC's own objects
   dvc.repo          Repo.status (locked method)      `status -c` for databases
+  dvc.config_schema REMOTE_SCHEMAS, SCHEMA["remote"] the dolt:// remote type and the s3
+                    (+ dvc.config.get_compiled_schema option dolt_dynamodb_table; SCHEMA
+                    memo, dvc_objects known_implementations) snapshots REMOTE_SCHEMAS, so rebuild
   dvc.info          get_dvc_info(), SUBPROJECTS      `dvc version` shows dvc-dolt and dolt
   dvc.cli.parser    COMMANDS (list of modules)       `dvc run`, an alias of
                                                      `dvc stage add --run`
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 from collections.abc import Callable
 from itertools import chain
 from types import ModuleType
@@ -231,6 +235,27 @@ def _patch_repo(module: ModuleType) -> None:
     _wrap(module.Repo, "status", make_status)
 
 
+def _patch_config_schema(module: ModuleType) -> None:
+    from dvc_objects.fs import known_implementations
+
+    from .fs import SCHEME
+    from .remotes import S3_TABLE_OPTION
+
+    module.REMOTE_SCHEMAS[SCHEME] = {
+        "protocol": module.Choices("http", "https"),
+        **module.REMOTE_COMMON,
+    }
+    module.REMOTE_SCHEMAS["s3"][S3_TABLE_OPTION] = str
+    module.SCHEMA["remote"] = {str: module.ByUrl(module.REMOTE_SCHEMAS)}
+    known_implementations[SCHEME] = {
+        "class": "dvc_dolt.dvc.fs.DoltRemoteFileSystem",
+        "err": "dolt:// remotes need dvc-dolt (pip install dvc-dolt)",
+    }
+    compiled = sys.modules.get("dvc.config")
+    if compiled is not None:  # memoised before we got here: forget it
+        compiled.get_compiled_schema.memory.clear()
+
+
 def _patch_info(module: ModuleType) -> None:
     def make_info(get_dvc_info):
         def get_dvc_info_():
@@ -256,6 +281,7 @@ PATCHES: dict[str, Callable[[ModuleType], None]] = {
     "dvc.stage.loader": _patch_stage_loader,
     "dvc.stage.cache": _patch_stage_cache,
     "dvc.repo": _patch_repo,
+    "dvc.config_schema": _patch_config_schema,
     "dvc.info": _patch_info,
     "dvc.cli.parser": _patch_cli_parser,
 }

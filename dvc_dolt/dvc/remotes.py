@@ -128,11 +128,11 @@ def _azure(split, key: str, options: Mapping[str, Any]) -> DoltRemoteSpec:
 
 def _dolt(split, key: str, options: Mapping[str, Any]) -> DoltRemoteSpec:
     owner = split.path.strip("/")
-    if not split.netloc or not owner or "/" in owner:
+    if not split.netloc or "/" in owner:
         raise DvcDoltError(
-            f"a dolt:// remote is dolt://<host>/<owner>, e.g. dolt://doltremoteapi.dolthub.com/"
-            f"my-org; got dolt://{split.netloc}{split.path}"
+            "a dolt:// remote is dolt://<host>[/<owner>], e.g. "
+            f"dolt://doltremoteapi.dolthub.com/my-org; got dolt://{split.netloc}{split.path}"
         )
     host = split.hostname or ""
     scheme = options.get("protocol") or ("http" if host in LOOPBACK else "https")
-    return DoltRemoteSpec(f"{scheme}://{split.netloc}/{owner}/{key}")
+    return DoltRemoteSpec("/".join(p for p in (f"{scheme}://{split.netloc}", owner, key) if p))

@@ -28,6 +28,7 @@ from dvc_dolt.dolt.remote import (
     push_pins,
     remote_named_for,
 )
+from dvc_dolt.dolt.runner import redact
 
 from .errors import DvcDoltError
 from .output import DoltMixin
@@ -41,6 +42,8 @@ logger = logging.getLogger("dvc").getChild("dolt")
 FETCHED_DIR = os.path.join("dolt", "fetched")
 # How the Dolt remote is named inside a database when dvc-dolt adds it.
 REMOTE_PREFIX = "dvc-"
+# `meta: {dolt_remote: URL}` on an output: the database's own home (e.g. DoltHub).
+OVERRIDE_KEY = "dolt_remote"
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,11 @@ class Target:
     path: str  # absolute workspace path
     shown: str  # path relative to the repo root, for messages
     remote: str  # DVC remote name
+    url: Optional[str] = None  # the database's own Dolt remote (meta: dolt_remote)
+
+    @property
+    def where(self) -> str:
+        return redact(self.url) if self.url else self.remote
 
 
 def collect(
@@ -88,10 +96,11 @@ def collect(
             if heads is None:
                 continue
             parts = out.index_key[1]
-            name = remote or out.remote or default_remote
-            if not name:
+            url = (out.annot.meta or {}).get(OVERRIDE_KEY)
+            name = remote or out.remote or default_remote or ("" if url else None)
+            if name is None:
                 raise NoRemoteError("push" if push else "fetch")
-            target = Target(os.path.join(root, *parts), "/".join(parts), name)
+            target = Target(os.path.join(root, *parts), "/".join(parts), name, url)
             found[target].add(heads.commit)
     return found
 
@@ -102,6 +111,8 @@ def _reason(exc: Exception) -> str:
 
 
 def remote_spec(repo: Repo, target: Target) -> DoltRemoteSpec:
+    if target.url:
+        return DoltRemoteSpec(target.url)
     try:
         conf = dict(repo.config["remote"][target.remote])
     except KeyError:
@@ -130,16 +141,18 @@ def push(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
             return f"Dolt database '{target.shown}' is not in the workspace: nothing to push"
         try:
             spec = remote_spec(repo, target)
-            name = remote_named_for(db, spec.url, REMOTE_PREFIX + target.remote, spec.params)
+            name = remote_named_for(
+                db, spec.url, REMOTE_PREFIX + (target.remote or "home"), spec.params
+            )
             new = push_pins(db, name, todo[target], spec.env)
         except (DoltError, DvcDoltError) as exc:
-            return f"Dolt database '{target.shown}' to remote '{target.remote}': {_reason(exc)}"
+            return f"Dolt database '{target.shown}' to remote '{target.where}': {_reason(exc)}"
         if new:
             pushed.append(target)
             logger.info(
                 "Pushed Dolt database '%s' to remote '%s': %d new commit%s",
                 target.shown,
-                target.remote,
+                target.where,
                 len(new),
                 "" if len(new) == 1 else "s",
             )
@@ -172,18 +185,20 @@ def fetch(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
                 clone_at(spec.url, db.path, first, remote="origin", params=spec.params,
                          env=spec.env)  # fmt: skip
                 fetched.append(target)
-            name = remote_named_for(db, spec.url, REMOTE_PREFIX + target.remote, spec.params)
+            name = remote_named_for(
+                db, spec.url, REMOTE_PREFIX + (target.remote or "home"), spec.params
+            )
             if fetch_pins(db, name, commits, spec.env):
                 fetched.append(target)
         except (DoltError, DvcDoltError) as exc:
-            return f"Dolt database '{target.shown}' from remote '{target.remote}': {_reason(exc)}"
+            return f"Dolt database '{target.shown}' from remote '{target.where}': {_reason(exc)}"
         return None
 
     errors = _run_all(jobs, todo, one)
     if errors:
         raise DvcDoltError("failed to fetch Dolt databases:\n" + "\n".join(errors))
     for target in set(fetched):
-        logger.info("Fetched Dolt database '%s' from remote '%s'", target.shown, target.remote)
+        logger.info("Fetched Dolt database '%s' from remote '%s'", target.shown, target.where)
     return len(set(fetched))
 
 
@@ -228,5 +243,5 @@ def _remote_has(repo: Repo, target: Target, spec: DoltRemoteSpec, commits: set[s
             clone_at(spec.url, db.path, sorted(commits)[0], params=spec.params, env=spec.env)
         except PinNotFoundError:
             return False
-    name = remote_named_for(db, spec.url, REMOTE_PREFIX + target.remote, spec.params)
+    name = remote_named_for(db, spec.url, REMOTE_PREFIX + (target.remote or "home"), spec.params)
     return has_pins(db, name, commits, spec.env)

@@ -154,3 +154,61 @@ def test_unusable_remote_is_one_clear_error(dvc_repo, make_db, tmp_path):
     assert "failed to push Dolt databases" in lines[0]
     assert "Dolt database 'labels' to remote 'broken': " in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_dolt_remote_type_over_http(dvc_repo, make_db, dolt_server, tmp_path):
+    """A `dolt://host` DVC remote: a real `dolt sql-server --remotesapi-port`."""
+    repo = dvc_repo
+    labels = make_db("labels", parent=repo)
+    dvc(repo, "add", "labels")
+    url = f"dolt://127.0.0.1:{dolt_server.api_port}"
+    dvc(repo, "remote", "add", "-d", "hub", url)
+    assert "hub" in dvc(repo, "remote", "list").stdout
+    # A remotesapi server (like DoltHub) serves databases that exist: say so clearly.
+    proc = dvc(repo, "push", ok=False)
+    assert "Dolt database 'labels' to remote 'hub'" in proc.stderr
+    assert "database not found" in proc.stderr
+    dolt_server.create_database("labels")
+    dvc(repo, "push")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "labels on the hub")
+
+    fresh = clone(repo, tmp_path / "fresh")
+    dvc(fresh, "pull")
+    pulled = Database(fresh / "labels")
+    assert pulled.heads() == labels.heads()
+    assert "in sync" in dvc(fresh, "status", "-c").stdout
+
+    # Plain DVC does not know the type: a clear config error, no traceback.
+    plain = dvc(fresh, "status", ok=False, env={"DVC_DOLT_DISABLE": "1"})
+    assert "Unsupported URL type dolt://" in plain.stderr
+    assert "Traceback" not in plain.stderr
+
+
+def test_dolt_remote_refuses_ordinary_files(dvc_repo, dolt_server):
+    (dvc_repo / "model.bin").write_bytes(b"weights")
+    dvc(dvc_repo, "add", "model.bin")
+    dvc(dvc_repo, "remote", "add", "-d", "hub", f"dolt://127.0.0.1:{dolt_server.api_port}")
+    proc = dvc(dvc_repo, "push", ok=False)
+    assert "dolt:// remotes hold Dolt databases only" in proc.stderr
+
+
+def test_per_output_remote_override(dvc_repo, make_db, tmp_path):
+    """A database with its own home (e.g. cloned from DoltHub) syncs there."""
+    repo = dvc_repo
+    labels = make_db("labels", parent=repo)
+    home = (tmp_path / "elsewhere").as_uri()
+    dvc(repo, "add", "labels")
+    text = (repo / "labels.dvc").read_text()
+    entry = "  path: labels\n  meta:\n    dolt_remote: " + home
+    (repo / "labels.dvc").write_text(text.replace("  path: labels", entry))
+    # The project's remote carries its files; the database goes home.
+    dvc(repo, "remote", "add", "-d", "files", str(tmp_path / "files"))
+    dvc(repo, "push")
+    assert (tmp_path / "elsewhere").is_dir()
+    assert not (tmp_path / "files" / "dolt").exists()
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "labels from elsewhere")
+    fresh = clone(repo, tmp_path / "fresh")
+    dvc(fresh, "pull")
+    assert Database(fresh / "labels").heads() == labels.heads()

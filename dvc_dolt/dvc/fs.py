@@ -1,0 +1,39 @@
+"""``dolt://host/owner``: a DVC remote type for Dolt remotesapi servers.
+
+DoltHub, DoltLab and any ``dolt sql-server --remotesapi-port`` serve Dolt
+databases over HTTP(S); database ``<key>`` of a project lives at
+``https://host/owner/<key>`` (``http://`` on loopback, or with
+``dvc remote modify <name> protocol http``). Credentials come from Dolt's own
+mechanisms (``dolt creds``), never from DVC's config. These remotes hold Dolt
+databases only: DVC files need another remote.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from dvc_objects.fs.base import FileSystem
+
+from .errors import DvcDoltError
+
+SCHEME = "dolt"
+
+
+class DoltRemoteFileSystem(FileSystem):
+    protocol = SCHEME
+    PARAM_CHECKSUM = "md5"
+    REQUIRES: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def _strip_protocol(cls, path: str) -> str:
+        return path
+
+    def _prepare_credentials(self, **config: Any) -> dict[str, Any]:
+        return {}
+
+    @property
+    def fs(self):  # type: ignore[override]
+        raise DvcDoltError(
+            "dolt:// remotes hold Dolt databases only: send ordinary DVC files to another "
+            "remote (`dvc push -r <remote> <targets>`)"
+        )
