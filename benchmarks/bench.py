@@ -129,19 +129,35 @@ def bench_size(base: Path, rows: int, repeat: int) -> list[tuple[str, float, flo
         out.append((what, p, e, f"{n / times:g}"))
 
     both("dvc add db", ["add", "db"])
+    remotes = {}
     for repo in (plain, ext):
+        remotes[repo] = base / f"{repo.name}-remote"
+        run([DVC, "remote", "add", "-d", "store", str(remotes[repo])], repo, PLAIN)
         subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
         subprocess.run(["git", "commit", "-qm", "v1"], cwd=repo, check=True)
+    both("dvc push (first)", ["push"])
     both("dvc status, nothing changed", ["status"], repeat)
     change_one_row(plain / "db")
     change_one_row(ext / "db")
     both("dvc status after a 1-row commit", ["status"])
     both("dvc commit after a 1-row commit", ["commit", "-f", "db.dvc"])
+    sizes = {repo: dir_size(remote) for repo, remote in remotes.items()}
+    both("dvc push after a 1-row commit", ["push"])
+    sent = {repo: dir_size(remote) - sizes[repo] for repo, remote in remotes.items()}
     for repo in (plain, ext):
         subprocess.run(["git", "commit", "-qam", "v2"], cwd=repo, check=True)
+    clones = {}
+    for repo in (plain, ext):
+        clones[repo] = base / f"{repo.name}-clone"
+        subprocess.run(["git", "clone", "-q", str(repo), str(clones[repo])], check=True)
+    p = run([DVC, "pull"], clones[plain], PLAIN)
+    e, n = trace.count(lambda: run([DVC, "pull"], clones[ext]))
+    out.append(("dvc pull in a fresh clone", p, e, str(n)))
+    for repo in (plain, ext):
         subprocess.run(["git", "checkout", "-q", "HEAD~1", "--", "db.dvc"], cwd=repo, check=True)
     both("dvc checkout to the previous version", ["checkout", "--force"])
     out.append(("bytes in .dvc/cache (MB)", cache_bytes(plain) / 1e6, cache_bytes(ext) / 1e6, ""))
+    out.append(("bytes pushed after a 1-row commit (MB)", sent[plain] / 1e6, sent[ext] / 1e6, ""))
     return out
 
 
@@ -180,7 +196,8 @@ def main() -> int:
         for name, p, e, procs in rows:
             unit = " " if "MB" in name else "s"
             ratio = f"{p / e:6.1f}x" if e else "     -"
-            print(f"{name:{width}}  {p:>9.2f}{unit}  {e:>9.2f}{unit}  {ratio:>7}  {procs}")
+            d = 4 if "MB" in name else 2
+            print(f"{name:{width}}  {p:>9.{d}f}{unit}  {e:>9.{d}f}{unit}  {ratio:>7}  {procs}")
     return 0
 
 
