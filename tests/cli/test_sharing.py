@@ -212,3 +212,28 @@ def test_per_output_remote_override(dvc_repo, make_db, tmp_path):
     fresh = clone(repo, tmp_path / "fresh")
     dvc(fresh, "pull")
     assert Database(fresh / "labels").heads() == labels.heads()
+
+
+def test_gc_cloud_keeps_dolt_data(shared_repo, tmp_path):
+    repo = shared_repo
+    dvc(repo, "push")
+    storage = tmp_path / "storage" / "dolt" / "labels"
+    before = sorted(p.name for p in storage.rglob("*"))
+    (repo / "model.bin").write_bytes(b"weights v2")
+    dvc(repo, "add", "model.bin")
+    dvc(repo, "push")
+    dvc(repo, "gc", "-w", "-c", "-f")
+    assert sorted(p.name for p in storage.rglob("*")) == before
+    fresh = clone(repo, tmp_path / "fresh")
+    dvc(fresh, "pull", "labels.dvc")
+    assert Database(fresh / "labels").heads() == Database(repo / "labels").heads()
+
+
+def test_push_targets(dvc_repo, make_db, tmp_path):
+    make_db("one", parent=dvc_repo)
+    make_db("two", parent=dvc_repo)
+    dvc(dvc_repo, "add", "one", "two")
+    dvc(dvc_repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    dvc(dvc_repo, "push", "one.dvc")
+    assert (tmp_path / "storage" / "dolt" / "one").is_dir()
+    assert not (tmp_path / "storage" / "dolt" / "two").exists()
