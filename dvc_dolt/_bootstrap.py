@@ -8,12 +8,8 @@ environment lookup. ``DVC_DOLT_DISABLE=1`` leaves DVC exactly as shipped.
 
 from __future__ import annotations
 
-import importlib.abc
-import importlib.machinery
 import os
 import sys
-from types import ModuleType
-from typing import Optional
 
 ENV_DISABLE = "DVC_DOLT_DISABLE"
 
@@ -37,24 +33,26 @@ def disabled() -> bool:
     return os.environ.get(ENV_DISABLE, "").strip().lower() not in ("", "0", "false", "no")
 
 
-class _PatchingLoader(importlib.abc.Loader):
-    def __init__(self, loader: importlib.abc.Loader) -> None:
+# Plain classes, not importlib.abc's: importing that pulls in pathlib, typing
+# and tempfile, tens of milliseconds at every interpreter start.
+class _PatchingLoader:
+    def __init__(self, loader) -> None:
         self._loader = loader
 
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> Optional[ModuleType]:
+    def create_module(self, spec):
         return self._loader.create_module(spec)
 
-    def exec_module(self, module: ModuleType) -> None:
+    def exec_module(self, module) -> None:
         self._loader.exec_module(module)
         from dvc_dolt.dvc.patches import apply
 
         apply(module)
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name):
         return getattr(self._loader, name)
 
 
-class DvcPatchFinder(importlib.abc.MetaPathFinder):
+class DvcPatchFinder:
     """Wraps the loader of the DVC modules we patch; finds nothing itself."""
 
     def find_spec(self, fullname, path=None, target=None):
