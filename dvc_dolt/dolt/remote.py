@@ -8,8 +8,10 @@ never force-pushed and two writers of the same pin agree.
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Optional
@@ -165,31 +167,40 @@ def clone_at(
     if dest.exists():
         raise DoltError(f"cannot clone into '{dest}': it already exists")
     dest.parent.mkdir(parents=True, exist_ok=True)
+    # Clone beside the destination and rename: an interrupted clone (even
+    # kill -9) never leaves a half-made database where the next run looks.
+    prefix = f".{dest.name}.dvc-dolt-clone-"
+    for stale in dest.parent.glob(glob.escape(prefix) + "*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    work = Path(tempfile.mkdtemp(prefix=prefix, dir=dest.parent))
+    work.rmdir()  # dolt clone creates it
     pin = pin_branch(commit)
     try:
         runner.run(
-            ["clone", "--single-branch", "--remote", remote, "-b", pin, *params, url, str(dest)],
+            ["clone", "--single-branch", "--remote", remote, "-b", pin, *params, url, str(work)],
             dest.parent,
             timeout=_network_timeout(),
             env=env,
             error_class=DoltRemoteError,
             context=f"clone of commit {commit} into '{dest}'",
         )
-        db = Database(dest)
+        db = Database(work)
         db.run(["checkout", "-b", branch])
         # The pin stays on the remote only; a local branch of it would make
         # `dolt push` from it look meaningful.
         db.run(["branch", "-D", pin])
         if db.heads().commit != commit:  # pragma: no cover - a pin never moves
             raise DoltError(f"pin {pin} on '{redact(url)}' does not hold commit {commit}")
+        os.rename(work, dest)
     except DoltRemoteError as exc:
-        shutil.rmtree(dest, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
         if _means_missing_ref(exc):
             raise _pin_missing(dest, commit, remote, url, exc) from exc
         raise
-    except DoltError:
-        shutil.rmtree(dest, ignore_errors=True)
+    except (DoltError, OSError):
+        shutil.rmtree(work, ignore_errors=True)
         raise
+    db = Database(dest)
     return db
 
 
