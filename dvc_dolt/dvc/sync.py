@@ -120,13 +120,21 @@ def remote_spec(repo: Repo, target: Target) -> DoltRemoteSpec:
     return dolt_remote_for(conf.pop("url"), database_key(target.shown), conf)
 
 
-def _run_all(jobs: Optional[int], work: Iterable[Target], fn) -> list[str]:
-    """Run ``fn(target)`` over the targets, ``jobs`` at a time; error messages."""
+def _run_all(jobs: Optional[int], work: Iterable[Target], fn, desc: str) -> list[str]:
+    """Run ``fn(target)`` over the targets, ``jobs`` at a time, with a DVC progress bar.
+
+    Returns the error messages.
+    """
+    from dvc.ui import ui
+
+    work = list(work)
     errors: list[str] = []
-    with ThreadPoolExecutor(max_workers=max(1, jobs or 4)) as pool:
-        for message in pool.map(fn, list(work)):
-            if message:
-                errors.append(message)
+    with ui.progress(total=len(work), desc=desc, unit="database", leave=False) as bar:  # noqa: SIM117
+        with ThreadPoolExecutor(max_workers=max(1, jobs or 4)) as pool:
+            for message in pool.map(fn, work):
+                bar.update()
+                if message:
+                    errors.append(message)
     return errors
 
 
@@ -158,7 +166,7 @@ def push(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
             )
         return None
 
-    errors = _run_all(jobs, todo, one)
+    errors = _run_all(jobs, todo, one, "Pushing Dolt databases")
     if errors:
         raise DvcDoltError("failed to push Dolt databases:\n" + "\n".join(errors))
     return len(pushed)
@@ -194,7 +202,7 @@ def fetch(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
             return f"Dolt database '{target.shown}' from remote '{target.where}': {_reason(exc)}"
         return None
 
-    errors = _run_all(jobs, todo, one)
+    errors = _run_all(jobs, todo, one, "Fetching Dolt databases")
     if errors:
         raise DvcDoltError("failed to fetch Dolt databases:\n" + "\n".join(errors))
     for target in set(fetched):

@@ -71,5 +71,17 @@ show dvc checkout
 show git checkout -q main
 show dvc checkout
 (cd labels && show dolt sql -q "select count(*) as labels from labels")
+
+step "Share through a DVC remote: push, then pull into a fresh clone"
+show dvc remote add -d storage "$work/storage"
+show git commit -qam "add a DVC remote"
+show dvc push
+show ls "$work/storage" "$work/storage/dolt"
+cd "$work"
+show git clone -q project teammate
+cd teammate
+show dvc pull
+(cd labels && show dolt log --oneline -n 2 && show dolt remote -v)
+show dvc status
 echo
-echo "Done: the database moved with git, and no commit was lost."
+echo "Done: the database moved with git, went through a DVC remote, and no commit was lost."
