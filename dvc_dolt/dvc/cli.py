@@ -20,7 +20,8 @@ def add_parser(subparsers: Any, parent_parser: Any) -> None:
         "run",
         parents=[parent_parser],
         description=RUN_HELP,
-        help=RUN_HELP,
+        # No `help=`: hidden from `dvc --help`, so DVC 3's command list stays as
+        # shipped, while `dvc run` keeps working for scripts written for DVC 2.
         formatter_class=formatter.RawDescriptionHelpFormatter,
     )
     parser.add_argument("-n", "--name", required=True, help="Name of the stage to add.")

@@ -22,7 +22,8 @@ SCHEME = "dolt"
 class DoltRemoteFileSystem(FileSystem):
     protocol = SCHEME
     PARAM_CHECKSUM = "md5"
-    REQUIRES: ClassVar[dict[str, str]] = {}
+    # What `dvc version` lists under "Supports" for this scheme.
+    REQUIRES: ClassVar[dict[str, str]] = {"dvc-dolt": "dvc_dolt"}
 
     @classmethod
     def _strip_protocol(cls, path: str) -> str:
