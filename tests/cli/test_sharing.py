@@ -237,3 +237,18 @@ def test_push_targets(dvc_repo, make_db, tmp_path):
     dvc(dvc_repo, "push", "one.dvc")
     assert (tmp_path / "storage" / "dolt" / "one").is_dir()
     assert not (tmp_path / "storage" / "dolt" / "two").exists()
+
+
+def test_unreachable_dolt_remote(dvc_repo, make_db):
+    from helpers import free_port
+
+    make_db("labels", parent=dvc_repo)
+    dvc(dvc_repo, "add", "labels")
+    dvc(dvc_repo, "remote", "add", "-d", "hub", f"dolt://127.0.0.1:{free_port()}/team")
+    proc = dvc(dvc_repo, "push", ok=False)
+    (line,) = error_lines(proc)
+    assert line == "ERROR: failed to push data to the cloud - failed to push Dolt databases:"
+    detail = proc.stderr.splitlines()[1]
+    assert detail.startswith("Dolt database 'labels' to remote 'hub': ")
+    assert "connection refused" in detail
+    assert "Traceback" not in proc.stderr
