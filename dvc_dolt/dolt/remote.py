@@ -121,23 +121,30 @@ def fetch_pins(
     url = remotes(db).get(remote, remote)
     for commit in wanted:
         # One process per pin: dolt fails a multi-ref fetch as a whole, and
-        # we must say which commit is missing.
-        try:
-            db.run(
-                ["fetch", remote, pin_branch(commit)],
-                timeout=_network_timeout(),
-                env=env,
-                error_class=DoltRemoteError,
-                context=f"fetch of commit {commit} into Dolt database '{db.path}'",
-            )
-        except DoltRemoteError as exc:
-            if _means_missing_ref(exc):
-                raise _pin_missing(db.path, commit, remote, url, exc) from exc
-            raise
-        # A mistyped file:// remote is created empty and "succeeds"; say so.
-        if not db.has_commit(commit):
+        # we must say which commit is missing. A mistyped file:// remote is
+        # created empty and "succeeds", hence the second check.
+        if not _fetch_pin_ref(db, remote, commit, env) or not db.has_commit(commit):
             raise _pin_missing(db.path, commit, remote, url)
     return wanted
+
+
+def _fetch_pin_ref(
+    db: Database, remote: str, commit: str, env: Optional[Mapping[str, str]]
+) -> bool:
+    """Fetch ``commit``'s pin; False when the remote has no such pin."""
+    try:
+        db.run(
+            ["fetch", remote, pin_branch(commit)],
+            timeout=_network_timeout(),
+            env=env,
+            error_class=DoltRemoteError,
+            context=f"fetch of commit {commit} into Dolt database '{db.path}'",
+        )
+    except DoltRemoteError as exc:
+        if _means_missing_ref(exc):
+            return False
+        raise
+    return True
 
 
 def fetch_pin(
@@ -212,20 +219,7 @@ def has_pins(
     Dolt cannot list a remote's branches, so this fetches each pin's ref;
     chunks already in ``db`` are not sent again. Unreachable remotes raise.
     """
-    for commit in sorted(set(commits)):
-        try:
-            db.run(
-                ["fetch", remote, pin_branch(commit)],
-                timeout=_network_timeout(),
-                env=env,
-                error_class=DoltRemoteError,
-                context=f"Dolt database '{db.path}'",
-            )
-        except DoltRemoteError as exc:
-            if _means_missing_ref(exc):
-                return False
-            raise
-    return True
+    return all(_fetch_pin_ref(db, remote, commit, env) for commit in sorted(set(commits)))
 
 
 def has_pin(db: Database, remote: str, commit: str) -> bool:

@@ -150,3 +150,36 @@ def raise_for(
         raise DoltCheckoutError(failed, result, outcome.failed_reasons)
     if dvc_error:
         raise dvc_error
+
+
+def checkout_with(
+    dvc_checkout,
+    repo: Repo,
+    targets: Any = None,
+    with_deps: bool = False,
+    force: bool = False,
+    relink: bool = False,
+    recursive: bool = False,
+    allow_missing: bool = False,
+    **kwargs: Any,
+) -> dict:
+    """DVC's checkout, then the databases', reported in DVC's result format."""
+    error = None
+    try:
+        result = dvc_checkout(
+            repo,
+            targets=targets,
+            with_deps=with_deps,
+            force=force,
+            relink=relink,
+            recursive=recursive,
+            allow_missing=allow_missing,
+            **kwargs,
+        )
+    except CheckoutError as exc:
+        # DVC 3.50 calls it `stats`.
+        error, result = exc, getattr(exc, "result", None) or getattr(exc, "stats", {})
+    outcome = checkout_dolt(repo, targets, with_deps, recursive, force)
+    merge_into(result, outcome)
+    raise_for(outcome, result, error, allow_missing)
+    return result

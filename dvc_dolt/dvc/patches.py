@@ -138,94 +138,34 @@ def _patch_stage_cache(module: ModuleType) -> None:
 
 def _patch_repo(module: ModuleType) -> None:
     def make_checkout(checkout):
-        def checkout_(
-            self,
-            targets=None,
-            with_deps=False,
-            force=False,
-            relink=False,
-            recursive=False,
-            allow_missing=False,
-            **kwargs,
-        ):
-            from dvc.exceptions import CheckoutError
+        def checkout_(self, *args, **kwargs):
+            from .checkout import checkout_with
 
-            from .checkout import checkout_dolt, merge_into, raise_for
-
-            error = None
-            try:
-                result = checkout(
-                    self,
-                    targets=targets,
-                    with_deps=with_deps,
-                    force=force,
-                    relink=relink,
-                    recursive=recursive,
-                    allow_missing=allow_missing,
-                    **kwargs,
-                )
-            except CheckoutError as exc:
-                # DVC 3.50 calls it `stats`.
-                error, result = exc, getattr(exc, "result", None) or getattr(exc, "stats", {})
-            outcome = checkout_dolt(self, targets, with_deps, recursive, force)
-            merge_into(result, outcome)
-            raise_for(outcome, result, error, allow_missing)
-            return result
+            return checkout_with(checkout, self, *args, **kwargs)
 
         return module.locked(checkout_)
 
     def make_push(push):
-        def push_(self, targets=None, jobs=None, remote=None, glob=False, **kwargs):
-            from dvc.exceptions import UploadError
-            from dvc.utils import glob_targets
+        def push_(self, *args, **kwargs):
+            from .sync import push_with
 
-            from . import sync
-
-            error, count = None, 0
-            try:
-                count = push(self, targets=targets, jobs=jobs, remote=remote, glob=glob, **kwargs)
-            except UploadError as exc:
-                error = exc
-            kwargs.pop("run_cache", None)
-            targets = glob_targets([targets] if isinstance(targets, str) else targets, glob=glob)
-            count += sync.push(self, jobs=jobs, targets=targets, remote=remote, **kwargs)
-            if error:
-                raise error
-            return count
+            return push_with(push, self, *args, **kwargs)
 
         return module.locked(push_)
 
     def make_fetch(fetch):
-        def fetch_(self, targets=None, jobs=None, remote=None, **kwargs):
-            from dvc.exceptions import DownloadError
+        def fetch_(self, *args, **kwargs):
+            from .sync import fetch_with
 
-            from . import sync
-
-            error, count = None, 0
-            try:
-                count = fetch(self, targets=targets, jobs=jobs, remote=remote, **kwargs)
-            except DownloadError as exc:
-                error = exc
-            for dvc_only in ("run_cache", "max_size", "types", "config", "onerror"):
-                kwargs.pop(dvc_only, None)
-            targets = [targets] if isinstance(targets, str) else targets
-            count += sync.fetch(self, jobs=jobs, targets=targets, remote=remote, **kwargs)
-            if error:
-                raise error
-            return count
+            return fetch_with(fetch, self, *args, **kwargs)
 
         return module.locked(fetch_)
 
     def make_status(status):
-        def status_(self, targets=None, jobs=None, cloud=False, remote=None, **kwargs):
-            from . import sync
+        def status_(self, *args, **kwargs):
+            from .sync import status_with
 
-            result = status(self, targets=targets, jobs=jobs, cloud=cloud, remote=remote, **kwargs)
-            if cloud or remote:
-                kwargs.pop("check_updates", None)
-                targets = [targets] if isinstance(targets, str) else targets
-                result.update(sync.cloud_status(self, targets=targets, remote=remote, **kwargs))
-            return result
+            return status_with(status, self, *args, **kwargs)
 
         return module.locked(status_)
 

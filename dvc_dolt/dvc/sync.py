@@ -253,3 +253,68 @@ def _remote_has(repo: Repo, target: Target, spec: DoltRemoteSpec, commits: set[s
             return False
     name = remote_named_for(db, spec.url, REMOTE_PREFIX + (target.remote or "home"), spec.params)
     return has_pins(db, name, commits, spec.env)
+
+
+# -- entry points for the Repo.push/fetch/status patches ---------------------
+
+_SCOPE = ("with_deps", "recursive", "all_branches", "all_tags", "all_commits", "revs", "workspace")
+
+
+def _scope(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The arguments of DVC's commands that select outputs and revisions."""
+    return {k: v for k, v in kwargs.items() if k in _SCOPE}
+
+
+def _as_list(targets: Any) -> Any:
+    return [targets] if isinstance(targets, str) else targets
+
+
+def _dvc_then_dolt(dvc_transfer, dolt_transfer, dvc_error: type[Exception]) -> int:
+    """DVC's own transfer, then the databases', even when DVC's failed for some files."""
+    error, count = None, 0
+    try:
+        count = dvc_transfer()
+    except dvc_error as exc:
+        error = exc
+    count += dolt_transfer()
+    if error:
+        raise error
+    return count
+
+
+def push_with(dvc_push, repo: Repo, targets=None, jobs=None, remote=None, glob=False, **kwargs):
+    from dvc.exceptions import UploadError
+    from dvc.utils import glob_targets
+
+    return _dvc_then_dolt(
+        lambda: dvc_push(repo, targets=targets, jobs=jobs, remote=remote, glob=glob, **kwargs),
+        lambda: push(
+            repo,
+            jobs=jobs,
+            targets=glob_targets(_as_list(targets), glob=glob),
+            remote=remote,
+            **_scope(kwargs),
+        ),
+        UploadError,
+    )
+
+
+def fetch_with(dvc_fetch, repo: Repo, targets=None, jobs=None, remote=None, **kwargs):
+    from dvc.exceptions import DownloadError
+
+    return _dvc_then_dolt(
+        lambda: dvc_fetch(repo, targets=targets, jobs=jobs, remote=remote, **kwargs),
+        lambda: fetch(repo, jobs=jobs, targets=_as_list(targets), remote=remote, **_scope(kwargs)),
+        DownloadError,
+    )
+
+
+def status_with(
+    dvc_status, repo: Repo, targets=None, jobs=None, cloud=False, remote=None, **kwargs
+):
+    result = dvc_status(repo, targets=targets, jobs=jobs, cloud=cloud, remote=remote, **kwargs)
+    if cloud or remote:
+        result.update(
+            cloud_status(repo, targets=_as_list(targets), remote=remote, **_scope(kwargs))
+        )
+    return result
