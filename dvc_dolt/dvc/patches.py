@@ -18,9 +18,9 @@ signatures listed were checked against DVC 3.50 - 3.67.1.
   dvc.repo          Repo.push, Repo.fetch            move recorded commits through Dolt
                     (locked methods; pull calls both) remotes, after DVC's own objects
   dvc.repo          Repo.status (locked method)      `status -c` for databases
-  dvc.config_schema REMOTE_SCHEMAS, SCHEMA["remote"] the dolt:// remote type and the s3
-                    (+ dvc.config.get_compiled_schema option dolt_dynamodb_table; SCHEMA
-                    memo, dvc_objects known_implementations) snapshots REMOTE_SCHEMAS, so rebuild
+  dvc.config_schema SCHEMA["remote"][str] (validator) the dolt:// remote type and the s3
+                    (+ dvc.config.get_compiled_schema option dolt_dynamodb_table
+                    memo, dvc_objects known_implementations)
   dvc.info          get_dvc_info(), SUBPROJECTS      `dvc version` shows dvc-dolt and dolt
   dvc.cli.parser    COMMANDS (list of modules)       `dvc run`, an alias of
                                                      `dvc stage add --run`
@@ -179,14 +179,19 @@ def _patch_config_schema(module: ModuleType) -> None:
     from dvc_objects.fs import known_implementations
 
     from .fs import SCHEME
-    from .remotes import S3_TABLE_OPTION
 
-    module.REMOTE_SCHEMAS[SCHEME] = {
-        "protocol": module.Choices("http", "https"),
-        **module.REMOTE_COMMON,
-    }
-    module.REMOTE_SCHEMAS["s3"][S3_TABLE_OPTION] = str
-    module.SCHEMA["remote"] = {str: module.ByUrl(module.REMOTE_SCHEMAS)}
+    def make_validator(validate_remote):
+        def validate(data):
+            from .remotes import validate_remote_config
+
+            return validate_remote_config(validate_remote, module, data)
+
+        return validate
+
+    # Replace the validator, not REMOTE_SCHEMAS: DVC 3.50 has no such table
+    # and builds the validator from an inline mapping.
+    remote = module.SCHEMA["remote"]
+    remote[str] = make_validator(remote[str])
     known_implementations[SCHEME] = {
         "class": "dvc_dolt.dvc.fs.DoltRemoteFileSystem",
         "err": "dolt:// remotes need dvc-dolt (pip install dvc-dolt)",

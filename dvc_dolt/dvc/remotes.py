@@ -136,3 +136,22 @@ def _dolt(split, key: str, options: Mapping[str, Any]) -> DoltRemoteSpec:
     host = split.hostname or ""
     scheme = options.get("protocol") or ("http" if host in LOOPBACK else "https")
     return DoltRemoteSpec("/".join(p for p in (f"{scheme}://{split.netloc}", owner, key) if p))
+
+
+def validate_remote_config(validate: Any, schema_module: Any, data: Any) -> Any:
+    """DVC's remote config validator, taught the dolt:// type and the s3 table option."""
+    if not isinstance(data, dict):
+        return validate(data)
+    scheme = urlsplit(str(data.get("url", ""))).scheme
+    if scheme == "dolt":
+        dolt_schema = schema_module.Schema(
+            {
+                **schema_module.REMOTE_COMMON,
+                "protocol": schema_module.Choices("http", "https"),
+            }
+        )
+        return dolt_schema(data)
+    if scheme == "s3" and S3_TABLE_OPTION in data:
+        rest = {k: v for k, v in data.items() if k != S3_TABLE_OPTION}
+        return {**validate(rest), S3_TABLE_OPTION: str(data[S3_TABLE_OPTION])}
+    return validate(data)
