@@ -149,10 +149,7 @@ def push(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
             return f"Dolt database '{target.shown}' is not in the workspace: nothing to push"
         try:
             spec = remote_spec(repo, target)
-            name = remote_named_for(
-                db, spec.url, REMOTE_PREFIX + (target.remote or "home"), spec.params
-            )
-            new = push_pins(db, name, todo[target], spec.env)
+            new = push_pins(db, _remote_name(db, spec, target), todo[target], spec.env)
         except (DoltError, DvcDoltError) as exc:
             return f"Dolt database '{target.shown}' to remote '{target.where}': {_reason(exc)}"
         if new:
@@ -176,6 +173,18 @@ def fetched_path(repo: Repo, target: Target) -> str:
     return os.path.join(repo.tmp_dir, FETCHED_DIR, database_key(target.shown))
 
 
+def _local_database(repo: Repo, target: Target) -> Database:
+    """The workspace database, or else where `dvc fetch` keeps its clone."""
+    db = Database(target.path)
+    return db if db.exists else Database(fetched_path(repo, target))
+
+
+def _remote_name(db: Database, spec: DoltRemoteSpec, target: Target) -> str:
+    """The database's Dolt remote for ``spec``: one it has, or ``dvc-<remote>``."""
+    preferred = REMOTE_PREFIX + (target.remote or "home")
+    return remote_named_for(db, spec.url, preferred, spec.params)
+
+
 def fetch(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
     """Fetch every recorded commit; the number of databases that received data."""
     todo = collect(repo, **kwargs)
@@ -185,18 +194,12 @@ def fetch(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
         commits = todo[target]
         try:
             spec = remote_spec(repo, target)
-            db = Database(target.path)
-            if not db.exists:
-                db = Database(fetched_path(repo, target))
+            db = _local_database(repo, target)
             if not db.exists:
                 first = sorted(commits)[0]
-                clone_at(spec.url, db.path, first, remote="origin", params=spec.params,
-                         env=spec.env)  # fmt: skip
+                clone_at(spec.url, db.path, first, params=spec.params, env=spec.env)
                 fetched.append(target)
-            name = remote_named_for(
-                db, spec.url, REMOTE_PREFIX + (target.remote or "home"), spec.params
-            )
-            if fetch_pins(db, name, commits, spec.env):
+            if fetch_pins(db, _remote_name(db, spec, target), commits, spec.env):
                 fetched.append(target)
         except (DoltError, DvcDoltError) as exc:
             return f"Dolt database '{target.shown}' from remote '{target.where}': {_reason(exc)}"
@@ -243,16 +246,13 @@ def cloud_status(repo: Repo, **kwargs: Any) -> dict[str, str]:
 
 def _remote_has(repo: Repo, target: Target, spec: DoltRemoteSpec, commits: set[str]) -> bool:
     """Whether the remote holds the pins of all ``commits``."""
-    db = Database(target.path)
-    if not db.exists:
-        db = Database(fetched_path(repo, target))
+    db = _local_database(repo, target)
     if not db.exists:
         try:
             clone_at(spec.url, db.path, sorted(commits)[0], params=spec.params, env=spec.env)
         except PinNotFoundError:
             return False
-    name = remote_named_for(db, spec.url, REMOTE_PREFIX + (target.remote or "home"), spec.params)
-    return has_pins(db, name, commits, spec.env)
+    return has_pins(db, _remote_name(db, spec, target), commits, spec.env)
 
 
 # -- entry points for the Repo.push/fetch/status patches ---------------------
