@@ -78,6 +78,16 @@ def commit(db: Database, message: str = "change") -> str:
     return db.heads().commit
 
 
+def conflicting_branches(db: Database) -> None:
+    """main and other both change row 1 of t: merging other conflicts."""
+    dolt(db.path, "checkout", "-b", "other")
+    sql(db, "update t set v = 'theirs' where id = 1")
+    commit(db, "theirs")
+    dolt(db.path, "checkout", "main")
+    sql(db, "update t set v = 'ours' where id = 1")
+    commit(db, "ours")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -5,7 +5,7 @@ import re
 
 import pytest
 import yaml
-from helpers import commit, dolt, dvc, error_lines, git, insert, sql
+from helpers import commit, conflicting_branches, dolt, dvc, error_lines, git, insert, sql
 
 from dvc_dolt.dolt import Database, decode_checksum
 
@@ -70,12 +70,7 @@ def test_add_refuses_dirty_database_and_writes_nothing(dvc_repo, make_db, make_d
 
 def test_add_refuses_merge_in_progress(dvc_repo, make_db):
     db = make_db("labels", parent=dvc_repo)
-    dolt(db.path, "checkout", "-b", "other")
-    sql(db, "update t set v = 'theirs' where id = 1")
-    commit(db, "theirs")
-    dolt(db.path, "checkout", "main")
-    sql(db, "update t set v = 'ours' where id = 1")
-    commit(db, "ours")
+    conflicting_branches(db)
     dolt(db.path, "merge", "other", check=False)
     dolt(db.path, "conflicts", "resolve", "--ours", "t")
     proc = dvc(dvc_repo, "add", "labels", ok=False)

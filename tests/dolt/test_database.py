@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from helpers import commit, dolt, insert, sql
+from helpers import commit, conflicting_branches, dolt, insert, sql
 
 from dvc_dolt.dolt import (
     Database,
@@ -120,18 +120,9 @@ def test_staged_and_unstaged(make_db):
     assert any("staged but uncommitted changes to table 't'" in r for r in reasons)
 
 
-def _conflicting_branches(db):
-    dolt(db.path, "checkout", "-b", "other")
-    sql(db, "update t set v = 'theirs' where id = 1")
-    commit(db, "theirs")
-    dolt(db.path, "checkout", "main")
-    sql(db, "update t set v = 'ours' where id = 1")
-    commit(db, "ours")
-
-
 def test_merge_conflict(make_db):
     db = make_db()
-    _conflicting_branches(db)
+    conflicting_branches(db)
     dolt(db.path, "merge", "other", check=False)
     reasons = db.dirty_reasons()
     assert any("merge (or cherry-pick/revert) of 'other' is in progress" in r for r in reasons)
@@ -146,7 +137,7 @@ def test_merge_conflict(make_db):
 def test_merge_in_progress_with_roots_equal_is_still_dirty(make_db):
     """Resolving every conflict as 'ours' leaves roots equal to HEAD mid-merge."""
     db = make_db()
-    _conflicting_branches(db)
+    conflicting_branches(db)
     dolt(db.path, "merge", "other", check=False)
     dolt(db.path, "conflicts", "resolve", "--ours", "t")
     heads = db.heads()
@@ -157,7 +148,7 @@ def test_merge_in_progress_with_roots_equal_is_still_dirty(make_db):
 
 def test_cherry_pick_conflict(make_db):
     db = make_db()
-    _conflicting_branches(db)
+    conflicting_branches(db)
     dolt(db.path, "cherry-pick", "other", check=False)
     reasons = db.dirty_reasons()
     assert any("cherry-pick" in r and "in progress" in r for r in reasons)
@@ -166,7 +157,7 @@ def test_cherry_pick_conflict(make_db):
 
 def test_rebase_in_progress(make_db):
     db = make_db()
-    _conflicting_branches(db)
+    conflicting_branches(db)
     dolt(db.path, "checkout", "other")
     dolt(db.path, "rebase", "main", check=False)
     reasons = db.dirty_reasons()
@@ -277,7 +268,7 @@ def test_restore_force_discards_uncommitted_work_but_keeps_commits(make_db):
 def test_restore_force_aborts_a_merge(make_db):
     db = make_db()
     base = db.heads().commit
-    _conflicting_branches(db)
+    conflicting_branches(db)
     dolt(db.path, "merge", "other", check=False)
     db.restore(base, force=True)
     assert db.dirty_reasons() == []
@@ -287,7 +278,7 @@ def test_restore_force_aborts_a_merge(make_db):
 def test_restore_force_aborts_a_rebase(make_db):
     db = make_db()
     base = db.heads().commit
-    _conflicting_branches(db)
+    conflicting_branches(db)
     dolt(db.path, "checkout", "other")
     other = db.heads().commit
     dolt(db.path, "rebase", "main", check=False)
