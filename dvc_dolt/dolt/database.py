@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -171,6 +172,18 @@ class Database:
         except DoltCommandError:
             return False
         return True
+
+    def missing_commits(self, commits: Iterable[str]) -> list[str]:
+        """Those of ``commits`` this database does not hold, from one dolt process."""
+        wanted = sorted({check_hash(c, "commit") for c in commits})
+        if not wanted:
+            return []
+        listed = ", ".join(quote_string(c) for c in wanted)
+        rows = self.sql(
+            f"select commit_hash as h from dolt_commits where commit_hash in ({listed})"
+        )[0]
+        held = {row["h"] for row in rows}
+        return [c for c in wanted if c not in held]
 
     def is_ancestor(self, ancestor: str, rev: str) -> bool:
         """True when ``ancestor`` is ``rev`` or in its history."""

@@ -81,7 +81,7 @@ def push_pins(
     commits = sorted({check_hash(c, "commit") for c in commits})
     if not commits:
         return []
-    missing = [c for c in commits if not db.has_commit(c)]
+    missing = db.missing_commits(commits)
     if missing:
         raise UnknownCommitError(
             f"Dolt database '{db.path}' does not hold commit(s) {', '.join(missing)}; "
@@ -115,7 +115,7 @@ def fetch_pins(
     Only chunks and remote-tracking refs change: never the working set or
     the current branch.
     """
-    wanted = [c for c in sorted({check_hash(c, "commit") for c in commits}) if not db.has_commit(c)]
+    wanted = db.missing_commits(commits)
     if not wanted:
         return []
     url = remotes(db).get(remote, remote)

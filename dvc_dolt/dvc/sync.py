@@ -230,7 +230,7 @@ def cloud_status(repo: Repo, **kwargs: Any) -> dict[str, str]:
     for target, commits in todo.items():
         spec = remote_spec(repo, target)
         db = Database(target.path)
-        local = db.exists and all(db.has_commit(c) for c in commits)
+        local = db.exists and not db.missing_commits(commits)
         try:
             on_remote = _remote_has(repo, target, spec, commits)
         except DoltError as exc:
