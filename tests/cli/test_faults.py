@@ -5,30 +5,68 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
-from helpers import DVC, commit, dvc, git, insert
+from helpers import DVC, DoltRemoteServer, commit, dvc, git, insert
 
 from dvc_dolt.dolt import Database
 
 
 @pytest.fixture
-def pushed_repo(dvc_repo, make_db, tmp_path):
+def stallable_server(tmp_path):
+    """A private HTTP Dolt remote the test can freeze (SIGSTOP) mid-transfer."""
+    root = tmp_path / "stallable-server"
+    root.mkdir()
+    server = DoltRemoteServer(root)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.proc.send_signal(signal.SIGCONT)
+        server.stop()
+
+
+@pytest.fixture
+def pushed_repo(dvc_repo, make_db, stallable_server):
     repo = dvc_repo
     rows = [(i, f"label-{i}") for i in range(2000)]
     make_db("labels", parent=repo, rows=rows)
     dvc(repo, "add", "labels")
-    dvc(repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    stallable_server.create_database("labels")
+    url = f"dolt://127.0.0.1:{stallable_server.api_port}"
+    dvc(repo, "remote", "add", "-d", "hub", url)
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "labels")
     return repo
 
 
-def kill_during(repo, args, dolt_command, tmp_path):
-    """Start `dvc <args>`; SIGKILL it (and its dolt) once it runs `dolt <dolt_command>`.
+def _dolt_children(pgid: int, dolt_command: str) -> list[int]:
+    """Pids of `dolt <dolt_command>` processes in process group ``pgid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        # Field 5 of /proc/<pid>/stat (after the parenthesised name) is the pgid.
+        if int(stat.rsplit(")", 1)[1].split()[2]) != pgid:
+            continue
+        if len(argv) > 1 and argv[1].decode() == dolt_command:
+            found.append(int(entry.name))
+    return found
+
+
+def kill_during(repo, args, dolt_command, server, tmp_path):
+    """Run `dvc <args>`; SIGKILL it and its dolt while `dolt <dolt_command>` transfers.
 
     DVC_DOLT_TRACE points at a FIFO, so each dolt process dvc-dolt starts is
-    announced here first, and the kill lands while that command runs.
+    announced here before it runs. On that announcement the remote server is
+    frozen, so the transfer cannot finish before the kill lands, however fast
+    the machine.
     """
     fifo = tmp_path / f"trace-{dolt_command}.fifo"
     os.mkfifo(fifo)
@@ -42,7 +80,7 @@ def kill_during(repo, args, dolt_command, tmp_path):
     )
     seen = []
     try:
-        while True:
+        while proc.poll() is None:
             with open(fifo) as trace:
                 line = trace.readline()
             if not line:
@@ -50,18 +88,24 @@ def kill_during(repo, args, dolt_command, tmp_path):
             argv = json.loads(line)["argv"]
             seen.append(argv[1])
             if argv[1] == dolt_command:
+                server.proc.send_signal(signal.SIGSTOP)
                 break
-        time.sleep(0.3)  # let dolt get going; the test asserts nothing about time
+        while proc.poll() is None and not _dolt_children(proc.pid, dolt_command):
+            time.sleep(0.05)
+        killed_mid_transfer = bool(_dolt_children(proc.pid, dolt_command))
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+        server.proc.send_signal(signal.SIGCONT)
     assert dolt_command in seen
+    assert killed_mid_transfer
     return proc.returncode
 
 
-def test_kill_during_push_then_push_again(pushed_repo, tmp_path):
+def test_kill_during_push_then_push_again(pushed_repo, stallable_server, tmp_path):
     repo = pushed_repo
-    assert kill_during(repo, ["push"], "push", tmp_path) == -signal.SIGKILL
+    code = kill_during(repo, ["push"], "push", stallable_server, tmp_path)
+    assert code == -signal.SIGKILL
     dvc(repo, "push")
     fresh = tmp_path / "fresh"
     git(tmp_path, "clone", "-q", str(repo), str(fresh))
@@ -69,12 +113,13 @@ def test_kill_during_push_then_push_again(pushed_repo, tmp_path):
     assert Database(fresh / "labels").heads() == Database(repo / "labels").heads()
 
 
-def test_kill_during_pull_then_pull_again(pushed_repo, tmp_path):
+def test_kill_during_pull_then_pull_again(pushed_repo, stallable_server, tmp_path):
     repo = pushed_repo
     dvc(repo, "push")
     fresh = tmp_path / "fresh"
     git(tmp_path, "clone", "-q", str(repo), str(fresh))
-    assert kill_during(fresh, ["pull"], "clone", tmp_path) == -signal.SIGKILL
+    code = kill_during(fresh, ["pull"], "clone", stallable_server, tmp_path)
+    assert code == -signal.SIGKILL
     assert not (fresh / "labels").exists()  # nothing half-made in the workspace
     dvc(fresh, "pull")
     pulled = Database(fresh / "labels")
@@ -109,7 +154,7 @@ def test_two_clones_push_the_same_database_at_once(pushed_repo, tmp_path):
         )
         for path in clones
     ]
-    results = [(p.wait(), p.stderr.read()) for p in procs]
+    results = [(p.communicate()[1], p.returncode)[::-1] for p in procs]
     for (code, err), path in zip(results, clones):
         if code != 0:
             # A lost race is a clear, retryable error, and a retry succeeds.
