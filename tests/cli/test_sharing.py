@@ -131,6 +131,81 @@ def test_all_commits_pushes_every_recorded_commit(shared_repo, tmp_path):
     assert Database(fresh2 / "labels").heads() == second
 
 
+def _record(repo, db, branch, label, message):
+    """Commit ``label`` on Dolt branch ``branch`` and record it in git."""
+    dolt(db.path, "checkout", "-b", branch)
+    insert(db, [(100 + len(label), label)])
+    commit(db, message)
+    dvc(repo, "commit", "-f", "labels.dvc")
+    git(repo, "commit", "-qam", message)
+    return db.heads()
+
+
+def _pull_at(repo, rev, dest, ok=True):
+    fresh = clone(repo, dest)
+    git(fresh, "checkout", "-q", rev)
+    return fresh, dvc(fresh, "pull", ok=ok)
+
+
+def test_all_branches_and_all_tags(shared_repo, tmp_path):
+    """-a pushes what every git branch records, -T what every tag records."""
+    repo = shared_repo
+    labels = Database(repo / "labels")
+    git(repo, "checkout", "-qb", "side")
+    on_side = _record(repo, labels, "side", "side", "side labels")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "checkout", "-qb", "release")
+    tagged = _record(repo, labels, "tagged", "tagged", "tagged labels")
+    git(repo, "tag", "v1")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "branch", "-qD", "release")  # only the tag keeps that record alive
+    dolt(labels.path, "checkout", "main")
+    assert dvc(repo, "status").stdout.strip() == "Data and pipelines are up to date."
+
+    dvc(repo, "push", "-a")
+    fresh, _ = _pull_at(repo, "side", tmp_path / "side")
+    assert Database(fresh / "labels").heads().commit == on_side.commit
+    _, proc = _pull_at(repo, "v1", tmp_path / "v1-before", ok=False)
+    assert f"commit {tagged.commit} is not on the remote" in proc.stderr
+
+    dvc(repo, "push", "-T")
+    fresh, _ = _pull_at(repo, "v1", tmp_path / "v1-after")
+    assert Database(fresh / "labels").heads().commit == tagged.commit
+
+
+def test_remote_flag_picks_the_remote(shared_repo, tmp_path):
+    repo = shared_repo
+    backup = tmp_path / "backup"
+    dvc(repo, "remote", "add", "backup", str(backup))
+    git(repo, "commit", "-qam", "backup remote")
+    proc = dvc(repo, "push", "-r", "backup")
+    assert "Pushed Dolt database 'labels' to remote 'backup'" in proc.stdout
+    assert (backup / "dolt" / "labels").is_dir()
+    assert not (tmp_path / "storage" / "dolt").exists()
+    assert "in sync" in dvc(repo, "status", "-c", "-r", "backup").stdout
+    assert "new:" in dvc(repo, "status", "-c").stdout  # the default remote lacks it
+
+    fresh = clone(repo, tmp_path / "fresh")
+    dvc(fresh, "pull", "-r", "backup")
+    assert Database(fresh / "labels").heads() == Database(repo / "labels").heads()
+
+
+def test_jobs_flag(dvc_repo, make_db, tmp_path):
+    names = ["one", "two", "three"]
+    for name in names:
+        make_db(name, parent=dvc_repo)
+    dvc(dvc_repo, "add", *names)
+    dvc(dvc_repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    git(dvc_repo, "add", "-A")
+    git(dvc_repo, "commit", "-qm", "three databases")
+    proc = dvc(dvc_repo, "push", "-j", "1")
+    assert proc.stdout.count("Pushed Dolt database") == 3
+    fresh = clone(dvc_repo, tmp_path / "fresh")
+    dvc(fresh, "pull", "-j", "1")
+    for name in names:
+        assert Database(fresh / name).heads() == Database(dvc_repo / name).heads()
+
+
 def test_status_cloud(shared_repo, tmp_path):
     repo = shared_repo
     status = dvc(repo, "status", "-c").stdout
