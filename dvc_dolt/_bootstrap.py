@@ -18,6 +18,7 @@ ENV_DISABLE = "DVC_DOLT_DISABLE"
 PATCHED_MODULES = frozenset(
     {
         "dvc.cli.parser",
+        "dvc.commands.diff",
         "dvc.config_schema",
         "dvc.dependency",
         "dvc.info",

@@ -109,13 +109,27 @@ def _quote_rev(rev: str) -> str:
 
 
 class Database:
-    """A directory that holds a Dolt database (``<path>/.dolt``)."""
+    """A directory that holds a Dolt database (``<path>/.dolt``).
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    With ``branch``, every command works on that branch (dolt's global
+    ``--branch``) and leaves the directory's checked-out branch alone.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], branch: Optional[str] = None) -> None:
         self.path = Path(path)
+        self.branch = branch
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({str(self.path)!r})"
+        extra = f", branch={self.branch!r}" if self.branch else ""
+        return f"{type(self).__name__}({str(self.path)!r}{extra})"
+
+    def on_branch(self, branch: Optional[str]) -> Database:
+        """The same database, working on ``branch`` (None: the checked-out one)."""
+        return Database(self.path, branch)
+
+    @property
+    def _global_args(self) -> list[str]:
+        return ["--branch", self.branch] if self.branch else []
 
     def __fspath__(self) -> str:
         return str(self.path)
@@ -132,12 +146,17 @@ class Database:
         """Run ``dolt <args>`` in this database; its stdout."""
         self._require()
         kwargs.setdefault("context", f"Dolt database '{self.path}'")
-        return runner.run(args, self.path, **kwargs).stdout
+        return runner.run([*self._global_args, *args], self.path, **kwargs).stdout
 
     def sql(self, query: str) -> list[list[dict[str, Any]]]:
         """Rows of each ``;``-separated statement."""
         self._require()
-        return runner.sql(query, self.path, context=f"Dolt database '{self.path}'")
+        return runner.sql(
+            query,
+            self.path,
+            context=f"Dolt database '{self.path}'",
+            global_args=self._global_args,
+        )
 
     # -- identity -------------------------------------------------------
 
@@ -273,6 +292,28 @@ class Database:
 
     def branches(self) -> list[str]:
         return [row["name"] for row in self.sql("select name as name from dolt_branches")[0]]
+
+    def branches_containing(self, commits: Iterable[str]) -> dict[str, list[str]]:
+        """For each commit this database holds, the branches that reach it.
+
+        Branches whose head *is* the commit come first. Two dolt processes.
+        """
+        wanted = sorted({check_hash(c, "commit") for c in commits})
+        present = [c for c in wanted if c not in self.missing_commits(wanted)]
+        if not present:
+            return {}
+        results = self.sql(
+            ";\n".join(
+                "select name as name, hash as hash from dolt_branches"
+                f" where has_ancestor(hash, {quote_string(c)}) order by name"
+                for c in present
+            )
+        )
+        found = {}
+        for commit, rows in zip(present, results):
+            tips = [r["name"] for r in rows if r["hash"] == commit]
+            found[commit] = tips + [r["name"] for r in rows if r["hash"] != commit]
+        return found
 
     def diff_stat(self, from_rev: str, to_rev: str) -> dict[str, TableDiffStat]:
         """Per-table row/cell counts of the change ``from_rev`` -> ``to_rev``.

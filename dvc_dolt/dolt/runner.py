@@ -9,7 +9,7 @@ import os
 import re
 import subprocess
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import IO, Any
 
 from .binary import find_dolt
 from .errors import DoltCommandError, DoltTimeoutError
@@ -127,11 +127,14 @@ def run(
     env: Mapping[str, str] | None = None,
     error_class: type[DoltCommandError] = DoltCommandError,
     context: str = "",
+    stdout: IO[bytes] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``dolt <args>`` and return the finished process.
 
     Raises ``error_class`` (a DoltCommandError) when dolt exits non-zero, with
-    ``context`` (e.g. the database path) and dolt's own message.
+    ``context`` (e.g. the database path) and dolt's own message. With
+    ``stdout``, dolt's output goes to that binary file (e.g. ``-r parquet``)
+    and the returned process has ``stdout == ""``.
     """
     dolt = find_dolt()
     argv = [dolt.path, *args]
@@ -144,7 +147,8 @@ def run(
             argv,
             cwd=cwd,
             env=dolt_env(env),
-            capture_output=True,
+            stdout=stdout if stdout is not None else subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             encoding="utf-8",
             errors="replace",
@@ -152,6 +156,8 @@ def run(
             timeout=limit,
             check=False,
         )
+        if stdout is not None:
+            proc.stdout = ""
     except subprocess.TimeoutExpired as exc:
         prefix = f"{context}: " if context else ""
         raise DoltTimeoutError(
@@ -197,10 +203,19 @@ def sql(
     *,
     context: str = "",
     timeout: float | None = None,
+    global_args: Sequence[str] = (),
 ) -> list[list[dict[str, Any]]]:
-    """Run one or more ``;``-separated statements; rows per statement."""
+    """Run one or more ``;``-separated statements; rows per statement.
+
+    ``global_args`` go before ``sql``, e.g. ``("--branch", name)``.
+    """
     try:
-        proc = run(["sql", "-r", "json", "-q", query], cwd, context=context, timeout=timeout)
+        proc = run(
+            [*global_args, "sql", "-r", "json", "-q", query],
+            cwd,
+            context=context,
+            timeout=timeout,
+        )
     except DoltCommandError as exc:
         exc.message = _drop_query_echo(exc.message, query)
         exc.reason = _drop_query_echo(exc.reason, query)

@@ -36,3 +36,72 @@ def add_parser(subparsers: Any, parent_parser: Any) -> None:
 
 
 run_alias = SimpleNamespace(add_parser=add_parser)
+
+
+# -- dvc dolt lineage --------------------------------------------------------
+
+DOLT_HELP = "Dolt databases tracked by DVC: lineage of stages."
+LINEAGE_HELP = "Show which Dolt database, commit and branch each stage read and wrote."
+
+
+def _lineage_command():
+    from dvc.cli.command import CmdBase
+
+    class CmdDoltLineage(CmdBase):
+        def run(self) -> int:
+            from dvc.ui import ui
+
+            from .lineage import table_rows, uses
+
+            found = uses(self.repo, self.args.rev, self.args.stage)
+            if self.args.json:
+                ui.write_json([u.as_dict() for u in found])
+            elif not found:
+                ui.write("No stage read or wrote a Dolt database.")
+            else:
+                ui.table(
+                    table_rows(found),
+                    headers=["Stage", "Role", "Database", "Commit", "Branch"],
+                    markdown=self.args.markdown,
+                )
+            return 0
+
+    return CmdDoltLineage
+
+
+def add_dolt_parser(subparsers: Any, parent_parser: Any) -> None:
+    from dvc.cli import formatter
+
+    dolt_parser = subparsers.add_parser(
+        "dolt",
+        parents=[parent_parser],
+        description=DOLT_HELP,
+        help=DOLT_HELP,
+        formatter_class=formatter.RawDescriptionHelpFormatter,
+    )
+    dolt_subparsers = dolt_parser.add_subparsers(
+        dest="cmd",
+        help="Use `dvc dolt CMD --help` to display command-specific help.",
+        required=True,
+    )
+    lineage = dolt_subparsers.add_parser(
+        "lineage",
+        parents=[parent_parser],
+        description=LINEAGE_HELP
+        + "\n\nRead from dvc.lock and .dvc files at a git revision; branches are the"
+        " local branches of each database that reach the recorded commit.",
+        help=LINEAGE_HELP,
+        formatter_class=formatter.RawDescriptionHelpFormatter,
+    )
+    lineage.add_argument(
+        "rev", nargs="?", default=None, help="Git revision (default: the workspace's files)."
+    )
+    lineage.add_argument("stage", nargs="?", default=None, help="Only this stage.")
+    lineage.add_argument("--json", action="store_true", default=False, help="Show as JSON.")
+    lineage.add_argument(
+        "--md", dest="markdown", action="store_true", default=False, help="Show as Markdown."
+    )
+    lineage.set_defaults(func=_lineage_command())
+
+
+dolt_command = SimpleNamespace(add_parser=add_dolt_parser)

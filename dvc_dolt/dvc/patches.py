@@ -18,12 +18,17 @@ signatures listed were checked against DVC 3.50 - 3.67.1.
   dvc.repo          Repo.push, Repo.fetch            move recorded commits through Dolt
                     (locked methods; pull calls both) remotes, after DVC's own objects
   dvc.repo          Repo.status (locked method)      `status -c` for databases
+  dvc.repo          Repo.diff (locked method)        Dolt outputs and their row counts
+                                                     in `dvc diff`
+  dvc.commands.diff CmdDiff._show_diff (static),     show the row counts in text and
+                    _show_markdown(diff, ...)        Markdown
   dvc.config_schema SCHEMA["remote"][str] (validator) the dolt:// remote type and the s3
                     (+ dvc.config.get_compiled_schema option dolt_dynamodb_table
                     memo, dvc_objects known_implementations)
   dvc.info          get_dvc_info(), SUBPROJECTS      `dvc version` shows dvc-dolt and dolt
   dvc.cli.parser    COMMANDS (list of modules)       `dvc run`, an alias of
-                                                     `dvc stage add --run`
+                                                     `dvc stage add --run`;
+                                                     `dvc dolt lineage`
 """
 
 from __future__ import annotations
@@ -169,7 +174,16 @@ def _patch_repo(module: ModuleType) -> None:
 
         return module.locked(status_)
 
+    def make_diff(diff):
+        def diff_(self, *args, **kwargs):
+            from .diff import diff_with
+
+            return diff_with(diff, self, *args, **kwargs)
+
+        return module.locked(diff_)
+
     _wrap(module.Repo, "checkout", make_checkout)
+    _wrap(module.Repo, "diff", make_diff)
     _wrap(module.Repo, "push", make_push)
     _wrap(module.Repo, "fetch", make_fetch)
     _wrap(module.Repo, "status", make_status)
@@ -214,10 +228,34 @@ def _patch_info(module: ModuleType) -> None:
     _wrap(module, "get_dvc_info", make_info)
 
 
+def _patch_commands_diff(module: ModuleType) -> None:
+    def make_show_diff(show_diff):
+        def _show_diff(diff, hide_missing=False):
+            from .diff import show_rows
+
+            show_diff(diff, hide_missing)
+            show_rows(diff)
+
+        return staticmethod(_show_diff)
+
+    def make_show_markdown(show_markdown):
+        def _show_markdown(diff, *args, **kwargs):
+            from .diff import show_rows
+
+            show_markdown(diff, *args, **kwargs)
+            show_rows(diff, markdown=True)
+
+        return _show_markdown
+
+    show_diff = module.CmdDiff._show_diff
+    module.CmdDiff._show_diff = make_show_diff(show_diff)
+    _wrap(module, "_show_markdown", make_show_markdown)
+
+
 def _patch_cli_parser(module: ModuleType) -> None:
     from . import cli
 
-    module.COMMANDS.append(cli.run_alias)
+    module.COMMANDS.extend([cli.run_alias, cli.dolt_command])
 
 
 PATCHES: dict[str, Callable[[ModuleType], None]] = {
@@ -229,6 +267,7 @@ PATCHES: dict[str, Callable[[ModuleType], None]] = {
     "dvc.config_schema": _patch_config_schema,
     "dvc.info": _patch_info,
     "dvc.cli.parser": _patch_cli_parser,
+    "dvc.commands.diff": _patch_commands_diff,
 }
 assert set(PATCHES) == PATCHED_MODULES, "keep _bootstrap.PATCHED_MODULES in step"
 

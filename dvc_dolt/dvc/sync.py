@@ -18,8 +18,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
-from dvc.config import NoRemoteError
-
 from dvc_dolt.dolt import Database, DoltError, PinNotFoundError
 from dvc_dolt.dolt.remote import (
     clone_at,
@@ -99,7 +97,8 @@ def collect(
             url = (out.annot.meta or {}).get(OVERRIDE_KEY)
             name = remote or out.remote or default_remote or ("" if url else None)
             if name is None:
-                raise NoRemoteError("push" if push else "fetch")
+                # DVC's own NoRemoteError, with its advice.
+                repo.cloud.get_remote(None, "push" if push else "fetch")
             target = Target(os.path.join(root, *parts), "/".join(parts), name, url)
             found[target].add(heads.commit)
     return found
@@ -169,14 +168,15 @@ def push(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
     return len(pushed)
 
 
-def fetched_path(repo: Repo, target: Target) -> str:
-    return os.path.join(repo.tmp_dir, FETCHED_DIR, database_key(target.shown))
+def local_database(repo: Repo, shown: str) -> Database:
+    """Database ``shown`` (repo-relative) in the workspace, or else `dvc fetch`'s clone."""
+    db = Database(os.path.join(repo.root_dir, *shown.split("/")))
+    return db if db.exists else Database(fetched_path(repo, shown))
 
 
-def _local_database(repo: Repo, target: Target) -> Database:
-    """The workspace database, or else where `dvc fetch` keeps its clone."""
-    db = Database(target.path)
-    return db if db.exists else Database(fetched_path(repo, target))
+def fetched_path(repo: Repo, shown: str) -> str:
+    """Where `dvc fetch` clones database ``shown`` that the workspace lacks."""
+    return os.path.join(repo.tmp_dir, FETCHED_DIR, database_key(shown))
 
 
 def _remote_name(db: Database, spec: DoltRemoteSpec, target: Target) -> str:
@@ -194,7 +194,7 @@ def fetch(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
         commits = todo[target]
         try:
             spec = remote_spec(repo, target)
-            db = _local_database(repo, target)
+            db = local_database(repo, target.shown)
             if not db.exists:
                 first = sorted(commits)[0]
                 clone_at(spec.url, db.path, first, params=spec.params, env=spec.env)
@@ -215,7 +215,7 @@ def fetch(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
 
 def place_fetched(repo: Repo, path: str, shown: str) -> bool:
     """Move a database ``dvc fetch`` cloned into the workspace; True if there was one."""
-    staged = os.path.join(repo.tmp_dir, FETCHED_DIR, database_key(shown))
+    staged = fetched_path(repo, shown)
     if os.path.exists(path) or not os.path.isdir(os.path.join(staged, ".dolt")):
         return False
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
@@ -246,7 +246,7 @@ def cloud_status(repo: Repo, **kwargs: Any) -> dict[str, str]:
 
 def _remote_has(repo: Repo, target: Target, spec: DoltRemoteSpec, commits: set[str]) -> bool:
     """Whether the remote holds the pins of all ``commits``."""
-    db = _local_database(repo, target)
+    db = local_database(repo, target.shown)
     if not db.exists:
         try:
             clone_at(spec.url, db.path, sorted(commits)[0], params=spec.params, env=spec.env)

@@ -1,0 +1,149 @@
+"""``dvc diff`` for Dolt outputs, with per-table row counts.
+
+DVC's diff compares its data index, where uncached outputs never appear, so
+Dolt outputs are compared here by their recorded heads and added to DVC's
+result. Each changed database's entry carries ``"dolt": {"tables": {...}}``
+with rows added, deleted and modified (``dolt_diff_stat`` between the two
+commits), shown by ``--json`` as is, and in text and ``--md`` as a section
+of its own after DVC's.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any, Optional
+
+from dvc_dolt.dolt import DoltError, Heads
+
+from .lineage import at_revision
+from .output import DoltMixin, read_heads
+from .sync import local_database
+
+if TYPE_CHECKING:
+    from dvc.repo import Repo
+
+KEY = "dolt"
+_STATES = ("added", "deleted", "modified")
+
+
+def _outputs(repo: Repo, rev: Optional[str], targets: Any, recursive: bool) -> dict[str, Any]:
+    """Dolt outputs at ``rev`` (None: the workspace) by repo-relative path."""
+    found = {}
+    with at_revision(repo, rev):
+        view = repo.index.targets_view(targets, recursive=recursive)
+        for out in view.outs:
+            if isinstance(out, DoltMixin) and out.is_in_repo:  # type: ignore[attr-defined]
+                found["/".join(out.index_key[1])] = out  # type: ignore[attr-defined]
+    return found
+
+
+def _recorded(outs: dict[str, Any]) -> dict[str, Heads]:
+    return {path: out.recorded_heads for path, out in outs.items() if out.recorded_heads}
+
+
+def _actual(outs: dict[str, Any]) -> dict[str, Heads]:
+    """Heads of the databases in the workspace, as ``dvc diff`` compares files."""
+    return {path: read_heads(out) for path, out in outs.items() if out.database.exists}
+
+
+def _rev_of(heads: Heads) -> str:
+    return heads.commit if heads.is_clean else "WORKING"
+
+
+def _tables(repo: Repo, path: str, old: Heads, new: Heads) -> Optional[dict[str, dict]]:
+    db = local_database(repo, path)
+    if not db.exists or db.missing_commits({old.commit, new.commit}):
+        return None  # `dvc fetch` brings the commits; the diff still lists the database
+    try:
+        stats = db.diff_stat(_rev_of(old), _rev_of(new))
+    except DoltError:
+        return None
+    return {
+        name: {
+            "rows_added": s.rows_added,
+            "rows_deleted": s.rows_deleted,
+            "rows_modified": s.rows_modified,
+        }
+        for name, s in sorted(stats.items())
+    }
+
+
+def dolt_diff(
+    repo: Repo,
+    a_rev: str = "HEAD",
+    b_rev: Optional[str] = None,
+    targets: Any = None,
+    recursive: bool = False,
+) -> dict[str, list[dict[str, Any]]]:
+    """Dolt outputs added, deleted or modified from ``a_rev`` to ``b_rev``."""
+    old = _recorded(_outputs(repo, a_rev, targets, recursive))
+    new_outs = _outputs(repo, b_rev, targets, recursive)
+    new = _recorded(new_outs) if b_rev else _actual(new_outs)
+    result: dict[str, list[dict[str, Any]]] = {state: [] for state in _STATES}
+    for path in sorted(set(old) | set(new)):
+        before, after = old.get(path), new.get(path)
+        shown = path + os.sep
+        if before is None and after is not None:
+            result["added"].append({"path": shown, "hash": after.commit})
+        elif after is None and before is not None:
+            result["deleted"].append({"path": shown, "hash": before.commit})
+        elif before is not None and after is not None and before.checksum != after.checksum:
+            entry = {"path": shown, "hash": {"old": before.commit, "new": after.commit}}
+            tables = _tables(repo, path, before, after)
+            if tables is not None:
+                entry[KEY] = {"tables": tables}
+            result["modified"].append(entry)
+    return result
+
+
+def diff_with(dvc_diff, repo: Repo, a_rev="HEAD", b_rev=None, targets=None, recursive=False):
+    """DVC's diff, plus the Dolt outputs that changed."""
+    result = dvc_diff(repo, a_rev, b_rev, targets=targets, recursive=recursive)
+    if repo.scm.no_commits:
+        return result
+    ours = dolt_diff(repo, a_rev, b_rev, targets, recursive)
+    if not any(ours.values()):
+        return result
+    paths = {e["path"] for entries in ours.values() for e in entries}
+    # DVC returns {} for no change, else every state, each a list.
+    merged = {state: [] for state in (*_STATES, "renamed", "not in cache")}
+    for state, entries in result.items():
+        merged[state] = [e for e in entries if e.get("path") not in paths]
+    for state, entries in ours.items():
+        merged[state] += entries
+    return merged
+
+
+# -- showing ---------------------------------------------------------------
+
+
+def row_changes(diff: dict[str, Any]) -> list[list[str]]:
+    """[database, table, added, deleted, modified] for each changed table."""
+    rows = []
+    for entry in diff.get("modified", []):
+        for table, counts in entry.get(KEY, {}).get("tables", {}).items():
+            rows.append(
+                [
+                    entry["path"],
+                    table,
+                    str(counts["rows_added"]),
+                    str(counts["rows_deleted"]),
+                    str(counts["rows_modified"]),
+                ]
+            )
+    return rows
+
+
+def show_rows(diff: dict[str, Any], markdown: bool = False) -> None:
+    from dvc.ui import ui
+
+    rows = row_changes(diff)
+    if not rows:
+        return
+    if markdown:
+        ui.write()
+        ui.table(rows, headers=["Database", "Table", "Added", "Deleted", "Modified"], markdown=True)
+        return
+    ui.write("[yellow]Dolt rows[/] (added, deleted, modified):", styled=True)
+    for path, table, added, deleted, modified in rows:
+        ui.write(f"    {path}{table}: +{added} -{deleted} ~{modified}")

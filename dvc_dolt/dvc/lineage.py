@@ -1,0 +1,165 @@
+"""Which Dolt commit each stage read and wrote, from a plain dvc.lock.
+
+DVC records a Dolt dependency's and output's heads in ``dvc.lock`` (and a
+``dvc add``-ed database's in its ``.dvc`` file). Read at a git revision, that
+record answers the lineage questions: what exact data did stage S read at
+revision R, did it read the same data at R1 and R2, and what did it write.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Optional
+
+from dvc_dolt.dolt import Database, DoltError, Heads
+
+from .errors import DvcDoltError
+from .output import DoltMixin
+
+if TYPE_CHECKING:
+    from dvc.repo import Repo
+
+READ = "read"
+WROTE = "wrote"
+# dvc-dolt's own refs say nothing about where a user's data came from.
+_OWN_REFS = ("dvc/pin/", "dvc/kept/")
+
+
+@dataclass(frozen=True)
+class DatabaseUse:
+    """One Dolt database one stage read or wrote, as a revision recorded it."""
+
+    stage: str  # DVC's address of the stage: "train", "data/labels.dvc"
+    path: str  # the database, relative to the repo root, with "/"
+    role: str  # READ or WROTE (a .dvc file's database counts as written)
+    heads: Heads
+    branches: tuple[str, ...] = ()  # local branches that reach the commit, tips first
+
+    @property
+    def commit(self) -> str:
+        return self.heads.commit
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "path": self.path,
+            "role": self.role,
+            "commit": self.commit,
+            "branch": self.branches[0] if self.branches else None,
+            "branches": list(self.branches),
+        }
+
+
+@contextmanager
+def at_revision(repo: Repo, rev: Optional[str]):
+    """Make ``repo``'s index show ``rev`` (None: the workspace's files)."""
+    if rev is None:
+        yield repo.root_dir
+        return
+    from scmrepo.exceptions import RevError
+
+    try:
+        for _ in repo.brancher(revs=[rev], workspace=False):
+            # Inside, git revisions have root "/"; data lives in the workspace.
+            yield repo.root_dir
+            return
+    except RevError as exc:
+        raise DvcDoltError(f"unknown git revision '{rev}': {exc}") from None
+
+
+def _path(item: DoltMixin) -> str:
+    return "/".join(item.index_key[1])  # type: ignore[attr-defined]
+
+
+def stage_name(stage: Any) -> str:
+    """A stage's address from the repo root, whatever the current directory.
+
+    DVC's ``addressing`` is relative to the current directory, which inside
+    the brancher is not the repo's.
+    """
+    path = stage.path_in_repo.replace(os.sep, "/")
+    name = getattr(stage, "name", None)
+    if name is None:
+        return path
+    return name if path == "dvc.yaml" else f"{path}:{name}"
+
+
+def records(
+    repo: Repo, rev: Optional[str] = None, stage: Optional[str] = None
+) -> list[DatabaseUse]:
+    """Every Dolt database the stages of ``rev`` read and wrote; no dolt process."""
+    found: list[DatabaseUse] = []
+    with at_revision(repo, rev):
+        stages = list(repo.index.stages)
+        names = [stage_name(s) for s in stages]
+        if stage is not None and stage not in names:
+            known = ", ".join(sorted(names)) or "none"
+            where = f"at revision '{rev}'" if rev else "in the workspace"
+            raise DvcDoltError(f"no stage '{stage}' {where} (stages: {known})")
+        for item_stage, name in zip(stages, names):
+            if stage is not None and name != stage:
+                continue
+            for role, items in ((READ, item_stage.deps), (WROTE, item_stage.outs)):
+                found.extend(
+                    DatabaseUse(name, _path(item), role, item.recorded_heads)
+                    for item in items
+                    if isinstance(item, DoltMixin) and item.recorded_heads is not None
+                )
+    return found
+
+
+def uses(repo: Repo, rev: Optional[str] = None, stage: Optional[str] = None) -> list[DatabaseUse]:
+    """:func:`records`, with the local branches that reach each commit."""
+    return _with_branches(repo, records(repo, rev, stage))
+
+
+def _with_branches(repo: Repo, found: list[DatabaseUse]) -> list[DatabaseUse]:
+    commits: dict[str, set[str]] = defaultdict(set)
+    for use in found:
+        commits[use.path].add(use.commit)
+    named: dict[tuple[str, str], tuple[str, ...]] = {}
+    for path, wanted in commits.items():
+        db = Database(f"{repo.root_dir}/{path}")
+        if not db.exists:
+            continue
+        try:
+            containing = db.branches_containing(wanted)
+        except DoltError:
+            continue  # lineage still answers without branch names
+        for commit, branches in containing.items():
+            own = [b for b in branches if not b.startswith(_OWN_REFS)]
+            named[(path, commit)] = tuple(own or branches)
+    return [replace(u, branches=named.get((u.path, u.commit), ())) for u in found]
+
+
+def recorded_heads(repo: Repo, path: str, rev: Optional[str] = None) -> Heads:
+    """The heads ``rev`` recorded for database ``path`` (an output first, else a dependency)."""
+    wanted = path.strip("/")
+    found = [u for u in records(repo, rev) if u.path == wanted]
+    if not found:
+        where = f"at revision '{rev}'" if rev else "in the workspace"
+        raise DvcDoltError(f"no Dolt database '{wanted}' is recorded {where}")
+    written = [u for u in found if u.role == WROTE]
+    return (written or found)[0].heads
+
+
+def changed_inputs(
+    repo: Repo, stage: str, rev_a: str, rev_b: Optional[str] = None
+) -> dict[str, tuple[Optional[str], Optional[str]]]:
+    """Databases ``stage`` read at ``rev_a`` and ``rev_b`` whose commits differ.
+
+    Maps each path to (commit at a, commit at b); None where it was not read.
+    Empty when the stage read the same Dolt data at both revisions.
+    """
+    a = {u.path: u.commit for u in records(repo, rev_a, stage) if u.role == READ}
+    b = {u.path: u.commit for u in records(repo, rev_b, stage) if u.role == READ}
+    return {p: (a.get(p), b.get(p)) for p in sorted(set(a) | set(b)) if a.get(p) != b.get(p)}
+
+
+def table_rows(found: Iterable[DatabaseUse]) -> list[list[str]]:
+    """Rows for ``dvc dolt lineage``'s table."""
+    return [[u.stage, u.role, u.path, u.commit, ", ".join(u.branches[:3]) or "-"] for u in found]
