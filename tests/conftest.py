@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import GLOBAL_CONFIG, DbFactory, DoltRemoteServer, dolt, dvc, git
+from helpers import GLOBAL_CONFIG, DbFactory, DoltRemoteServer, MotoServer, dolt, dvc, git
 
 from dvc_dolt.dolt import DoltBinary, find_dolt
 from dvc_dolt.dolt.errors import DoltError
@@ -91,6 +91,29 @@ def dolt_server(
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    """One real moto server (S3 + DynamoDB) per test session (per xdist worker)."""
+    server = MotoServer(tmp_path_factory.mktemp("moto") / "moto.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> MotoServer:
+    """moto's credentials in the environment, and no AWS config of the developer's."""
+    for key, value in MotoServer.CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_REGION"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    return moto_server
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import ClassVar
 
 from dvc_dolt.dolt import Database, find_dolt
 from dvc_dolt.dolt.runner import dolt_env, quote_string
@@ -201,3 +202,65 @@ def git(cwd: str | os.PathLike[str], *args: str) -> str:
 
 def error_lines(proc) -> list[str]:
     return [line for line in proc.stderr.splitlines() if line.startswith("ERROR:")]
+
+
+class MotoServer:
+    """moto's S3 + DynamoDB server on 127.0.0.1 (an IP: Dolt's S3 client then uses
+    path-style URLs, which moto needs)."""
+
+    REGION = "us-east-1"
+    CREDENTIALS: ClassVar[dict[str, str]] = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+
+    def __init__(self, log: Path) -> None:
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.proc: subprocess.Popen | None = None
+        self._count = 0
+
+    def start(self) -> None:
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        wait_for_port(self.port, self.proc)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+
+    def client(self, service: str):
+        import boto3
+
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=self.REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def new_bucket_and_table(self) -> tuple[str, str]:
+        """A fresh bucket and a DynamoDB table keyed as Dolt needs (string `db`)."""
+        self._count += 1
+        bucket, table = f"bucket{self._count}", f"dolt-manifests-{self._count}"
+        self.client("s3").create_bucket(Bucket=bucket)
+        dynamodb = self.client("dynamodb")
+        dynamodb.create_table(
+            TableName=table,
+            AttributeDefinitions=[{"AttributeName": "db", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "db", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        return bucket, table
+
+    def keys(self, bucket: str) -> list[str]:
+        pages = self.client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        return [obj["Key"] for page in pages for obj in page.get("Contents", [])]

@@ -87,7 +87,7 @@ def _s3(split, key: str, options: Mapping[str, Any]) -> DoltRemoteSpec:
     if options.get("region"):
         params += ["--aws-region", str(options["region"])]
     if options.get("endpointurl"):
-        env["AWS_ENDPOINT_URL"] = str(options["endpointurl"])
+        env["AWS_ENDPOINT_URL"] = _path_style_endpoint(str(options["endpointurl"]))
     if options.get("profile"):
         params = ["--aws-creds-type", "role", "--aws-creds-profile", str(options["profile"])]
     if options.get("access_key_id"):
@@ -99,6 +99,16 @@ def _s3(split, key: str, options: Mapping[str, Any]) -> DoltRemoteSpec:
     if options.get("credentialpath"):
         params = ["--aws-creds-type", "file", "--aws-creds-file", str(options["credentialpath"])]
     return DoltRemoteSpec(f"aws://[{table}:{split.netloc}]/{path}", tuple(params), env)
+
+
+def _path_style_endpoint(url: str) -> str:
+    """``localhost`` as ``127.0.0.1``: Dolt's S3 client has no path-style switch
+    and uses path-style URLs only for IP hosts (``bucket.localhost`` never resolves)."""
+    split = urlsplit(url)
+    if split.hostname != "localhost":
+        return url
+    netloc = "127.0.0.1" + (f":{split.port}" if split.port else "")
+    return split._replace(netloc=netloc).geturl()
 
 
 def _gs(split, key: str, options: Mapping[str, Any]) -> DoltRemoteSpec:

@@ -50,6 +50,19 @@ def test_s3_needs_a_table_and_maps_to_aws():
     assert spec.env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:5000"
 
 
+@pytest.mark.parametrize(
+    ("endpoint", "expected"),
+    [
+        ("http://localhost:9000", "http://127.0.0.1:9000"),
+        ("https://localhost/", "https://127.0.0.1/"),
+        ("https://minio.example.com:9000", "https://minio.example.com:9000"),
+    ],
+)
+def test_s3_endpoint_on_localhost_uses_the_loopback_ip(endpoint, expected):
+    options = {"dolt_dynamodb_table": "t", "endpointurl": endpoint}
+    assert dolt_remote_for("s3://b", "k", options).env["AWS_ENDPOINT_URL"] == expected
+
+
 def test_gs_maps_to_gs_with_emulator_and_credentials():
     spec = dolt_remote_for(
         "gs://bucket/p",
