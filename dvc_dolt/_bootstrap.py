@@ -24,6 +24,9 @@ PATCHED_MODULES = frozenset(
         "dvc.info",
         "dvc.output",
         "dvc.repo",
+        "dvc.repo.checkout",
+        "dvc.repo.experiments.apply",
+        "dvc.repo.experiments.run",
         "dvc.stage.cache",
         "dvc.stage.loader",
     }

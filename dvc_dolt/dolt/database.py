@@ -293,6 +293,11 @@ class Database:
     def branches(self) -> list[str]:
         return [row["name"] for row in self.sql("select name as name from dolt_branches")[0]]
 
+    def set_branch(self, name: str, commit: str) -> None:
+        """Point branch ``name`` at ``commit``, creating or moving it."""
+        check_hash(commit, "commit")
+        self.sql(f"call dolt_branch('-f', {quote_string(name)}, {quote_string(commit)})")
+
     def branches_containing(self, commits: Iterable[str]) -> dict[str, list[str]]:
         """For each commit this database holds, the branches that reach it.
 

@@ -114,7 +114,9 @@ def _query_arrow(db: Database, query: str, global_args: Sequence[str] = ()):
         if not out.tell():
             raise DoltError(f"Dolt database '{db.path}': the query returned no result set")
         out.seek(0)
-        return pq.read_table(out)
+        # No Arrow thread pools: under load they have aborted short-lived stage
+        # processes at exit ("terminate called without an active exception").
+        return pq.ParquetFile(out, pre_buffer=False).read(use_threads=False)
 
 
 def _frame(table, types: dict[str, str]) -> pd.DataFrame:
@@ -124,9 +126,9 @@ def _frame(table, types: dict[str, str]) -> pd.DataFrame:
         sql_type = types.get(name, "")
         nulls = column.null_count > 0
         if pa.types.is_integer(column.type) and nulls:
-            series = column.to_pandas(types_mapper=lambda _: pd.Int64Dtype())
+            series = column.to_pandas(types_mapper=lambda _: pd.Int64Dtype(), use_threads=False)
         else:
-            series = column.to_pandas()
+            series = column.to_pandas(use_threads=False)
         if sql_type.startswith("tinyint(1)"):
             series = series.astype("boolean" if nulls else bool)
         elif sql_type == "date":

@@ -14,12 +14,17 @@ signatures listed were checked against DVC 3.50 - 3.67.1.
   dvc.stage.loader  StageLoader.fill_from_lock       recognise Dolt entries of dvc.lock
                     (staticmethod: stage, lock_data)  before the directory exists
   dvc.stage.cache   _can_hash(stage)                 no run cache for stages touching Dolt
-  dvc.repo          Repo.checkout (locked method)    restore recorded Dolt commits
+  dvc.repo.checkout checkout(repo, ...) (locked;     restore recorded Dolt commits
+                    Repo.checkout and exp apply)
   dvc.repo          Repo.push, Repo.fetch            move recorded commits through Dolt
                     (locked methods; pull calls both) remotes, after DVC's own objects
   dvc.repo          Repo.status (locked method)      `status -c` for databases
   dvc.repo          Repo.diff (locked method)        Dolt outputs and their row counts
                                                      in `dvc diff`
+  dvc.repo.experiments.run  run(repo, ...)          refuse --temp/--queue; branch
+                                                     dvc/exp/<name> on output commits
+  dvc.repo.experiments.apply  apply(repo, rev, ...)  refuse dirty databases (DVC forces
+                                                     its checkout)
   dvc.commands.diff CmdDiff._show_diff (static),     show the row counts in text and
                     _show_markdown(diff, ...)        Markdown
   dvc.config_schema SCHEMA["remote"][str] (validator) the dolt:// remote type and the s3
@@ -142,14 +147,6 @@ def _patch_stage_cache(module: ModuleType) -> None:
 
 
 def _patch_repo(module: ModuleType) -> None:
-    def make_checkout(checkout):
-        def checkout_(self, *args, **kwargs):
-            from .checkout import checkout_with
-
-            return checkout_with(checkout, self, *args, **kwargs)
-
-        return module.locked(checkout_)
-
     def make_push(push):
         def push_(self, *args, **kwargs):
             from .sync import push_with
@@ -182,11 +179,50 @@ def _patch_repo(module: ModuleType) -> None:
 
         return module.locked(diff_)
 
-    _wrap(module.Repo, "checkout", make_checkout)
     _wrap(module.Repo, "diff", make_diff)
     _wrap(module.Repo, "push", make_push)
     _wrap(module.Repo, "fetch", make_fetch)
     _wrap(module.Repo, "status", make_status)
+
+
+def _patch_repo_checkout(module: ModuleType) -> None:
+    # The module's function, not Repo.checkout: `dvc exp apply` calls it directly.
+    # This runs inside dvc.repo's class body, after `locked` is defined.
+    from dvc.repo import locked
+
+    def make_checkout(checkout):
+        def checkout_(self, *args, **kwargs):
+            from .checkout import checkout_with
+
+            return checkout_with(checkout, self, *args, **kwargs)
+
+        return locked(checkout_)
+
+    _wrap(module, "checkout", make_checkout)
+
+
+def _patch_exp_run(module: ModuleType) -> None:
+    def make_run(run):
+        def run_(repo, *args, **kwargs):
+            from .experiments import run_with
+
+            return run_with(run, repo, *args, **kwargs)
+
+        return run_
+
+    _wrap(module, "run", make_run)
+
+
+def _patch_exp_apply(module: ModuleType) -> None:
+    def make_apply(apply):
+        def apply_(repo, *args, **kwargs):
+            from .experiments import apply_with
+
+            return apply_with(apply, repo, *args, **kwargs)
+
+        return apply_
+
+    _wrap(module, "apply", make_apply)
 
 
 def _patch_config_schema(module: ModuleType) -> None:
@@ -264,6 +300,9 @@ PATCHES: dict[str, Callable[[ModuleType], None]] = {
     "dvc.stage.loader": _patch_stage_loader,
     "dvc.stage.cache": _patch_stage_cache,
     "dvc.repo": _patch_repo,
+    "dvc.repo.checkout": _patch_repo_checkout,
+    "dvc.repo.experiments.run": _patch_exp_run,
+    "dvc.repo.experiments.apply": _patch_exp_apply,
     "dvc.config_schema": _patch_config_schema,
     "dvc.info": _patch_info,
     "dvc.cli.parser": _patch_cli_parser,

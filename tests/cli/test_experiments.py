@@ -1,0 +1,93 @@
+"""`dvc exp run` / `dvc exp apply` with Dolt dependencies and outputs."""
+
+import sys
+
+import pytest
+from helpers import dolt, dvc, error_lines, git, insert
+
+from dvc_dolt import api
+from dvc_dolt.dolt import Database
+
+pytest.importorskip("pandas", reason="the api extra (pandas, pyarrow) is not installed")
+
+SCALE = """\
+from dvc_dolt import api
+
+scale = int(open("params.yaml").read().split(":")[1])
+frame = api.read("labels", "t")
+frame["score"] = frame["id"] * scale
+api.save(frame[["id", "score"]], "scores", "scores", primary_key="id",
+         message=f"scores at scale {scale}")
+"""
+
+
+@pytest.fixture
+def exp_repo(dvc_repo, make_db, monkeypatch):
+    repo = dvc_repo
+    monkeypatch.chdir(repo)
+    make_db("labels", parent=repo)
+    make_db("scores", parent=repo, rows=[], table="placeholder")
+    (repo / "scale.py").write_text(SCALE)
+    (repo / "params.yaml").write_text("scale: 1\n")
+    dvc(repo, "add", "labels")
+    dvc(repo, "stage", "add", "-n", "score", "-d", "scale.py", "-d", "labels", "-p", "scale",
+        "-o", "scores", f"{sys.executable} scale.py")  # fmt: skip
+    dvc(repo, "repro")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "baseline")
+    return repo
+
+
+def scores(repo):
+    return api.read(repo / "scores", "scores").sort_values("id")["score"].tolist()
+
+
+def test_each_experiment_keeps_its_output_commit(exp_repo):
+    repo = exp_repo
+    db = Database(repo / "scores")
+    dvc(repo, "exp", "run", "-S", "scale=2", "-n", "double")
+    assert scores(repo) == [2, 4]
+    double = db.heads().commit
+    dvc(repo, "exp", "run", "-S", "scale=3", "-n", "triple")
+    assert scores(repo) == [3, 6]
+    triple = db.heads().commit
+    refs = dict(
+        line.split(",")
+        for line in dolt(db.path, "sql", "-r", "csv", "-q",
+                         "select name, hash from dolt_branches").splitlines()[1:]
+    )  # fmt: skip
+    assert refs["dvc/exp/double"] == double
+    assert refs["dvc/exp/triple"] == triple
+
+    shown = dvc(repo, "exp", "show", "--no-pager").stdout
+    assert "double" in shown
+    assert "triple" in shown
+
+    dvc(repo, "exp", "apply", "double")
+    assert db.heads().commit == double
+    assert scores(repo) == [2, 4]
+    assert dvc(repo, "status").stdout.strip() == "Data and pipelines are up to date."
+
+
+def test_apply_refuses_a_dirty_database(exp_repo):
+    repo = exp_repo
+    dvc(repo, "exp", "run", "-S", "scale=2", "-n", "double")
+    db = Database(repo / "scores")
+    dolt(db.path, "sql", "-q", "insert into scores values (9, 9)")
+    before = db.heads()
+    proc = dvc(repo, "exp", "apply", "double", ok=False)
+    (line,) = error_lines(proc)
+    assert line.startswith("ERROR: cannot apply an experiment over Dolt database 'scores'")
+    assert "uncommitted" in line
+    assert db.heads() == before
+
+
+@pytest.mark.parametrize("flag", ["--temp", "--queue"])
+def test_temp_and_queue_fail_at_once(exp_repo, flag):
+    repo = exp_repo
+    proc = dvc(repo, "exp", "run", flag, "-S", "scale=5", ok=False)
+    (line,) = error_lines(proc)
+    assert "run in the workspace only" in line
+    assert "Traceback" not in proc.stderr
+    labels = Database(repo / "labels")
+    insert(labels, [(3, "c")])  # the workspace stays usable
