@@ -10,7 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import GLOBAL_CONFIG, DbFactory, DoltRemoteServer, MotoServer, dolt, dvc, git
+from helpers import (
+    GLOBAL_CONFIG,
+    DbFactory,
+    DoltRemoteServer,
+    FakeGcsServer,
+    MotoServer,
+    dolt,
+    dvc,
+    git,
+)
 
 from dvc_dolt.dolt import DoltBinary, find_dolt
 from dvc_dolt.dolt.errors import DoltError
@@ -114,6 +123,45 @@ def s3(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
     return moto_server
+
+
+def _fake_gcs_binary() -> str:
+    cache = os.environ.get("DVC_DOLT_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dvc-dolt"
+    )
+    for candidate in (
+        os.environ.get("DVC_DOLT_FAKE_GCS"),
+        os.path.join(cache, "fake-gcs-server-v1.56.1", "fake-gcs-server"),
+    ):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    pytest.fail("the GCS tests need fake-gcs-server: run scripts/install-fake-gcs-server")
+
+
+@pytest.fixture(scope="session")
+def gcs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeGcsServer]:
+    """One real fake-gcs-server per test session (per xdist worker)."""
+    server = FakeGcsServer(_fake_gcs_binary(), tmp_path_factory.mktemp("gcs") / "gcs.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def gcs(
+    gcs_server: FakeGcsServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> FakeGcsServer:
+    # gcsfs would ask the emulator for the bucket's type over gRPC/TLS and
+    # retry for minutes; the emulator serves plain HTTP only.
+    monkeypatch.setenv("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")
+    monkeypatch.delenv("STORAGE_EMULATOR_HOST", raising=False)
+    # No Google credentials of the developer's: gcsfs falls back to anonymous.
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "no-gcloud-config"))
+    monkeypatch.setenv("NO_GCE_CHECK", "True")
+    return gcs_server
 
 
 @pytest.fixture

@@ -264,3 +264,64 @@ class MotoServer:
     def keys(self, bucket: str) -> list[str]:
         pages = self.client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket)
         return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
+
+
+class FakeGcsServer:
+    """fake-gcs-server (scripts/install-fake-gcs-server) on 127.0.0.1."""
+
+    def __init__(self, binary: str, log: Path) -> None:
+        self.binary = binary
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.proc: subprocess.Popen | None = None
+        self._count = 0
+
+    def start(self) -> None:
+        # Dolt reads objects at /<bucket>/<object>, which the server answers
+        # only for requests to its public host.
+        argv = [
+            self.binary,
+            "-scheme", "http",
+            "-host", "127.0.0.1",
+            "-port", str(self.port),
+            "-backend", "memory",
+            "-public-host", f"127.0.0.1:{self.port}",
+            "-log-level", "warn",
+        ]  # fmt: skip
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        wait_for_port(self.port, self.proc)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+
+    def new_bucket(self) -> str:
+        import json
+        import urllib.request
+
+        self._count += 1
+        name = f"bucket{self._count}"
+        request = urllib.request.Request(
+            f"{self.endpoint}/storage/v1/b?project=test",
+            data=json.dumps({"name": name}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30):
+            pass
+        return name
+
+    def names(self, bucket: str) -> list[str]:
+        import json
+        import urllib.request
+
+        url = f"{self.endpoint}/storage/v1/b/{bucket}/o"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return [item["name"] for item in json.load(response).get("items", [])]

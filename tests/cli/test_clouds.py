@@ -1,5 +1,6 @@
 """Dolt databases on cloud DVC remotes, end to end against real local servers:
-S3 (dvc-s3 and Dolt's aws:// remote) through moto's S3 + DynamoDB server."""
+S3 (dvc-s3 and Dolt's aws:// remote) through moto's S3 + DynamoDB server, and
+GCS (dvc-gs and Dolt's gs:// remote) through fake-gcs-server."""
 
 from helpers import dvc, error_lines, git
 
@@ -53,3 +54,29 @@ def test_s3_without_the_dynamodb_table(dvc_repo, make_db, s3):
     assert "'no-such-table'" in detail
     assert "ResourceNotFoundException" in detail
     assert "testing" not in proc.stderr  # no credential in any message
+
+
+def test_gcs_push_and_pull(dvc_repo, make_db, gcs, tmp_path):
+    """GCS: dvc-gs and Dolt's gs:// remote against fake-gcs-server."""
+    bucket = gcs.new_bucket()
+    labels = make_db("labels", parent=dvc_repo)
+    (dvc_repo / "model.bin").write_bytes(b"weights")
+    dvc(dvc_repo, "add", "labels", "model.bin")
+    dvc(dvc_repo, "remote", "add", "-d", "cloud", f"gs://{bucket}/store")
+    dvc(dvc_repo, "remote", "modify", "cloud", "endpointurl", gcs.endpoint)
+    git(dvc_repo, "add", "-A")
+    git(dvc_repo, "commit", "-qm", "labels and model on gcs")
+
+    proc = dvc(dvc_repo, "push")
+    assert "Pushed Dolt database 'labels' to remote 'cloud': 1 new commit" in proc.stdout
+    assert "2 files pushed" in proc.stdout
+    names = gcs.names(bucket)
+    assert "store/dolt/labels/manifest" in names
+    assert any(n.startswith("store/files/md5/") for n in names)
+    assert "in sync" in dvc(dvc_repo, "status", "-c").stdout
+
+    fresh = tmp_path / "fresh"
+    git(tmp_path, "clone", "-q", str(dvc_repo), str(fresh))
+    dvc(fresh, "pull")
+    assert Database(fresh / "labels").heads() == labels.heads()
+    assert (fresh / "model.bin").read_bytes() == b"weights"
