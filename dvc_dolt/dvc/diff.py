@@ -144,6 +144,7 @@ def show_rows(diff: dict[str, Any], markdown: bool = False) -> None:
         ui.write()
         ui.table(rows, headers=["Database", "Table", "Added", "Deleted", "Modified"], markdown=True)
         return
+    ui.write()
     ui.write("[yellow]Dolt rows[/] (added, deleted, modified):", styled=True)
     for path, table, added, deleted, modified in rows:
         ui.write(f"    {path}{table}: +{added} -{deleted} ~{modified}")
