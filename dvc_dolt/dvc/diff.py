@@ -30,11 +30,16 @@ def _outputs(repo: Repo, rev: Optional[str], targets: Any, recursive: bool) -> d
     """Dolt outputs at ``rev`` (None: the workspace) by repo-relative path."""
     found = {}
     with at_revision(repo, rev):
-        view = repo.index.targets_view(targets, recursive=recursive)
+        # As DVC's diff: a target missing at one revision is not an error.
+        view = repo.index.targets_view(targets, onerror=_ignore, recursive=recursive)
         for out in view.outs:
             if isinstance(out, DoltMixin) and out.is_in_repo:  # type: ignore[attr-defined]
                 found["/".join(out.index_key[1])] = out  # type: ignore[attr-defined]
     return found
+
+
+def _ignore(target: Any, exc: Exception) -> None:
+    pass
 
 
 def _recorded(outs: dict[str, Any]) -> dict[str, Heads]:
