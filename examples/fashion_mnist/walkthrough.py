@@ -126,6 +126,12 @@ def main() -> int:
     if bool(args.mnist_dir) != bool(args.fashion_dir):
         parser.error("--mnist-dir and --fashion-dir go together")
     started = time.perf_counter()
+    from dvc_dolt.dolt import DoltError, find_dolt
+
+    try:  # the commands below say `dolt`, as a user types it: the one dvc-dolt uses
+        ENV["PATH"] = os.pathsep.join([os.path.dirname(find_dolt().path), ENV["PATH"]])
+    except DoltError as exc:
+        sys.exit(f"walkthrough: {exc}")
 
     base = args.dir or Path(tempfile.mkdtemp(prefix="dvc-dolt-fashion-mnist-"))
     base = base.resolve()
