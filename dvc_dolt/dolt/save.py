@@ -82,12 +82,13 @@ def save(
     work. Returns (and passes to ``on_saved``) a :class:`SaveResult`.
     """
     heads = _branch_heads(db)
-    target = branch or db.heads().branch
+    current = db.heads() if branch is None or start_point is None else None
+    target = branch or current.branch
     if not target:
         raise DoltError(f"Dolt database '{db.path}' has no checked-out branch: pass branch=")
     before = heads.get(target)
     if before is None:
-        base = start_point or db.heads().commit
+        base = start_point or current.commit
         db.sql(f"call dolt_branch({quote_string(target)}, {quote_string(base)})")
     elif start_point is not None:
         raise DoltError(

@@ -70,11 +70,6 @@ def column_types(db: Database, table: str, rev: Optional[str] = None) -> dict[st
     return {row["Field"]: row["Type"].lower() for row in rows}
 
 
-def primary_key(db: Database, table: str, rev: Optional[str] = None) -> list[str]:
-    rows = db.sql(f"describe {quote_identifier(table)}{_as_of(rev)}")[0]
-    return [row["Field"] for row in rows if row.get("Key") == "PRI"]
-
-
 def read_sql(db: Database, query: str, rev: Optional[str] = None) -> pd.DataFrame:
     """The rows of one SELECT (on the working set, or at ``rev``) as a DataFrame.
 
