@@ -293,6 +293,16 @@ class Database:
     def branches(self) -> list[str]:
         return [row["name"] for row in self.sql("select name as name from dolt_branches")[0]]
 
+    def rename_branch(self, old: str, new: str) -> Heads:
+        """Rename branch ``old`` (even the checked-out one) to ``new``; the heads after.
+
+        One dolt process.
+        """
+        (row,) = self.sql(
+            f"call dolt_branch('-m', {quote_string(old)}, {quote_string(new)});\n{_HEADS_QUERY}"
+        )[-1]
+        return _heads_from_row(row)
+
     def set_branch(self, name: str, commit: str) -> None:
         """Point branch ``name`` at ``commit``, creating or moving it."""
         check_hash(commit, "commit")

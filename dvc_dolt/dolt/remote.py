@@ -35,12 +35,19 @@ def remotes(db: Database) -> dict[str, str]:
     return {row["name"]: row["url"] for row in rows}
 
 
-def ensure_remote(db: Database, name: str, url: str, params: Sequence[str] = ()) -> bool:
+def ensure_remote(
+    db: Database,
+    name: str,
+    url: str,
+    params: Sequence[str] = (),
+    known: Optional[Mapping[str, str]] = None,
+) -> bool:
     """Point remote ``name`` at ``url``; True when something changed.
 
-    ``params`` are extra ``dolt remote add`` flags (e.g. ``--aws-region``).
+    ``params`` are extra ``dolt remote add`` flags (e.g. ``--aws-region``);
+    ``known`` is :func:`remotes`, when the caller has just read it.
     """
-    current = remotes(db).get(name)
+    current = (remotes(db) if known is None else known).get(name)
     if current is not None and _same_url(current, url):
         return False
     if current is not None:
@@ -52,10 +59,11 @@ def ensure_remote(db: Database, name: str, url: str, params: Sequence[str] = ())
 
 def remote_named_for(db: Database, url: str, preferred: str, params: Sequence[str] = ()) -> str:
     """The name of a remote of ``db`` at ``url``: an existing one, or ``preferred``."""
-    for name, current in remotes(db).items():
+    known = remotes(db)
+    for name, current in known.items():
         if _same_url(current, url):
             return name
-    ensure_remote(db, preferred, url, params)
+    ensure_remote(db, preferred, url, params, known)
     return preferred
 
 
@@ -81,19 +89,23 @@ def push_pins(
     commits = sorted({check_hash(c, "commit") for c in commits})
     if not commits:
         return []
-    missing = db.missing_commits(commits)
-    if missing:
-        raise UnknownCommitError(
-            f"Dolt database '{db.path}' does not hold commit(s) {', '.join(missing)}; "
-            "they cannot be pushed from here"
+    try:
+        out = db.run(
+            ["push", remote, *(f"{c}:refs/heads/{pin_branch(c)}" for c in commits)],
+            timeout=_network_timeout(),
+            env=env,
+            error_class=DoltRemoteError,
+            context=f"push of Dolt database '{db.path}' to remote '{remote}'",
         )
-    out = db.run(
-        ["push", remote, *(f"{c}:refs/heads/{pin_branch(c)}" for c in commits)],
-        timeout=_network_timeout(),
-        env=env,
-        error_class=DoltRemoteError,
-        context=f"push of Dolt database '{db.path}' to remote '{remote}'",
-    )
+    except DoltRemoteError:
+        # Asked only now: the common push should not pay a process for it.
+        missing = db.missing_commits(commits)
+        if missing:
+            raise UnknownCommitError(
+                f"Dolt database '{db.path}' does not hold commit(s) {', '.join(missing)}; "
+                "they cannot be pushed from here"
+            ) from None
+        raise
     return [c for c in commits if f"-> {pin_branch(c)}" in out]
 
 
@@ -191,12 +203,10 @@ def clone_at(
             error_class=DoltRemoteError,
             context=f"clone of commit {commit} into '{dest}'",
         )
-        db = Database(work)
-        db.run(["checkout", "-b", branch])
         # The pin stays on the remote only; a local branch of it would make
         # `dolt push` from it look meaningful.
-        db.run(["branch", "-D", pin])
-        if db.heads().commit != commit:  # pragma: no cover - a pin never moves
+        heads = Database(work).rename_branch(pin, branch)
+        if heads.commit != commit:  # pragma: no cover - a pin never moves
             raise DoltError(f"pin {pin} on '{redact(url)}' does not hold commit {commit}")
         os.rename(work, dest)
     except DoltRemoteError as exc:

@@ -1,11 +1,14 @@
 """Tables as pandas DataFrames: read a query or a table, write a frame into a table.
 
-Reads come out of dolt as Parquet (``dolt sql -r parquet``), so a million
-rows move as columns, never as Python objects row by row, and NULL stays
-distinct from the empty string. Parquet carries no SQL types, so reads of a
-whole table fix up booleans (``tinyint(1)``) and dates from the table's
-schema. Writes are SQL that this module writes column by column, with every
-identifier and value quoted.
+Reads never build Python objects row by row. A whole table comes out of dolt
+as CSV (``dolt sql -r csv``), parsed by Arrow with column types taken from the
+table's schema: dolt writes CSV about twice as fast as Parquet, and it quotes
+the empty string, so NULL stays distinct from ``''``. Columns of types that CSV
+cannot carry exactly (blobs, JSON, enums, ...) and values Arrow cannot parse
+(dates before year 1000) make the read fall back to Parquet
+(``dolt sql -r parquet``), which is also how the rows of a free SQL query come
+out, their types being known only to dolt. Writes are SQL that this module
+writes column by column, with every identifier and value quoted.
 """
 
 from __future__ import annotations
@@ -97,9 +100,76 @@ def read_table(
     unknown = [c for c in wanted if c not in types]
     if unknown:
         raise TableWriteError(f"table '{table}' has no column {', '.join(map(repr, unknown))}")
+    source = f"from {quote_identifier(table)}{_as_of(rev)}"
+    arrow = _csv_types([types[c] for c in wanted])
+    if arrow is not None:
+        # Positional aliases: the CSV header then holds no name that needs quoting.
+        select = ", ".join(f"{quote_identifier(c)} as c{i}" for i, c in enumerate(wanted))
+        result = _query_csv(db, f"select {select} {source}", arrow)
+        if result is not None:
+            return _frame(result.rename_columns(wanted), types)
     select = ", ".join(quote_identifier(c) for c in wanted)
-    query = f"select {select} from {quote_identifier(table)}{_as_of(rev)}"
-    return _frame(_query_arrow(db, query), types)
+    return _frame(_query_arrow(db, f"select {select} {source}"), types)
+
+
+def _csv_types(sql_types: Sequence[str]) -> Optional[list]:
+    """The Arrow type to parse each column's CSV text as, or None when one has none."""
+    _, pa, _ = _pandas()
+    arrow = []
+    for sql_type in sql_types:
+        name, _, rest = sql_type.partition("(")
+        name = name.split()[0] if name else ""
+        if sql_type.startswith("tinyint(1)"):
+            arrow.append(pa.int8())
+        elif name in _CSV_INTEGERS:
+            unsigned = name == "bigint" and "unsigned" in sql_type
+            arrow.append(pa.uint64() if unsigned else pa.int64())
+        elif name in ("float", "double", "real"):
+            arrow.append(pa.float64())
+        elif name == "decimal" and rest:
+            precision, _, scale = rest.rstrip(")").partition(",")
+            if int(precision) > 38:
+                return None
+            arrow.append(pa.decimal128(int(precision), int(scale or 0)))
+        elif name in _CSV_TEXT:
+            arrow.append(pa.string())
+        elif name == "date":
+            arrow.append(pa.date32())
+        elif name in ("datetime", "timestamp"):
+            arrow.append(pa.timestamp("us"))
+        else:
+            return None
+    return arrow
+
+
+_CSV_INTEGERS = frozenset({"tinyint", "smallint", "mediumint", "int", "integer", "bigint"})
+_CSV_TEXT = frozenset({"char", "varchar", "tinytext", "text", "mediumtext", "longtext"})
+
+
+def _query_csv(db: Database, query: str, types: Sequence[Any]):
+    """The rows of ``query`` as an Arrow table, or None when Arrow cannot parse them."""
+    _, pa, _ = _pandas()
+    import pyarrow.csv as csv
+
+    with tempfile.TemporaryFile() as out:
+        db.run(["sql", "-r", "csv", "-q", query], stdout=out)
+        out.seek(0)
+        try:
+            return csv.read_csv(
+                out,
+                read_options=csv.ReadOptions(use_threads=False),
+                parse_options=csv.ParseOptions(newlines_in_values=True),
+                convert_options=csv.ConvertOptions(
+                    column_types={f"c{i}": t for i, t in enumerate(types)},
+                    # dolt writes NULL as nothing and '' as "": only unquoted
+                    # emptiness is NULL; the text NULL is a string.
+                    null_values=[""],
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+        except pa.ArrowInvalid:
+            return None
 
 
 def _query_arrow(db: Database, query: str, global_args: Sequence[str] = ()):
@@ -121,12 +191,14 @@ def _frame(table, types: dict[str, str]) -> pd.DataFrame:
         sql_type = types.get(name, "")
         nulls = column.null_count > 0
         if pa.types.is_integer(column.type) and nulls:
-            series = column.to_pandas(types_mapper=lambda _: pd.Int64Dtype(), use_threads=False)
+            unsigned = pa.types.is_uint64(column.type)
+            nullable = pd.UInt64Dtype() if unsigned else pd.Int64Dtype()
+            series = column.to_pandas(types_mapper={column.type: nullable}.get, use_threads=False)
         else:
             series = column.to_pandas(use_threads=False)
         if sql_type.startswith("tinyint(1)"):
             series = series.astype("boolean" if nulls else bool)
-        elif sql_type == "date":
+        elif sql_type == "date" and pa.types.is_timestamp(column.type):
             series = series.dt.date.astype(object).where(series.notna(), None)
         data[name] = series
     return pd.DataFrame(data, columns=table.column_names)

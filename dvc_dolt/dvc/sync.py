@@ -199,7 +199,8 @@ def fetch(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
                 first = sorted(commits)[0]
                 clone_at(spec.url, db.path, first, params=spec.params, env=spec.env)
                 fetched.append(target)
-            if fetch_pins(db, _remote_name(db, spec, target), commits, spec.env):
+                commits = commits - {first}
+            if commits and fetch_pins(db, _remote_name(db, spec, target), commits, spec.env):
                 fetched.append(target)
         except (DoltError, DvcDoltError) as exc:
             return f"Dolt database '{target.shown}' from remote '{target.where}': {_reason(exc)}"

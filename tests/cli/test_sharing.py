@@ -297,8 +297,9 @@ def test_gc_cloud_keeps_dolt_data(shared_repo, tmp_path):
     (repo / "model.bin").write_bytes(b"weights v2")
     dvc(repo, "add", "model.bin")
     dvc(repo, "push")
-    dvc(repo, "gc", "-w", "-c", "-f")
-    assert sorted(p.name for p in storage.rglob("*")) == before
+    for flags in (["-w", "-c"], ["-A", "-c", "-r", "storage"], ["-w", "--not-in-remote"]):
+        dvc(repo, "gc", "-f", *flags)
+        assert sorted(p.name for p in storage.rglob("*")) == before
     fresh = clone(repo, tmp_path / "fresh")
     dvc(fresh, "pull", "labels.dvc")
     assert Database(fresh / "labels").heads() == Database(repo / "labels").heads()

@@ -205,7 +205,17 @@ def test_gc_never_touches_databases(dvc_repo, make_db):
     git(dvc_repo, "add", "-A")
     git(dvc_repo, "commit", "-qm", "track labels")
     heads = db.heads()
-    for flags in (["-w"], ["-a"], ["-T"], ["--all-commits"], ["-w", "--rev", "HEAD"]):
+    for flags in (
+        ["-w"],
+        ["-a"],
+        ["-T"],
+        ["--all-commits"],
+        ["--all-experiments"],
+        ["-w", "--rev", "HEAD", "-n", "1"],
+        ["--date", "2000-01-01"],
+        ["-w", "-a", "-T", "--all-experiments", "--skip-failed", "-j", "1"],
+        ["-w", "--dry"],
+    ):
         dvc(dvc_repo, "gc", "-f", *flags)
         assert db.heads() == heads
         assert (dvc_repo / "labels" / ".dolt").is_dir()

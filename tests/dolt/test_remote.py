@@ -3,8 +3,16 @@
 import pytest
 from helpers import commit, dolt, insert
 
-from dvc_dolt.dolt import Database, DoltRemoteError, PinNotFoundError
-from dvc_dolt.dolt.remote import clone_at, ensure_remote, fetch_pin, has_pin, push_pin, remotes
+from dvc_dolt.dolt import Database, DoltRemoteError, PinNotFoundError, UnknownCommitError
+from dvc_dolt.dolt.remote import (
+    clone_at,
+    ensure_remote,
+    fetch_pin,
+    has_pin,
+    push_pin,
+    push_pins,
+    remotes,
+)
 
 
 @pytest.fixture(params=["file", "http"])
@@ -71,7 +79,7 @@ def test_pin_survives_branch_rewrite(make_db, remote_url):
     assert clone.heads().commit == recorded
 
 
-def test_clone_at_commit(make_db, tmp_path, remote_url):
+def test_clone_at_commit(make_db, tmp_path, remote_url, count_dolt_processes):
     src = make_db("src")
     first = src.heads()
     insert(src, [(3, "c")])
@@ -80,7 +88,9 @@ def test_clone_at_commit(make_db, tmp_path, remote_url):
     push_pin(src, "dvc", first.commit)
     push_pin(src, "dvc", second)
     dest = tmp_path / "nested" / "clone"
+    count_dolt_processes.clear()
     db = clone_at(remote_url, dest, first.commit)
+    assert [argv[0] for argv in count_dolt_processes] == ["clone", "sql"]
     heads = db.heads()
     assert heads == first
     assert heads.branch == "main"
@@ -88,6 +98,21 @@ def test_clone_at_commit(make_db, tmp_path, remote_url):
     assert remotes(db) == {"origin": remote_url}
     # No local pin branch is left behind for `dolt push` to trip over.
     assert db.branches() == ["main"]
+
+
+def test_pushing_a_commit_the_database_lacks(make_db, file_remote, count_dolt_processes):
+    src = make_db("src")
+    held = src.heads().commit
+    ensure_remote(src, "dvc", file_remote)
+    count_dolt_processes.clear()
+    assert push_pins(src, "dvc", [held]) == [held]
+    # The commit check costs a process only when the push fails.
+    assert [argv[0] for argv in count_dolt_processes] == ["push"]
+    lacking = "b" * 32
+    with pytest.raises(UnknownCommitError, match=f"does not hold commit\\(s\\) {lacking}"):
+        push_pins(src, "dvc", [held, lacking])
+    assert remote_branches(src, "dvc") >= {f"dvc/pin/{held}"}
+    assert f"dvc/pin/{lacking}" not in remote_branches(src, "dvc")
 
 
 def test_missing_pin_is_reported(make_db, tmp_path, remote_url):

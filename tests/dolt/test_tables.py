@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from helpers import conflicting_branches, dolt, insert
+from helpers import conflicting_branches, dolt, insert, sql
 
 from dvc_dolt.dolt import Database, DirtyDatabaseError
 from dvc_dolt.dolt.save import MergeFailedError, save
@@ -128,6 +128,68 @@ def test_large_read_is_columnar(make_db, tmp_path):
     assert len(frame) == 50000
     assert frame["id"].sum() == 50000 * 50001 // 2
     assert frame["v"].iloc[-1] == "v50000"
+
+
+def _read_formats(calls: list[list[str]]) -> list[str]:
+    """The formats rows came out of dolt in (schema lookups come as json)."""
+    formats = [argv[argv.index("-r") + 1] for argv in calls if "-r" in argv]
+    return [f for f in formats if f != "json"]
+
+
+def test_table_read_is_csv_with_the_schema_types(make_db, count_dolt_processes):
+    db = make_db("csv", rows=[])
+    sql(
+        db,
+        "create table w (id bigint unsigned primary key, s varchar(20), d decimal(10,3),"
+        " f float, n int, at datetime(6));"
+        "insert into w values (18446744073709551615, 'NULL', 1.5, 0.25, NULL, NULL),"
+        " (1, '', -0.001, NULL, 7, '2024-01-02 03:04:05.123456'),"
+        " (2, NULL, NULL, 1e10, -7, '9999-12-31 23:59:59'),"
+        " (3, 'a,b\"c\nd', 0, -0.5, 0, '1970-01-01')",
+    )
+    count_dolt_processes.clear()
+    frame = read_table(db, "w").sort_values("n", ignore_index=True, na_position="first")
+    assert _read_formats(count_dolt_processes) == ["csv"]
+    assert frame["id"].dtype == "uint64"
+    assert frame["id"].tolist() == [18446744073709551615, 2, 3, 1]
+    # The text NULL, the empty string and NULL stay three things.
+    assert frame["s"].iloc[0] == "NULL"
+    assert pd.isna(frame["s"].iloc[1])
+    assert frame["s"].iloc[2] == 'a,b"c\nd'
+    assert frame["s"].iloc[3] == ""
+    assert [str(v) for v in frame["d"]] == ["1.500", "None", "0.000", "-0.001"]
+    assert frame["n"].dtype == "Int64"
+    assert frame["at"].iloc[3] == pd.Timestamp("2024-01-02 03:04:05.123456")
+    assert frame["at"].iloc[1] == pd.Timestamp("9999-12-31 23:59:59")
+    dolt(db.path, "sql", "-q", "create table e (id int primary key, v text)")
+    none = read_table(db, "e")
+    assert none.columns.tolist() == ["id", "v"]
+    assert len(none) == 0
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        # Types CSV cannot carry exactly are read as Parquet.
+        ("v json", """'{"a": [1, 2]}'""", '{"a": [1, 2]}'),
+        ("v enum('x', 'y')", "'y'", "y"),
+        # dolt writes year 1 as "1-01-01", which Arrow refuses: Parquet again.
+        ("v date", "'0001-01-01'", datetime.date(1, 1, 1)),
+    ],
+)
+def test_table_read_falls_back_to_parquet(make_db, count_dolt_processes, column, value, expected):
+    db = make_db("fallback", rows=[])
+    sql(db, f"create table x (id int primary key, {column}); insert into x values (1, {value})")
+    count_dolt_processes.clear()
+    frame = read_table(db, "x")
+    assert _read_formats(count_dolt_processes)[-1] == "parquet"
+    got = frame["v"].iloc[0]
+    if isinstance(expected, str) and expected.startswith("{"):
+        import json
+
+        assert json.loads(got) == json.loads(expected)
+    else:
+        assert got == expected
 
 
 def test_save_appends_to_the_checked_out_branch(make_db):
