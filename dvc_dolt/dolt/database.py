@@ -222,10 +222,12 @@ class Database:
         on it and named in the result; it is deleted again once a restore
         brings the branch back to that commit.
 
-        Three dolt processes: look, check the target, move.
+        Two dolt processes, look and move; two more where SQL cannot tell
+        what HEAD's commit is reachable from (histories without a common
+        ancestor).
         """
         check_hash(commit, "commit")
-        before, reasons, refs = self._inspect_with_refs()
+        before, reasons, refs, lose = self._inspect_for_restore(commit)
         if not reasons and before.commit == commit:
             return RestoreResult(before, before)
         if reasons and not force:
@@ -237,8 +239,18 @@ class Database:
             # untouched until it finishes, so abort and restore that branch.
             self.run(["rebase", "--abort"])
             current, _, refs = self._inspect_with_refs()
+            lose = None
 
-        keep = current.commit != commit and self._would_lose(current, commit, refs)
+        if current.commit == commit:
+            keep = False
+        elif lose is None:
+            keep = self._would_lose(current, commit, refs)
+        elif lose is _UNKNOWN:
+            raise UnknownCommitError(
+                f"commit {commit} is not in Dolt database '{self.path}'; fetch it first"
+            )
+        else:
+            keep = bool(lose)
         kept = kept_branch(current.commit) if keep else None
         statements = []
         if kept and kept not in refs["branches"]:
@@ -257,17 +269,43 @@ class Database:
         return RestoreResult(before, after, kept)
 
     def _inspect_with_refs(self) -> tuple[Heads, list[str], dict[str, list[str]]]:
-        results = self.sql(
-            _INSPECT_QUERY
-            + ";\nselect name as name from dolt_branches"
-            + ";\nselect tag_name as name from dolt_tags"
-        )
+        results = self.sql(_INSPECT_QUERY + _REFS_QUERY)
         heads, reasons = _inspect_results(results[:7])
-        refs = {
-            "branches": [r["name"] for r in results[7]],
-            "tags": [r["name"] for r in results[8]],
-        }
-        return heads, reasons, refs
+        return heads, reasons, _refs(results[7:9])
+
+    def _inspect_for_restore(
+        self, target: str
+    ) -> tuple[Heads, list[str], dict[str, list[str]], Any]:
+        """:meth:`_inspect_with_refs`, and whether moving the branch to ``target``
+        would leave HEAD's commit on no ref: None when SQL could not tell,
+        ``_UNKNOWN`` when the database lacks ``target``.
+
+        HEAD's commit stays reachable when it is an ancestor of the target, of
+        another branch or of a tag: then their merge base is that commit.
+        """
+        target_sql = quote_string(target)
+        on_head = "dolt_merge_base({}, dolt_hashof('HEAD')) = dolt_hashof('HEAD')"
+        known = f"exists (select 1 from dolt_commits where commit_hash = {target_sql})"
+        reach = ";\n".join(
+            [
+                f"select {known} as known, case when {known}"
+                f" then {on_head.format(target_sql)} else false end as n",
+                "select count(*) as n from dolt_branches"
+                f" where name != active_branch() and {on_head.format('hash')}",
+                f"select count(*) as n from dolt_tags where {on_head.format('tag_hash')}",
+            ]
+        )
+        try:
+            results = self.sql(_INSPECT_QUERY + _REFS_QUERY + ";\n" + reach)
+        except DoltCommandError:
+            # dolt_merge_base fails on histories with no common ancestor.
+            return (*self._inspect_with_refs(), None)
+        heads, reasons = _inspect_results(results[:7])
+        (target_row,), (branch_row,), (tag_row,) = results[9:12]
+        if not _truthy(target_row.get("known")):
+            return heads, reasons, _refs(results[7:9]), _UNKNOWN
+        reached = any(_truthy(row.get("n")) for row in (target_row, branch_row, tag_row))
+        return heads, reasons, _refs(results[7:9]), not reached
 
     def _would_lose(self, current: Heads, target: str, refs: dict[str, list[str]]) -> bool:
         """Whether moving the branch from ``current`` to ``target`` leaves a commit on no ref.
@@ -348,6 +386,20 @@ class Database:
             )
             for row in rows
         }
+
+
+_UNKNOWN = object()
+_REFS_QUERY = ";\nselect name as name from dolt_branches;\nselect tag_name as name from dolt_tags"
+
+
+def _refs(results: list[list[dict[str, Any]]]) -> dict[str, list[str]]:
+    branches, tags = results
+    return {"branches": [r["name"] for r in branches], "tags": [r["name"] for r in tags]}
+
+
+def _truthy(value: Any) -> bool:
+    # dolt's JSON gives booleans as true/false or 1/0, and counts as numbers or strings.
+    return value not in (None, False, 0, "0", "false", "")
 
 
 def _inspect_results(results: list[list[dict[str, Any]]]) -> tuple[Heads, list[str]]:

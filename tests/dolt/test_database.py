@@ -291,8 +291,53 @@ def test_restore_force_aborts_a_rebase(make_db):
 
 def test_restore_unknown_commit(make_db):
     db = make_db()
+    before = db.heads()
     with pytest.raises(UnknownCommitError, match="is not in Dolt database"):
         db.restore("a" * 32)
+    assert db.heads() == before
+    # A dirty database is refused first, for what the user can fix here.
+    insert(db, [(4, "uncommitted")])
+    with pytest.raises(DirtyDatabaseError):
+        db.restore("a" * 32)
+
+
+def test_restore_is_two_dolt_processes(make_db, count_dolt_processes):
+    db = make_db()
+    first = db.heads().commit
+    insert(db, [(3, "c")])
+    second = commit(db, "second")
+    dolt(db.path, "tag", "v2", second)
+    count_dolt_processes.clear()
+    assert db.restore(first).kept is None  # the tag holds the commit left
+    assert len(count_dolt_processes) == 2
+    count_dolt_processes.clear()
+    assert db.restore(second).kept is None
+    assert len(count_dolt_processes) == 2
+    dolt(db.path, "tag", "-d", "v2")
+    count_dolt_processes.clear()
+    assert db.restore(first).kept == f"dvc/kept/{second}"
+    assert len(count_dolt_processes) == 2
+
+
+def test_restore_across_unrelated_histories(make_db, file_remote, count_dolt_processes):
+    """dolt_merge_base fails without a common ancestor: the slower check still answers."""
+    src = make_db("src", rows=[(1, "a")])
+    theirs = src.heads().commit
+    dolt(src.path, "remote", "add", "r", file_remote)
+    dolt(src.path, "push", "r", "main")
+    mine = make_db("mine", rows=[(7, "x")])
+    own = mine.heads().commit
+    dolt(mine.path, "remote", "add", "r", file_remote)
+    dolt(mine.path, "fetch", "r", "main")
+    count_dolt_processes.clear()
+    result = mine.restore(theirs)
+    assert len(count_dolt_processes) == 4  # the failed look, the look again, the check, the move
+    assert mine.heads().commit == theirs
+    assert result.kept == f"dvc/kept/{own}"
+    # Back: remote-tracking refs do not count, so their commit is kept in turn,
+    # and the branch that kept ours has done its job.
+    assert mine.restore(own).kept == f"dvc/kept/{theirs}"
+    assert sorted(mine.branches()) == [f"dvc/kept/{theirs}", "main"]
 
 
 @pytest.mark.parametrize(
