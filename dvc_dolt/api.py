@@ -121,6 +121,9 @@ def read(
     recorded for the database is read, fetched from the DVC remote first if
     it is not local. ``repo``: the project (default: the one around the
     current directory).
+
+    A ``table`` read (with ``columns`` to narrow it) knows the SQL types and is
+    the faster path for whole tables; ``sql`` suits filters and aggregates.
     """
     if at is not None and rev is not None:
         raise TypeError("give at= (a Dolt ref) or rev= (a git revision), not both")
