@@ -191,13 +191,16 @@ def clone_at(
     prefix = f".{dest.name}.dvc-dolt-clone-"
     for stale in dest.parent.glob(glob.escape(prefix) + "*"):
         shutil.rmtree(stale, ignore_errors=True)
-    work = Path(tempfile.mkdtemp(prefix=prefix, dir=dest.parent))
-    work.rmdir()  # dolt clone creates it
+    # dolt run outside a database probes its temp files by creating and
+    # removing ./.dolt/tmp, so two clones sharing a working directory race
+    # ("failed to create temp dir"): each clone gets a directory of its own.
+    scratch = Path(tempfile.mkdtemp(prefix=prefix, dir=dest.parent))
+    work = scratch / "db"
     pin = pin_branch(commit)
     try:
         runner.run(
             ["clone", "--single-branch", "--remote", remote, "-b", pin, *params, url, str(work)],
-            dest.parent,
+            scratch,
             timeout=_network_timeout(),
             env=env,
             error_class=DoltRemoteError,
@@ -210,15 +213,12 @@ def clone_at(
             raise DoltError(f"pin {pin} on '{redact(url)}' does not hold commit {commit}")
         os.rename(work, dest)
     except DoltRemoteError as exc:
-        shutil.rmtree(work, ignore_errors=True)
         if _means_missing_ref(exc):
             raise _pin_missing(dest, commit, remote, url, exc) from exc
         raise
-    except (DoltError, OSError):
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    db = Database(dest)
-    return db
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return Database(dest)
 
 
 def has_pins(

@@ -115,6 +115,29 @@ def test_pushing_a_commit_the_database_lacks(make_db, file_remote, count_dolt_pr
     assert f"dvc/pin/{lacking}" not in remote_branches(src, "dvc")
 
 
+def test_clones_into_one_directory_run_apart(make_db, tmp_path, file_remote, monkeypatch):
+    """dolt outside a database creates and removes ./.dolt/tmp: clones sharing a
+    working directory raced (`dvc pull -j` of two databases failed on CI)."""
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    src = make_db("src")
+    head = src.heads().commit
+    ensure_remote(src, "dvc", file_remote)
+    push_pin(src, "dvc", head)
+    parent = tmp_path / "fetched"
+    trace = tmp_path / "trace.jsonl"
+    monkeypatch.setenv("DVC_DOLT_TRACE", str(trace))
+    with ThreadPoolExecutor(4) as pool:
+        clones = list(pool.map(lambda i: clone_at(file_remote, parent / f"db{i}", head), range(4)))
+    assert [c.heads().commit for c in clones] == [head] * 4
+    cwds = [json.loads(line)["cwd"] for line in trace.read_text().splitlines()]
+    clone_cwds = [cwd for cwd in cwds if cwd.startswith(str(parent)) and "/db" not in cwd]
+    assert len(set(clone_cwds)) == 4
+    assert str(parent) not in clone_cwds
+    assert sorted(p.name for p in parent.iterdir()) == ["db0", "db1", "db2", "db3"]
+
+
 def test_missing_pin_is_reported(make_db, tmp_path, remote_url):
     src = make_db("src")
     ensure_remote(src, "dvc", remote_url)
