@@ -222,9 +222,9 @@ class Database:
         on it and named in the result; it is deleted again once a restore
         brings the branch back to that commit.
 
-        Two dolt processes, look and move; two more where SQL cannot tell
-        what HEAD's commit is reachable from (histories without a common
-        ancestor).
+        Two dolt processes, look and move; more where SQL cannot tell what
+        HEAD's commit is reachable from (histories without a common ancestor)
+        or the commit is not here.
         """
         check_hash(commit, "commit")
         before, reasons, refs, lose = self._inspect_for_restore(commit)
@@ -245,12 +245,8 @@ class Database:
             keep = False
         elif lose is None:
             keep = self._would_lose(current, commit, refs)
-        elif lose is _UNKNOWN:
-            raise UnknownCommitError(
-                f"commit {commit} is not in Dolt database '{self.path}'; fetch it first"
-            )
         else:
-            keep = bool(lose)
+            keep = lose
         kept = kept_branch(current.commit) if keep else None
         statements = []
         if kept and kept not in refs["branches"]:
@@ -275,10 +271,10 @@ class Database:
 
     def _inspect_for_restore(
         self, target: str
-    ) -> tuple[Heads, list[str], dict[str, list[str]], Any]:
+    ) -> tuple[Heads, list[str], dict[str, list[str]], Optional[bool]]:
         """:meth:`_inspect_with_refs`, and whether moving the branch to ``target``
-        would leave HEAD's commit on no ref: None when SQL could not tell,
-        ``_UNKNOWN`` when the database lacks ``target``.
+        would leave HEAD's commit on no ref: None when SQL could not tell, and
+        when the database lacks ``target`` (:meth:`_would_lose` then says so).
 
         HEAD's commit stays reachable when it is an ancestor of the target, of
         another branch or of a tag: then their merge base is that commit.
@@ -288,8 +284,8 @@ class Database:
         known = f"exists (select 1 from dolt_commits where commit_hash = {target_sql})"
         reach = ";\n".join(
             [
-                f"select {known} as known, case when {known}"
-                f" then {on_head.format(target_sql)} else false end as n",
+                # NULL (left out of dolt's JSON) for a target the database lacks.
+                f"select case when {known} then {on_head.format(target_sql)} end as n",
                 "select count(*) as n from dolt_branches"
                 f" where name != active_branch() and {on_head.format('hash')}",
                 f"select count(*) as n from dolt_tags where {on_head.format('tag_hash')}",
@@ -301,11 +297,12 @@ class Database:
             # dolt_merge_base fails on histories with no common ancestor.
             return (*self._inspect_with_refs(), None)
         heads, reasons = _inspect_results(results[:7])
+        refs = _refs(results[7:9])
         (target_row,), (branch_row,), (tag_row,) = results[9:12]
-        if not _truthy(target_row.get("known")):
-            return heads, reasons, _refs(results[7:9]), _UNKNOWN
+        if target_row.get("n") is None:
+            return heads, reasons, refs, None
         reached = any(_truthy(row.get("n")) for row in (target_row, branch_row, tag_row))
-        return heads, reasons, _refs(results[7:9]), not reached
+        return heads, reasons, refs, not reached
 
     def _would_lose(self, current: Heads, target: str, refs: dict[str, list[str]]) -> bool:
         """Whether moving the branch from ``current`` to ``target`` leaves a commit on no ref.
@@ -388,7 +385,6 @@ class Database:
         }
 
 
-_UNKNOWN = object()
 _REFS_QUERY = ";\nselect name as name from dolt_branches;\nselect tag_name as name from dolt_tags"
 
 
