@@ -21,6 +21,21 @@ GLOBAL_CONFIG = {
 }
 
 
+def require_extra(module: str, extra: str):
+    """The module an optional extra brings: skipped where the extra is not installed,
+    but a failure in CI, which installs every extra (a skip there would hide tests)."""
+    import importlib
+
+    import pytest
+
+    if os.environ.get("CI", "").lower() in ("", "0", "false"):
+        return pytest.importorskip(module, reason=f"the {extra} extra is not installed")
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        pytest.fail(f"CI installs every extra, but {module} ({extra}) is missing: {exc}")
+
+
 def dolt(cwd: str | os.PathLike[str], *args: str, check: bool = True) -> str:
     """Run the real dolt; stdout. For test setup, where failures should be loud."""
     proc = subprocess.run(

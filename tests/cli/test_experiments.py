@@ -1,14 +1,15 @@
 """`dvc exp run` / `dvc exp apply` with Dolt dependencies and outputs."""
 
+import json
 import sys
 
 import pytest
-from helpers import dolt, dvc, error_lines, git, insert
+from helpers import dolt, dvc, error_lines, git, require_extra
 
 from dvc_dolt import api
 from dvc_dolt.dolt import Database
 
-pytest.importorskip("pandas", reason="the api extra (pandas, pyarrow) is not installed")
+require_extra("pandas", "api")
 
 SCALE = """\
 from dvc_dolt import api
@@ -82,12 +83,19 @@ def test_apply_refuses_a_dirty_database(exp_repo):
     assert db.heads() == before
 
 
-@pytest.mark.parametrize("flag", ["--temp", "--queue"])
-def test_temp_and_queue_fail_at_once(exp_repo, flag):
+@pytest.mark.parametrize("flag", ["--temp", "--queue", "--run-all"])
+def test_temp_queue_and_run_all_fail_at_once(exp_repo, flag):
     repo = exp_repo
+    labels, scores_db = Database(repo / "labels"), Database(repo / "scores")
+    before = (labels.heads(), scores_db.heads())
     proc = dvc(repo, "exp", "run", flag, "-S", "scale=5", ok=False)
     (line,) = error_lines(proc)
     assert "run in the workspace only" in line
     assert "Traceback" not in proc.stderr
-    labels = Database(repo / "labels")
-    insert(labels, [(3, "c")])  # the workspace stays usable
+    # Refused before DVC did anything: nothing queued, run or changed.
+    assert "scale: 1" in (repo / "params.yaml").read_text()
+    assert (labels.heads(), scores_db.heads()) == before
+    shown = json.loads(dvc(repo, "exp", "show", "--no-pager", "--json").stdout)
+    assert [row.get("experiments") for row in shown] == [None, None], shown
+    queued = dvc(repo, "queue", "status").stdout
+    assert "Queued" not in queued, queued

@@ -6,12 +6,12 @@ import sys
 import textwrap
 
 import pytest
-from helpers import commit, dolt, dvc, git, insert, sql
+from helpers import commit, dolt, dvc, git, insert, require_extra, sql
 
 from dvc_dolt import api
 from dvc_dolt.dolt import Database
 
-pytest.importorskip("pandas", reason="the api extra (pandas, pyarrow) is not installed")
+require_extra("pandas", "api")
 
 PREDICT = """\
 from dvc_dolt import api
@@ -81,6 +81,14 @@ def test_lineage_command(two_stage_repo):
     assert ["predict", "read", "labels", second["labels"].commit, "main"] in lines
     assert ["predict", "wrote", "preds", second["preds"].commit, "main"] in lines
     assert not any("report" in line for line in lines)
+
+    md = dvc(repo, "dolt", "lineage", "HEAD", "predict", "--md").stdout
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in md.strip().splitlines()]
+    assert all(line.startswith("|") for line in md.strip().splitlines()), md
+    assert cells[0][:3] == ["Stage", "Role", "Database"]
+    assert set(cells[1][0]) <= set("-: ")  # Markdown's header rule
+    assert ["predict", "read", "labels", second["labels"].commit, "main"] in cells[2:]
+    assert ["predict", "wrote", "preds", second["preds"].commit, "main"] in cells[2:]
 
     proc = dvc(repo, "dolt", "lineage", "HEAD", "nosuch", ok=False)
     assert "ERROR: no stage 'nosuch' in" in proc.stderr.replace("at revision 'HEAD'", "in")

@@ -199,14 +199,34 @@ def test_checkout_targets_and_plain_files_together(dvc_repo, make_db):
     assert db.heads() == recorded
 
 
-def test_gc_never_touches_databases(dvc_repo, make_db):
-    db = make_db("labels", parent=dvc_repo)
-    dvc(dvc_repo, "add", "labels")
-    git(dvc_repo, "add", "-A")
-    git(dvc_repo, "commit", "-qm", "track labels")
-    heads = db.heads()
+def _cache_objects(repo) -> set[str]:
+    cache = repo / ".dvc" / "cache"
+    return {str(p.relative_to(cache)) for p in cache.rglob("*") if p.is_file()}
+
+
+def test_gc_keeps_what_plain_dvc_keeps_and_never_touches_databases(tmp_path, make_db):
+    """The same project twice, gc'd with dvc-dolt loaded and switched off: the cache
+    ends up identical after every gc, the database untouched."""
+    repos = {}
+    for mode in ("dolt", "plain"):
+        repo = tmp_path / mode
+        repo.mkdir()
+        git(repo, "init", "-q", "-b", "main")
+        dvc(repo, "init", "-q")
+        make_db("labels", parent=repo, rows=[(1, "a")])
+        dvc(repo, "add", "labels")  # recorded by its heads, whatever runs gc later
+        (repo / "model.bin").write_bytes(b"weights v1")
+        dvc(repo, "add", "model.bin")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-qm", "v1")
+        (repo / "model.bin").write_bytes(b"weights v2")
+        dvc(repo, "add", "model.bin")
+        git(repo, "commit", "-qam", "v2")
+        repos[mode] = repo
+    off = {"DVC_DOLT_DISABLE": "1"}
+    heads = Database(repos["dolt"] / "labels").heads()
     for flags in (
-        ["-w"],
+        ["-w", "--dry"],
         ["-a"],
         ["-T"],
         ["--all-commits"],
@@ -214,11 +234,19 @@ def test_gc_never_touches_databases(dvc_repo, make_db):
         ["-w", "--rev", "HEAD", "-n", "1"],
         ["--date", "2000-01-01"],
         ["-w", "-a", "-T", "--all-experiments", "--skip-failed", "-j", "1"],
-        ["-w", "--dry"],
+        ["-w"],
     ):
-        dvc(dvc_repo, "gc", "-f", *flags)
-        assert db.heads() == heads
-        assert (dvc_repo / "labels" / ".dolt").is_dir()
+        for mode, repo in repos.items():
+            # A fresh unreferenced object each round, for gc to find.
+            (repo / "junk.txt").write_text(f"junk {flags}")
+            dvc(repo, "add", "junk.txt")
+            dvc(repo, "remove", "junk.txt.dvc")
+            dvc(repo, "gc", "-f", *flags, env=off if mode == "plain" else None)
+        with_dolt, plain = (_cache_objects(r) for r in repos.values())
+        assert with_dolt == plain, flags
+        assert Database(repos["dolt"] / "labels").heads() == heads
+    # The last round (-w) removed the v1 and junk objects, so gc really ran.
+    assert len(_cache_objects(repos["dolt"])) == 1
 
 
 def test_remove_untracks_but_keeps_database(dvc_repo, make_db):

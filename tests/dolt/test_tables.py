@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from helpers import conflicting_branches, dolt, insert, sql
+from helpers import conflicting_branches, dolt, insert, require_extra, sql
 
 from dvc_dolt.dolt import Database, DirtyDatabaseError
 from dvc_dolt.dolt.save import MergeFailedError, save
@@ -16,8 +16,8 @@ from dvc_dolt.dolt.tables import (
     write_table,
 )
 
-pd = pytest.importorskip("pandas", reason="the api extra (pandas, pyarrow) is not installed")
-pytest.importorskip("pyarrow", reason="the api extra (pandas, pyarrow) is not installed")
+pd = require_extra("pandas", "api")
+require_extra("pyarrow", "api")
 
 HOSTILE_TABLE = "it's a `table`; drop table t; --"
 HOSTILE_COLUMN = 'naïve "column" `x`'

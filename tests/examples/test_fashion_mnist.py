@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import git
+from helpers import git, require_extra
 
 from dvc_dolt.dolt import Database
 
-pytest.importorskip("sklearn", reason="the example extra is not installed")
-pytest.importorskip("mlxtend", reason="the example extra is not installed")
+require_extra("sklearn", "example")
+require_extra("mlxtend", "example")
 
 WALKTHROUGH = Path(__file__).parents[2] / "examples" / "fashion_mnist" / "walkthrough.py"
 
