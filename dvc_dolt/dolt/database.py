@@ -210,7 +210,7 @@ class Database:
             f"select count(*) as n from dolt_log({quote_string(rev)})"
             f" where commit_hash = {quote_string(ancestor)}"
         )[0]
-        return bool(rows and rows[0].get("n"))
+        return bool(rows) and _truthy(rows[0].get("n"))
 
     def restore(self, commit: str, force: bool = False) -> RestoreResult:
         """Make ``commit`` the HEAD of the current branch, with a clean working set.
@@ -394,7 +394,8 @@ def _refs(results: list[list[dict[str, Any]]]) -> dict[str, list[str]]:
 
 
 def _truthy(value: Any) -> bool:
-    # dolt's JSON gives booleans as true/false or 1/0, and counts as numbers or strings.
+    # The embedded engine's JSON gives booleans and counts as JSON values
+    # (true, 1); through a running sql-server every value is text ("0").
     return value not in (None, False, 0, "0", "false", "")
 
 
@@ -435,7 +436,7 @@ def _reasons(
             f"a rebase of branch '{branch[len(REBASE_BRANCH_PREFIX) :]}' is in progress:"
             " finish it with `dolt rebase --continue` or abort it with `dolt rebase --abort`"
         )
-    merging = merge and merge[0].get("is_merging")
+    merging = bool(merge) and _truthy(merge[0].get("is_merging"))
     if merging and not rebasing:
         source = merge[0].get("source", "")
         reasons.append(
@@ -453,12 +454,9 @@ def _reasons(
             f" fix the rows and clear `dolt_constraint_violations_{row['table_name']}`"
         )
     skip = {"conflict", "constraint violation"}
-    unstaged = sorted(
-        {r["table_name"] for r in status if not r.get("staged") and r.get("status") not in skip}
-    )
-    staged = sorted(
-        {r["table_name"] for r in status if r.get("staged") and r.get("status") not in skip}
-    )
+    changed = [r for r in status if r.get("status") not in skip]
+    unstaged = sorted({r["table_name"] for r in changed if not _truthy(r.get("staged"))})
+    staged = sorted({r["table_name"] for r in changed if _truthy(r.get("staged"))})
     if unstaged:
         reasons.append(
             f"uncommitted changes to {_plural(unstaged, 'table')}: run `dolt add` and `dolt commit`"
