@@ -120,13 +120,17 @@ def test_checkout_restores_through_the_server_and_keeps_the_newer_commit(served_
     assert len(error_lines(proc)) == 1
     assert "uncommitted changes to table 't'" in proc.stderr
     assert db.heads().working != second.working
-    server.sql("delete from t where id = 4")
 
-    dvc(repo, "checkout", "labels")
+    # --force discards it, untracked tables too (reset --hard and clean, served).
+    server.sql("create table scratch (id int primary key)")
+    dvc(repo, "checkout", "--force", "labels")
     assert db.heads() == first
     assert db.heads().branch == "main"
+    assert db.dirty_reasons() == []
     # The server itself serves the restored commit, not a stale one.
-    assert "| 3 " not in server.sql("select id from t order by id")
+    at_first = server.sql(f"select id from t as of '{first.commit}' order by id")
+    assert server.sql("select id from t order by id") == at_first
+    assert "scratch" not in server.sql("show tables")
     assert f"dvc/kept/{second.commit}" in db.branches()
     assert dvc(repo, "status").stdout.strip() == UP_TO_DATE
 
@@ -199,3 +203,34 @@ def test_api_read_and_save_while_served(make_db):
     pd.testing.assert_frame_equal(api.read(db.path, "t"), served)
     assert list(served["id"]) == [1, 2, 3, 4, 5]
     assert served["id"].dtype == alone["id"].dtype
+
+
+def test_cloud_remote_settings_are_not_lost_through_a_server(dvc_repo, make_db, s3):
+    """The server, not `dvc`, would talk to the remote: without the endpoint and
+    credentials that DVC's remote config gives dolt, it would go elsewhere."""
+    bucket, table = s3.new_bucket_and_table()
+    db = make_db("labels", parent=dvc_repo)
+    dvc(dvc_repo, "add", "labels")
+    dvc(dvc_repo, "remote", "add", "-d", "cloud", f"s3://{bucket}/store")
+    dvc(dvc_repo, "remote", "modify", "cloud", "endpointurl", s3.endpoint)
+    dvc(dvc_repo, "remote", "modify", "cloud", "region", s3.REGION)
+    dvc(dvc_repo, "remote", "modify", "cloud", "dolt_dynamodb_table", table)
+    dvc(dvc_repo, "push")
+    insert(db, [(3, "c")])
+    commit(db)
+    dvc(dvc_repo, "commit", "-f", "labels.dvc")
+    keys = s3.keys(bucket)
+
+    with SqlServer(db) as server:
+        proc = dvc(dvc_repo, "push", ok=False)
+        assert error_lines(proc) == [
+            "ERROR: failed to push data to the cloud - failed to push Dolt databases:"
+        ]
+        detail = proc.stderr.splitlines()[1]
+        assert detail.startswith("Dolt database 'labels' to remote 'cloud': ")
+        assert f"served by a running dolt sql-server (pid {server.proc.pid})" in detail
+        assert "stop the server" in detail
+        assert "amazonaws.com" not in proc.stderr
+        assert s3.keys(bucket) == keys
+    # Stopped, the same push goes through.
+    assert "1 new commit" in dvc(dvc_repo, "push").stdout
