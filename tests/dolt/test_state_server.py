@@ -12,6 +12,8 @@ from helpers import dolt
 from sql_server import SqlServer
 
 from dvc_dolt.dolt import Database
+from dvc_dolt.dolt.errors import DoltRemoteError
+from dvc_dolt.dolt.remote import push_pins
 from dvc_dolt.dolt.state import HeadsCache, state_key
 
 # Each runs over a TCP connection to the server, as a client of the team would.
@@ -158,3 +160,21 @@ def test_server_of_a_parent_directory_is_found(make_db, tmp_path):
     assert db.server() is None
     info.write_text("garbage")
     assert db.server() is None
+
+
+def test_remote_commands_that_need_our_environment_are_refused_while_served(served, tmp_path):
+    """dolt would push through the server, which never sees the endpoint or the
+    credentials we put in dolt's environment; without any, pushing works."""
+    db, server = served
+    remote = (tmp_path / "remote").as_uri()
+    dolt(db.path, "remote", "add", "origin", remote)
+    commit = db.heads().commit
+    before = sorted((tmp_path / "remote").rglob("*"))
+    with pytest.raises(DoltRemoteError) as info:
+        push_pins(db, "origin", [commit], env={"AWS_ENDPOINT_URL": "http://127.0.0.1:9"})
+    assert f"served by a running dolt sql-server (pid {server.proc.pid})" in str(info.value)
+    assert "stop the server" in info.value.reason
+    assert "AWS_ENDPOINT_URL" not in str(info.value)
+    assert sorted((tmp_path / "remote").rglob("*")) == before  # dolt never ran
+
+    assert push_pins(db, "origin", [commit]) == [commit]
