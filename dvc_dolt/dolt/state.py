@@ -11,8 +11,9 @@ database unchanged. What the key reads, and why each part is there:
   its size and its last bytes stand for it. ``dolt gc`` (by hand, online
   through ``call dolt_gc()`` or automatic), ``gc --full`` and ``dolt archive``
   replace files with new names and rewrite the manifests.
-- ``repo_state.json`` (the checked-out branch) and ``config.json`` (a
-  persisted ``@@<db>_default_branch`` changes which branch dolt reads) whole.
+- ``repo_state.json`` (the checked-out branch), and ``config.json`` and the
+  global ``config_global.json`` whole: a ``sqlserver.global.<db>_default_branch``
+  set in either (``set @@persist...``) changes which branch dolt reads.
 - ``sql-server.info``: which server, if any, answers for the database; its
   sessions may start on a branch of the server's own configuration. Only
   its inode and modification time: the file holds a secret.
@@ -61,6 +62,19 @@ def _tail(path: str, size: int) -> bytes:
         return fobj.read(_JOURNAL_TAIL)
 
 
+def _global_config() -> Path:
+    # Where dolt keeps `dolt config --global`: $DOLT_ROOT_PATH, else home.
+    root = os.environ.get("DOLT_ROOT_PATH") or os.path.expanduser("~")
+    return Path(root, ".dolt", "config_global.json")
+
+
+def _file_bytes(path: Path) -> bytes:
+    try:
+        return b"\0" + path.read_bytes()
+    except FileNotFoundError:
+        return b"\1"
+
+
 def state_key(db_path: str | os.PathLike[str]) -> Optional[str]:
     """A digest that changes whenever the database's heads can; None if unreadable."""
     dolt_dir = Path(db_path, ".dolt")
@@ -68,10 +82,8 @@ def state_key(db_path: str | os.PathLike[str]) -> Optional[str]:
     digest.update(binary.identity().encode())
     try:
         digest.update(b"\0repo_state\0" + (dolt_dir / "repo_state.json").read_bytes())
-        try:
-            digest.update(b"\0config\0" + (dolt_dir / "config.json").read_bytes())
-        except FileNotFoundError:
-            digest.update(b"\0no config\0")
+        digest.update(b"\0config" + _file_bytes(dolt_dir / "config.json"))
+        digest.update(b"\0global config" + _file_bytes(_global_config()))
         try:
             info = os.stat(dolt_dir / SERVER_INFO)
         except FileNotFoundError:

@@ -83,20 +83,26 @@ def test_unreadable_cache_file_is_ignored(make_db, tmp_path):
     assert HeadsCache(path).heads(db) == db.heads()
 
 
-def test_persisted_default_branch_moves_the_key(make_db, tmp_path):
-    """`set @@persist.<db>_default_branch` changes which branch dolt reads;
-    only .dolt/config.json records it."""
+@pytest.mark.parametrize("where", ["local", "global"])
+def test_persisted_default_branch_moves_the_key(make_db, tmp_path, where):
+    """`set @@persist.<db>_default_branch` (or the same key in the global config)
+    changes which branch dolt reads; only a config file records it."""
     db = make_db()
     dolt(db.path, "branch", "b2")
     dolt(db.path, "sql", "-q", "call dolt_commit('--allow-empty', '-m', 'on main only')")
     cache = HeadsCache(tmp_path / "heads.json")
     on_main = cache.heads(db)
     key = state_key(db.path)
-    sql(db, "set @@persist.db_default_branch = 'b2'")
-    assert state_key(db.path) != key
-    assert db.heads().branch == "b2"
-    assert db.heads() != on_main
-    assert cache.heads(db) == db.heads()
+    name = "sqlserver.global.db_default_branch"
+    dolt(db.path, "config", f"--{where}", "--add", name, "b2")
+    try:
+        assert state_key(db.path) != key
+        assert db.heads().branch == "b2"
+        assert db.heads() != on_main
+        assert cache.heads(db) == db.heads()
+    finally:
+        dolt(db.path, "config", f"--{where}", "--unset", name)
+    assert cache.heads(db) == db.heads() == on_main
 
 
 JOURNAL = "v" * 32
