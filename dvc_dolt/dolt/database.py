@@ -70,7 +70,7 @@ class LocalServer:
     def read(cls, path: Path) -> Optional[LocalServer]:
         """The live server ``path`` names; None without one, or when its process is gone."""
         try:
-            # "<pid>:<port or ->:<secret>"; the secret stays unread.
+            # "<pid>:<port or ->:<secret>"; the secret is dropped here.
             pid, port, _ = path.read_text(errors="replace").strip().split(":", 2)
             server = cls(int(pid), int(port) if port != "-" else None)
         except (OSError, ValueError):
