@@ -23,6 +23,8 @@ from .runner import quote_string
 PIN_PREFIX = "dvc/pin/"
 KEPT_PREFIX = "dvc/kept/"
 REBASE_BRANCH_PREFIX = "dolt_rebase_"
+# Written by `dolt sql-server` into the .dolt/ of the directory it serves.
+SERVER_INFO = "sql-server.info"
 
 _HEADS_QUERY = (
     "select dolt_hashof('HEAD') as head_commit, dolt_hashof_db('HEAD') as head_root,"
@@ -55,6 +57,41 @@ _DIFF_STAT_COLUMNS = (
     "new_row_count",
 )
 _SPECIAL_REVS = {"HEAD", "STAGED", "WORKING"}
+
+
+@dataclass(frozen=True)
+class LocalServer:
+    """A ``dolt sql-server`` announced in a ``.dolt/sql-server.info`` file."""
+
+    pid: int
+    port: Optional[int]
+
+    @classmethod
+    def read(cls, path: Path) -> Optional[LocalServer]:
+        """The live server ``path`` names; None without one, or when its process is gone."""
+        try:
+            # "<pid>:<port or ->:<secret>"; the secret is dropped here.
+            pid, port, _ = path.read_text(errors="replace").strip().split(":", 2)
+            server = cls(int(pid), int(port) if port != "-" else None)
+        except (OSError, ValueError):
+            return None
+        return server if _process_exists(server.pid) else None
+
+
+def _process_exists(pid: int) -> bool:
+    if pid <= 0:  # os.kill would signal a whole process group
+        return False
+    if os.name == "nt":
+        # Signal 0 is CTRL_C_EVENT there; trust the file, which the server
+        # removes when it stops.
+        return True
+    try:
+        os.kill(pid, 0)
+    except PermissionError:  # another user's process
+        return True
+    except OSError:
+        return False
+    return True
 
 
 def pin_branch(commit: str) -> str:
@@ -143,10 +180,38 @@ class Database:
             raise NotADatabaseError(f"'{self.path}' is not a Dolt database (no .dolt directory)")
 
     def run(self, args: list[str], **kwargs: Any) -> str:
-        """Run ``dolt <args>`` in this database; its stdout."""
+        """Run ``dolt <args>`` in this database; its stdout.
+
+        An ``env`` (a remote's endpoint or credentials) only reaches dolt when
+        no sql-server serves the database: the server would do the work with
+        its own environment, so that case is refused.
+        """
         self._require()
         kwargs.setdefault("context", f"Dolt database '{self.path}'")
+        if kwargs.get("env"):
+            server = self.server()
+            if server is not None:
+                error_class = kwargs.get("error_class", DoltCommandError)
+                why = (
+                    f"the database is served by a running dolt sql-server (pid {server.pid}),"
+                    f" which would run `dolt {args[0]}` without this remote's settings"
+                    " (endpoint, credentials): stop the server and run the command again"
+                )
+                shown = runner.redact_argv(["dolt", *args])
+                raise error_class(f"{kwargs['context']}: {why}", shown, None, reason=why)
         return runner.run([*self._global_args, *args], self.path, **kwargs).stdout
+
+    def server(self) -> Optional[LocalServer]:
+        """The running ``dolt sql-server`` that dolt's CLI would route through, if any.
+
+        Like dolt, looks for ``.dolt/sql-server.info`` here and in every parent
+        directory (a server started above serves the databases below it).
+        """
+        for folder in (self.path.absolute(), *self.path.absolute().parents):
+            server = LocalServer.read(folder / ".dolt" / SERVER_INFO)
+            if server is not None:
+                return server
+        return None
 
     def sql(self, query: str) -> list[list[dict[str, Any]]]:
         """Rows of each ``;``-separated statement."""
@@ -210,7 +275,7 @@ class Database:
             f"select count(*) as n from dolt_log({quote_string(rev)})"
             f" where commit_hash = {quote_string(ancestor)}"
         )[0]
-        return bool(rows and rows[0].get("n"))
+        return bool(rows) and _truthy(rows[0].get("n"))
 
     def restore(self, commit: str, force: bool = False) -> RestoreResult:
         """Make ``commit`` the HEAD of the current branch, with a clean working set.
@@ -394,7 +459,8 @@ def _refs(results: list[list[dict[str, Any]]]) -> dict[str, list[str]]:
 
 
 def _truthy(value: Any) -> bool:
-    # dolt's JSON gives booleans as true/false or 1/0, and counts as numbers or strings.
+    # The embedded engine's JSON gives booleans and counts as JSON values
+    # (true, 1); through a running sql-server every value is text ("0").
     return value not in (None, False, 0, "0", "false", "")
 
 
@@ -435,7 +501,7 @@ def _reasons(
             f"a rebase of branch '{branch[len(REBASE_BRANCH_PREFIX) :]}' is in progress:"
             " finish it with `dolt rebase --continue` or abort it with `dolt rebase --abort`"
         )
-    merging = merge and merge[0].get("is_merging")
+    merging = bool(merge) and _truthy(merge[0].get("is_merging"))
     if merging and not rebasing:
         source = merge[0].get("source", "")
         reasons.append(
@@ -453,12 +519,9 @@ def _reasons(
             f" fix the rows and clear `dolt_constraint_violations_{row['table_name']}`"
         )
     skip = {"conflict", "constraint violation"}
-    unstaged = sorted(
-        {r["table_name"] for r in status if not r.get("staged") and r.get("status") not in skip}
-    )
-    staged = sorted(
-        {r["table_name"] for r in status if r.get("staged") and r.get("status") not in skip}
-    )
+    changed = [r for r in status if r.get("status") not in skip]
+    unstaged = sorted({r["table_name"] for r in changed if not _truthy(r.get("staged"))})
+    staged = sorted({r["table_name"] for r in changed if _truthy(r.get("staged"))})
     if unstaged:
         reasons.append(
             f"uncommitted changes to {_plural(unstaged, 'table')}: run `dolt add` and `dolt commit`"

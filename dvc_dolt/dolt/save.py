@@ -107,7 +107,8 @@ def save(
     if author:
         commit_args += [quote_string("--author"), quote_string(author)]
     statuses = on_branch.sql("select count(*) as n from dolt_status")[0]
-    if statuses and statuses[0].get("n"):
+    # int(): a running sql-server answers "0", which is truthy.
+    if statuses and int(statuses[0].get("n") or 0):
         on_branch.sql(f"call dolt_commit({', '.join(commit_args)})")
     after = on_branch.heads().commit
     stats = on_branch.diff_stat(start, after).get(table, TableDiffStat(table))

@@ -1,12 +1,27 @@
 """Remember each database's heads behind a key of cheap file facts.
 
 Asking dolt costs a process (~0.1 s, ~120 MB); most commands find every
-database unchanged. Dolt appends every write to its chunk journal
-(``.dolt/noms/<32 v's>``), rewrites ``manifest`` on gc and ``repo_state.json``
-on a branch switch, and writes new table files under new names. So the names
-and sizes of the files under ``.dolt/noms`` plus the bytes of the manifests
-and ``repo_state.json`` change whenever the heads can. Modification times are
-useless: even a read-only ``dolt sql`` touches them.
+database unchanged. What the key reads, and why each part is there:
+
+- ``.dolt/noms`` (and ``noms/oldgen``): every table file and archive is named
+  by its content, so a name and a size stand for the bytes; the ``manifest``
+  files (which table files make up the store, and the root at the last gc)
+  are read whole. Every write appends to the chunk journal
+  (``noms/<32 v's>``), ending with a record of the new root and the time;
+  its size and its last bytes stand for it. ``dolt gc`` (by hand, online
+  through ``call dolt_gc()`` or automatic), ``gc --full`` and ``dolt archive``
+  replace files with new names and rewrite the manifests.
+- ``repo_state.json`` (the checked-out branch), and ``config.json`` and the
+  global ``config_global.json`` whole: a ``sqlserver.global.<db>_default_branch``
+  set in either (``set @@persist...``) changes which branch dolt reads.
+- ``sql-server.info``: which server, if any, answers for the database; its
+  sessions may start on a branch of the server's own configuration. Only
+  its inode and modification time: the file holds a secret.
+- the dolt executable (:func:`..binary.identity`): a new dolt may answer
+  differently for the same files.
+
+Modification times of the store are useless: even a read-only ``dolt sql``
+touches them. ``DVC_DOLT_HEADS_CACHE=0`` turns the cache off.
 """
 
 from __future__ import annotations
@@ -19,21 +34,62 @@ import tempfile
 from pathlib import Path
 from typing import Optional
 
-from .database import Database
+from . import binary
+from .database import SERVER_INFO, Database
 from .heads import Heads
 
 logger = logging.getLogger(__name__)
 
+ENV_SWITCH = "DVC_DOLT_HEADS_CACHE"
+_OFF = {"0", "false", "no", "off"}
+# Bump when the key changes meaning, so that old entries never match.
+_KEY_VERSION = b"dvc-dolt heads key 2\0"
 _CONTENT_FILES = {"manifest"}
+_JOURNAL = "v" * 32
+# Several root records; a root record is ~50 bytes.
+_JOURNAL_TAIL = 4096
 _SKIP = {"LOCK"}
+
+
+def enabled() -> bool:
+    """False when the user switched the cache off (``DVC_DOLT_HEADS_CACHE=0``)."""
+    return os.environ.get(ENV_SWITCH, "").strip().lower() not in _OFF
+
+
+def _tail(path: str, size: int) -> bytes:
+    with open(path, "rb") as fobj:
+        fobj.seek(max(0, size - _JOURNAL_TAIL))
+        return fobj.read(_JOURNAL_TAIL)
+
+
+def _global_config() -> Path:
+    # Where dolt keeps `dolt config --global`: $DOLT_ROOT_PATH, else home.
+    root = os.environ.get("DOLT_ROOT_PATH") or os.path.expanduser("~")
+    return Path(root, ".dolt", "config_global.json")
+
+
+def _file_bytes(path: Path) -> bytes:
+    try:
+        return b"\0" + path.read_bytes()
+    except FileNotFoundError:
+        return b"\1"
 
 
 def state_key(db_path: str | os.PathLike[str]) -> Optional[str]:
     """A digest that changes whenever the database's heads can; None if unreadable."""
     dolt_dir = Path(db_path, ".dolt")
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(_KEY_VERSION)
+    digest.update(binary.identity().encode())
     try:
-        digest.update(b"repo_state\0" + (dolt_dir / "repo_state.json").read_bytes())
+        digest.update(b"\0repo_state\0" + (dolt_dir / "repo_state.json").read_bytes())
+        digest.update(b"\0config" + _file_bytes(dolt_dir / "config.json"))
+        digest.update(b"\0global config" + _file_bytes(_global_config()))
+        try:
+            info = os.stat(dolt_dir / SERVER_INFO)
+        except FileNotFoundError:
+            digest.update(b"\0not served\0")
+        else:
+            digest.update(f"\0served {info.st_ino} {info.st_mtime_ns}\0".encode())
         noms = dolt_dir / "noms"
         for root, dirs, files in os.walk(noms):
             dirs.sort()
@@ -46,8 +102,13 @@ def state_key(db_path: str | os.PathLike[str]) -> Optional[str]:
                 if name in _CONTENT_FILES:
                     with open(path, "rb") as fobj:
                         digest.update(fobj.read())
-                else:
-                    digest.update(str(os.stat(path).st_size).encode())
+                    continue
+                size = os.stat(path).st_size
+                digest.update(str(size).encode())
+                if name == _JOURNAL:
+                    # Same size, other bytes: a journal copied over from another
+                    # clone of the database.
+                    digest.update(_tail(path, size))
     except OSError:
         return None
     return digest.hexdigest()
@@ -82,6 +143,8 @@ class HeadsCache:
 
     def heads(self, db: Database) -> Heads:
         """The database's heads, from the cache when its files have not changed."""
+        if not enabled():
+            return db.heads()
         key = state_key(db.path)
         cached = self._lookup(db, key)
         if cached is not None:
@@ -92,6 +155,8 @@ class HeadsCache:
 
     def inspect(self, db: Database) -> tuple[Heads, list[str]]:
         """:meth:`Database.inspect`, leaving its heads in the cache."""
+        if not enabled():
+            return db.inspect()
         key = state_key(db.path)
         heads, reasons = db.inspect()
         self._remember(db, key, heads)

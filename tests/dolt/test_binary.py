@@ -8,6 +8,7 @@ from dvc_dolt.dolt.binary import (
     BUILT_VERSION,
     MIN_VERSION,
     cache_dir,
+    identity,
     is_supported,
     parse_version,
     probe_version,
@@ -80,3 +81,33 @@ def test_build_cache_is_found(dolt_bin, no_dolt_on_path, monkeypatch, tmp_path):
     found = find_dolt()
     assert found.path == str(target)
     assert found.version == dolt_bin.version
+
+
+def test_identity_names_every_candidate_without_running_one(
+    dolt_bin, no_dolt_on_path, monkeypatch, tmp_path, count_dolt_processes
+):
+    """What the heads cache keys on: each dolt find_dolt() would consider, by stat."""
+    on_path = tmp_path / "bin" / "dolt"
+    on_path.parent.mkdir()
+    on_path.write_bytes(b"#!/bin/sh\n")
+    on_path.chmod(0o755)
+    monkeypatch.setenv("PATH", str(on_path.parent))
+    monkeypatch.setenv("DVC_DOLT_CACHE", str(tmp_path / "cache"))
+    cached = cache_dir() / "dolt"
+    cached.parent.mkdir(parents=True)
+    os.symlink(dolt_bin.path, cached)
+
+    first = identity()
+    assert [line.split(":")[0] for line in first.splitlines()] == [str(on_path), str(cached)]
+    assert identity() == first
+    # The build cache's dolt is replaced: PATH's still comes first, yet the key moves,
+    # since find_dolt() falls back to it when PATH's is no dolt.
+    cached.unlink()
+    shutil.copy2(dolt_bin.path, cached)
+    assert identity() == first  # the same file, as far as stat can tell
+    os.utime(cached, ns=(0, cached.stat().st_mtime_ns + 10**9))
+    assert identity() != first
+    # $DVC_DOLT_DOLT is the only candidate when set, even a missing one.
+    monkeypatch.setenv("DVC_DOLT_DOLT", str(tmp_path / "nope"))
+    assert identity() == f"{tmp_path / 'nope'}:-"
+    assert count_dolt_processes == []
