@@ -17,7 +17,7 @@ import tempfile
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple, Optional
+from typing import Any, Callable, NamedTuple, Optional
 from urllib.parse import unquote, urlsplit
 
 from . import runner
@@ -240,26 +240,39 @@ def fetch_pins(
     return fetch_from(db, [Source(remote, env or {}, user)], commits)
 
 
-def fetch_from(db: Database, sources: Sequence[Source], commits: Iterable[str]) -> list[str]:
+def fetch_from(
+    db: Database,
+    sources: Sequence[Source | Callable[[], Source]],
+    commits: Iterable[str],
+) -> list[str]:
     """Bring each commit ``db`` lacks from the first of ``sources`` that holds its pin.
 
-    Returns the commits that were missing. A commit no source holds raises
+    A source may be a function that makes it (e.g. adds the remote): it is
+    called only when an earlier source lacks a commit. Returns the commits
+    that were missing. A commit no source holds raises
     :class:`PinNotFoundError`, naming the first source.
     """
     wanted = db.missing_commits(commits)
     if not wanted:
         return []
-    urls = remotes(db)
+    made: dict[int, Source] = {}
+
+    def source(i: int) -> Source:
+        if i not in made:
+            given = sources[i]
+            made[i] = given if isinstance(given, Source) else given()
+        return made[i]
+
     for commit in wanted:
         # One process per pin: dolt fails a multi-ref fetch as a whole, and
         # we must say which commit is missing. A mistyped file:// remote is
         # created empty and "succeeds", hence the second check.
-        for source in sources:
-            if _fetch_pin_ref(db, source, commit) and holds_commit(db, commit):
+        for i in range(len(sources)):
+            if _fetch_pin_ref(db, source(i), commit) and holds_commit(db, commit):
                 break
         else:
-            first = sources[0].remote
-            raise _pin_missing(db.path, commit, first, urls.get(first, first))
+            first = source(0).remote
+            raise _pin_missing(db.path, commit, first, remotes(db).get(first, first))
     return wanted
 
 

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from dvc_dolt.dolt import Database, DoltError, PinNotFoundError
 from dvc_dolt.dolt.remote import (
@@ -272,11 +272,13 @@ def _fetch_one(repo: Repo, target: Target, commits: set[str]) -> bool:
     cloned = False
     if not db.exists:
         cloned = _clone_first(db, sources, sorted(commits)[0])
-    added = fetch_from(
-        db,
-        [Source(_remote_name(db, spec, name), spec.env, spec.user) for spec, name in sources],
-        commits,
-    )
+
+    def source(spec: DoltRemoteSpec, name: str) -> Callable[[], Source]:
+        # Only a commit that is missing needs the remote: a no-op fetch
+        # starts no dolt process for it.
+        return lambda: Source(_remote_name(db, spec, name), spec.env, spec.user)
+
+    added = fetch_from(db, [source(spec, name) for spec, name in sources], commits)
     return cloned or bool(added)
 
 
