@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, NamedTuple, Optional
 from urllib.parse import unquote, urlsplit
@@ -429,7 +430,7 @@ def has_pins(
 
     Unreachable remotes raise.
     """
-    return not _missing_pins(db.path, Source(remote, env or {}, user), commits, first_only=True)
+    return not _missing_pins(db.run, Source(remote, env or {}, user), commits, first_only=True)
 
 
 def has_pin(db: Database, remote: str, commit: str) -> bool:
@@ -438,12 +439,13 @@ def has_pin(db: Database, remote: str, commit: str) -> bool:
 
 
 def _missing_pins(
-    cwd: str | os.PathLike[str],
+    run: Callable[..., Any],
     source: Source,
     commits: Iterable[str],
     first_only: bool = False,
 ) -> list[str]:
-    """The commits whose pin the remote lacks, asked with ``dolt fetch`` in ``cwd``.
+    """The commits whose pin the remote lacks, asked with ``dolt fetch`` by ``run``
+    (``Database.run``, or dolt in the probe's database).
 
     Dolt cannot list a remote's branches, and a fetch that finds its refs
     downloads their data. But dolt checks every ref of a fetch before it
@@ -458,9 +460,8 @@ def _missing_pins(
     while left:
         pins = [pin_branch(c) for c in left]
         try:
-            runner.run(
+            run(
                 ["fetch", *_user_args(source.user), source.remote, *pins, absent],
-                cwd,
                 timeout=_network_timeout(),
                 env=source.env,
                 error_class=DoltRemoteError,
@@ -538,7 +539,7 @@ class PinProbe:
             runner.run(["remote", "add", *params, name, url], self._dir)
         source = Source(name, {**(env or {}), **credentials_env(password)}, user or url_user)
         try:
-            return _missing_pins(self._dir, source, commits)
+            return _missing_pins(partial(runner.run, cwd=self._dir), source, commits)
         except DoltRemoteError as exc:
             if _means_missing_database(exc):
                 return commits
