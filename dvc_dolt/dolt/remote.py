@@ -9,12 +9,17 @@ never force-pushed and two writers of the same pin agree.
 from __future__ import annotations
 
 import glob
+import json
 import os
+import re
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, NamedTuple, Optional
+from urllib.parse import unquote, urlsplit
 
 from . import runner
 from .database import Database, pin_branch
@@ -22,17 +27,79 @@ from .errors import (
     DoltCommandError,
     DoltError,
     DoltRemoteError,
+    DoltTimeoutError,
     PinNotFoundError,
     UnknownCommitError,
 )
 from .heads import check_hash
-from .runner import NETWORK_TIMEOUT, _timeout, redact
+from .runner import NETWORK_TIMEOUT, _timeout, quote_string, redact
+
+# Dolt reads the password for ``--user`` from here, never from its argv.
+PASSWORD_ENV = "DOLT_REMOTE_PASSWORD"
+
+
+class CloneExistsError(DoltError):
+    """The destination of a clone exists (another process may have just made it)."""
+
+
+class Source(NamedTuple):
+    """A remote of a database, and what reaching it takes."""
+
+    remote: str
+    env: Mapping[str, str] = {}
+    user: Optional[str] = None
+
+
+# Not urlsplit: it refuses dolt's aws://[table:bucket]/path URLs.
+_USERINFO_RE = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/?#@]*)@")
+
+
+def split_credentials(url: str) -> tuple[str, Optional[str], Optional[str]]:
+    """``scheme://user:pass@host/...`` -> (``scheme://host/...``, user, password).
+
+    Dolt authenticates to remotesapi servers with ``--user`` and the password
+    in :data:`PASSWORD_ENV`: credentials in the URL would be stored in the
+    database's config and shown on dolt's argv.
+    """
+    match = _USERINFO_RE.match(url)
+    if not match:
+        return url, None, None
+    user, has_password, password = match["userinfo"].partition(":")
+    clean = match["scheme"] + url[match.end() :]
+    return clean, unquote(user) or None, unquote(password) if has_password else None
+
+
+def credentials_env(password: Optional[str]) -> dict[str, str]:
+    return {PASSWORD_ENV: password} if password is not None else {}
+
+
+def _user_args(user: Optional[str]) -> list[str]:
+    return ["--user", user] if user else []
+
+
+def remote_settings(db: Database) -> dict[str, tuple[str, dict[str, str]]]:
+    """Remote name -> (URL, params) as dolt stores them (params: ``dolt remote add`` flags)."""
+    rows = db.sql("select name as name, url as url, params as params from dolt_remotes")[0]
+    return {row["name"]: (row["url"], _params_of(row.get("params"))) for row in rows}
 
 
 def remotes(db: Database) -> dict[str, str]:
     """Remote name -> URL."""
-    rows = db.sql("select name as name, url as url from dolt_remotes")[0]
-    return {row["name"]: row["url"] for row in rows}
+    return {name: url for name, (url, _) in remote_settings(db).items()}
+
+
+def _params_of(value: Any) -> dict[str, str]:
+    if isinstance(value, str):
+        value = json.loads(value) if value.strip() else {}
+    return {str(k): str(v) for k, v in (value or {}).items()}
+
+
+def params_dict(params: Sequence[str]) -> dict[str, str]:
+    """``("--aws-region", "x", ...)`` -> ``{"aws-region": "x", ...}``, as dolt stores them."""
+    flags = list(params)
+    if len(flags) % 2 or not all(f.startswith("--") for f in flags[::2]):
+        raise ValueError(f"remote params must be --flag value pairs, not {flags!r}")
+    return {flag[2:]: value for flag, value in zip(flags[::2], flags[1::2])}
 
 
 def ensure_remote(
@@ -40,15 +107,22 @@ def ensure_remote(
     name: str,
     url: str,
     params: Sequence[str] = (),
-    known: Optional[Mapping[str, str]] = None,
+    known: Optional[Mapping[str, tuple[str, Mapping[str, str]]]] = None,
 ) -> bool:
-    """Point remote ``name`` at ``url``; True when something changed.
+    """Point remote ``name`` at ``url`` with ``params``; True when something changed.
 
-    ``params`` are extra ``dolt remote add`` flags (e.g. ``--aws-region``);
-    ``known`` is :func:`remotes`, when the caller has just read it.
+    ``params`` are ``dolt remote add`` flags (e.g. ``--aws-region``); a remote
+    whose URL or params differ is replaced. ``known`` is :func:`remote_settings`,
+    when the caller has just read it. Credentials in ``url`` are dropped: pass
+    them to each transfer (``user``, and the password in :data:`PASSWORD_ENV`).
     """
-    current = (remotes(db) if known is None else known).get(name)
-    if current is not None and _same_url(current, url):
+    url = split_credentials(url)[0]
+    current = (remote_settings(db) if known is None else known).get(name)
+    if (
+        current is not None
+        and _same_url(current[0], url)
+        and dict(current[1]) == params_dict(params)
+    ):
         return False
     if current is not None:
         # dolt has no `remote set-url`.
@@ -58,10 +132,17 @@ def ensure_remote(
 
 
 def remote_named_for(db: Database, url: str, preferred: str, params: Sequence[str] = ()) -> str:
-    """The name of a remote of ``db`` at ``url``: an existing one, or ``preferred``."""
-    known = remotes(db)
-    for name, current in known.items():
+    """The name of a remote of ``db`` at ``url``: an existing one, or ``preferred``.
+
+    An existing remote at ``url`` whose params differ is given the new params.
+    """
+    url = split_credentials(url)[0]
+    known = remote_settings(db)
+    wanted = params_dict(params)
+    for name, (current, current_params) in known.items():
         if _same_url(current, url):
+            if current_params != wanted:
+                ensure_remote(db, name, url, params, known)
             return name
     ensure_remote(db, preferred, url, params, known)
     return preferred
@@ -69,6 +150,25 @@ def remote_named_for(db: Database, url: str, preferred: str, params: Sequence[st
 
 def _same_url(a: str, b: str) -> bool:
     return a.rstrip("/") == b.rstrip("/")
+
+
+def holds_commit(db: Database, commit: str) -> bool:
+    """Whether ``db`` holds ``commit``.
+
+    Unlike ``Database.has_commit``, a dolt that could not answer (a timeout,
+    a lock, a damaged database) raises instead of passing for "missing".
+    """
+    check_hash(commit, "commit")
+    try:
+        db.sql(f"select dolt_hashof({quote_string(commit)}) as h")
+    except DoltTimeoutError:
+        raise
+    except DoltCommandError as exc:
+        # What dolt says of a well-formed hash it does not hold.
+        if "invalid ref spec" in exc.reason.lower():
+            return False
+        raise
+    return True
 
 
 def _network_timeout() -> float:
@@ -80,6 +180,7 @@ def push_pins(
     remote: str,
     commits: Iterable[str],
     env: Optional[Mapping[str, str]] = None,
+    user: Optional[str] = None,
 ) -> list[str]:
     """Push each commit to ``remote`` as its pin branch, in one dolt process.
 
@@ -91,7 +192,12 @@ def push_pins(
         return []
     try:
         out = db.run(
-            ["push", remote, *(f"{c}:refs/heads/{pin_branch(c)}" for c in commits)],
+            [
+                "push",
+                *_user_args(user),
+                remote,
+                *(f"{c}:refs/heads/{pin_branch(c)}" for c in commits),
+            ],
             timeout=_network_timeout(),
             env=env,
             error_class=DoltRemoteError,
@@ -110,10 +216,14 @@ def push_pins(
 
 
 def push_pin(
-    db: Database, remote: str, commit: str, env: Optional[Mapping[str, str]] = None
+    db: Database,
+    remote: str,
+    commit: str,
+    env: Optional[Mapping[str, str]] = None,
+    user: Optional[str] = None,
 ) -> bool:
     """Push one commit's pin; True when it was new on the remote."""
-    return bool(push_pins(db, remote, [commit], env))
+    return bool(push_pins(db, remote, [commit], env, user))
 
 
 def fetch_pins(
@@ -121,49 +231,83 @@ def fetch_pins(
     remote: str,
     commits: Iterable[str],
     env: Optional[Mapping[str, str]] = None,
+    user: Optional[str] = None,
 ) -> list[str]:
     """Bring the commits into ``db`` from ``remote``; returns those that were missing.
 
     Only chunks and remote-tracking refs change: never the working set or
     the current branch.
     """
+    return fetch_from(db, [Source(remote, env or {}, user)], commits)
+
+
+def fetch_from(
+    db: Database,
+    sources: Sequence[Source | Callable[[], Source]],
+    commits: Iterable[str],
+) -> list[str]:
+    """Bring each commit ``db`` lacks from the first of ``sources`` that holds its pin.
+
+    A source may be a function that makes it (e.g. adds the remote): it is
+    called only when an earlier source lacks a commit. Returns the commits
+    that were missing. A commit no source holds raises
+    :class:`PinNotFoundError`, naming the first source.
+    """
     wanted = db.missing_commits(commits)
     if not wanted:
         return []
-    url = remotes(db).get(remote, remote)
+    made: dict[int, Source] = {}
+
+    def source(i: int) -> Source:
+        if i not in made:
+            given = sources[i]
+            made[i] = given if isinstance(given, Source) else given()
+        return made[i]
+
     for commit in wanted:
         # One process per pin: dolt fails a multi-ref fetch as a whole, and
         # we must say which commit is missing. A mistyped file:// remote is
         # created empty and "succeeds", hence the second check.
-        if not _fetch_pin_ref(db, remote, commit, env) or not db.has_commit(commit):
-            raise _pin_missing(db.path, commit, remote, url)
+        for i in range(len(sources)):
+            if _fetch_pin_ref(db, source(i), commit) and holds_commit(db, commit):
+                break
+        else:
+            first = source(0).remote
+            raise _pin_missing(db.path, commit, first, remotes(db).get(first, first))
     return wanted
 
 
-def _fetch_pin_ref(
-    db: Database, remote: str, commit: str, env: Optional[Mapping[str, str]]
-) -> bool:
+def _fetch_pin_ref(db: Database, source: Source, commit: str) -> bool:
     """Fetch ``commit``'s pin; False when the remote has no such pin."""
     try:
         db.run(
-            ["fetch", remote, pin_branch(commit)],
+            ["fetch", *_user_args(source.user), source.remote, pin_branch(commit)],
             timeout=_network_timeout(),
-            env=env,
+            env=source.env,
             error_class=DoltRemoteError,
             context=f"fetch of commit {commit} into Dolt database '{db.path}'",
         )
     except DoltRemoteError as exc:
-        if _means_missing_ref(exc):
+        # A remote database that does not exist holds no pin either.
+        if _means_missing_ref(exc) or _means_missing_database(exc):
             return False
         raise
     return True
 
 
 def fetch_pin(
-    db: Database, remote: str, commit: str, env: Optional[Mapping[str, str]] = None
+    db: Database,
+    remote: str,
+    commit: str,
+    env: Optional[Mapping[str, str]] = None,
+    user: Optional[str] = None,
 ) -> None:
     """Bring ``commit`` into ``db`` from ``remote``; the working set is untouched."""
-    fetch_pins(db, remote, [commit], env)
+    fetch_pins(db, remote, [commit], env, user)
+
+
+# Clones are made beside their destination in ".<name>.dvc-dolt-clone-<pid>-*".
+_CLONE_MARK = ".dvc-dolt-clone-"
 
 
 def clone_at(
@@ -175,31 +319,49 @@ def clone_at(
     remote: str = "origin",
     params: Sequence[str] = (),
     env: Optional[Mapping[str, str]] = None,
+    user: Optional[str] = None,
 ) -> Database:
     """Clone only ``commit``'s pin from ``url`` into the missing ``path``.
 
     The clone ends on ``branch`` at ``commit`` with ``remote`` pointing at
-    ``url``, so plain ``dolt pull``/``dolt push`` work inside it.
+    ``url``, so plain ``dolt pull``/``dolt push`` work inside it. Raises
+    :class:`CloneExistsError` when ``path`` exists, or appears meanwhile: of
+    two processes cloning to one place, one wins and the other is told so.
+    Credentials in ``url`` go to dolt as ``--user`` and :data:`PASSWORD_ENV`.
     """
     check_hash(commit, "commit")
+    url, url_user, password = split_credentials(url)
+    user = user or url_user
+    env = {**(env or {}), **credentials_env(password)}
     dest = Path(path)
     if dest.exists():
-        raise DoltError(f"cannot clone into '{dest}': it already exists")
+        raise CloneExistsError(f"cannot clone into '{dest}': it already exists")
     dest.parent.mkdir(parents=True, exist_ok=True)
     # Clone beside the destination and rename: an interrupted clone (even
     # kill -9) never leaves a half-made database where the next run looks.
-    prefix = f".{dest.name}.dvc-dolt-clone-"
-    for stale in dest.parent.glob(glob.escape(prefix) + "*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    prefix = f".{dest.name}{_CLONE_MARK}"
+    remove_stale_clones(dest.parent, prefix)
     # dolt run outside a database probes its temp files by creating and
     # removing ./.dolt/tmp, so two clones sharing a working directory race
-    # ("failed to create temp dir"): each clone gets a directory of its own.
-    scratch = Path(tempfile.mkdtemp(prefix=prefix, dir=dest.parent))
+    # ("failed to create temp dir"): each clone gets a directory of its own,
+    # named by its process so that no other process takes it for stale.
+    scratch = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=dest.parent))
     work = scratch / "db"
     pin = pin_branch(commit)
     try:
         runner.run(
-            ["clone", "--single-branch", "--remote", remote, "-b", pin, *params, url, str(work)],
+            [
+                "clone",
+                "--single-branch",
+                "--remote",
+                remote,
+                "-b",
+                pin,
+                *params,
+                *_user_args(user),
+                url,
+                str(work),
+            ],
             scratch,
             timeout=_network_timeout(),
             env=env,
@@ -211,9 +373,16 @@ def clone_at(
         heads = Database(work).rename_branch(pin, branch)
         if heads.commit != commit:  # pragma: no cover - a pin never moves
             raise DoltError(f"pin {pin} on '{redact(url)}' does not hold commit {commit}")
-        os.rename(work, dest)
+        try:
+            os.rename(work, dest)
+        except OSError:
+            if dest.exists():
+                raise CloneExistsError(
+                    f"cannot clone into '{dest}': another process made it meanwhile"
+                ) from None
+            raise
     except DoltRemoteError as exc:
-        if _means_missing_ref(exc):
+        if _means_missing_ref(exc) or _means_missing_database(exc):
             raise _pin_missing(dest, commit, remote, url, exc) from exc
         raise
     finally:
@@ -221,20 +390,164 @@ def clone_at(
     return Database(dest)
 
 
-def has_pins(
-    db: Database, remote: str, commits: Iterable[str], env: Optional[Mapping[str, str]] = None
-) -> bool:
-    """Whether ``remote`` holds the pins of all ``commits``.
+def remove_stale_clones(parent: Path, prefix: str) -> list[Path]:
+    """Remove the clone directories under ``parent`` left by processes that died.
 
-    Dolt cannot list a remote's branches, so this fetches each pin's ref;
-    chunks already in ``db`` are not sent again. Unreachable remotes raise.
+    A clone still in flight, in this process or another, is never touched;
+    nor is a name without a process id (made by an older dvc-dolt), as its
+    owner cannot be told apart from a live one.
     """
-    return all(_fetch_pin_ref(db, remote, commit, env) for commit in sorted(set(commits)))
+    removed = []
+    for candidate in parent.glob(glob.escape(prefix) + "*"):
+        pid, sep, _ = candidate.name[len(prefix) :].partition("-")
+        if sep and pid.isdigit() and not _process_alive(int(pid)):
+            shutil.rmtree(candidate, ignore_errors=True)
+            removed.append(candidate)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name == "nt":
+        # On Windows os.kill(pid, 0) would end the process, not probe it.
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. EPERM: alive, and someone else's
+        return True
+    return True
+
+
+def has_pins(
+    db: Database,
+    remote: str,
+    commits: Iterable[str],
+    env: Optional[Mapping[str, str]] = None,
+    user: Optional[str] = None,
+) -> bool:
+    """Whether ``remote`` holds the pins of all ``commits``, without fetching them.
+
+    Unreachable remotes raise.
+    """
+    return not _missing_pins(db.run, Source(remote, env or {}, user), commits, first_only=True)
 
 
 def has_pin(db: Database, remote: str, commit: str) -> bool:
     """Whether ``remote`` holds the pin of ``commit``."""
     return has_pins(db, remote, [commit])
+
+
+def _missing_pins(
+    run: Callable[..., Any],
+    source: Source,
+    commits: Iterable[str],
+    first_only: bool = False,
+) -> list[str]:
+    """The commits whose pin the remote lacks, asked with ``dolt fetch`` by ``run``
+    (``Database.run``, or dolt in the probe's database).
+
+    Dolt cannot list a remote's branches, and a fetch that finds its refs
+    downloads their data. But dolt checks every ref of a fetch before it
+    moves any data, and names the first one missing: a last ref that no
+    remote has makes every fetch fail before any transfer, and says whether
+    the pins before it are all there. One process, plus one per missing pin
+    (none after the first with ``first_only``).
+    """
+    left = sorted({check_hash(c, "commit") for c in commits})
+    absent = f"dvc/probe/{uuid.uuid4().hex}"
+    missing: list[str] = []
+    while left:
+        pins = [pin_branch(c) for c in left]
+        try:
+            run(
+                ["fetch", *_user_args(source.user), source.remote, *pins, absent],
+                timeout=_network_timeout(),
+                env=source.env,
+                error_class=DoltRemoteError,
+                context=f"looking for {len(pins)} commit(s) on remote '{source.remote}'",
+            )
+        except DoltRemoteError as exc:
+            if not _means_missing_ref(exc):
+                raise
+            named = [c for c, pin in zip(left, pins) if f"'{pin}'" in exc.message]
+            if not named:  # the probe ref, or an empty remote ("no branches found")
+                if f"'{absent}'" in exc.message:
+                    break
+                return missing + left
+            missing += named
+            if first_only:
+                break
+            left = [c for c in left if c not in named]
+            continue
+        raise DoltError(  # pragma: no cover - no remote has the probe ref
+            f"remote '{source.remote}' unexpectedly has branch {absent}"
+        )
+    return missing
+
+
+class PinProbe:
+    """Asks remotes which pins they hold, from a throwaway empty database.
+
+    Nothing is downloaded, and nothing is written where the project lives:
+    ``dvc status -c`` uses it. A context manager; the database is removed on exit.
+    """
+
+    def __init__(self) -> None:
+        self._dir: Optional[Path] = None
+        self._remotes: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def __enter__(self) -> PinProbe:
+        self._dir = Path(tempfile.mkdtemp(prefix="dvc-dolt-probe-"))
+        try:
+            # Its own name and email: the user's dolt config may have none.
+            runner.run(
+                ["init", "-b", "main", "--name", "dvc-dolt", "--email", "dvc-dolt@localhost"],
+                self._dir,
+            )
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+    def missing(
+        self,
+        url: str,
+        commits: Iterable[str],
+        *,
+        params: Sequence[str] = (),
+        env: Optional[Mapping[str, str]] = None,
+        user: Optional[str] = None,
+    ) -> list[str]:
+        """Those of ``commits`` whose pin the Dolt remote at ``url`` lacks."""
+        if self._dir is None:
+            raise RuntimeError("PinProbe is used as a context manager")
+        commits = sorted(set(commits))
+        url, url_user, password = split_credentials(url)
+        if url.startswith("file://") and not os.path.isdir(unquote(urlsplit(url).path)):
+            # dolt would create it as an empty remote: a probe must not write.
+            return commits
+        key = (url, tuple(params))
+        name = self._remotes.get(key)
+        if name is None:
+            name = self._remotes[key] = f"r{len(self._remotes)}"
+            runner.run(["remote", "add", *params, name, url], self._dir)
+        source = Source(name, {**(env or {}), **credentials_env(password)}, user or url_user)
+        try:
+            return _missing_pins(partial(runner.run, cwd=self._dir), source, commits)
+        except DoltRemoteError as exc:
+            if _means_missing_database(exc):
+                return commits
+            raise
+
+    def holds(self, url: str, commits: Iterable[str], **kwargs: Any) -> bool:
+        """Whether the Dolt remote at ``url`` holds the pins of all ``commits``."""
+        return not self.missing(url, commits, **kwargs)
 
 
 def _means_missing_ref(exc: DoltCommandError) -> bool:
@@ -244,6 +557,13 @@ def _means_missing_ref(exc: DoltCommandError) -> bool:
     )
 
 
+def _means_missing_database(exc: DoltCommandError) -> bool:
+    """No database at the remote URL: a remotesapi server (DoltHub, sql-server)
+    does not know it, or a clone found nothing there."""
+    text = exc.message.lower()
+    return "database not found" in text or "contains no dolt data" in text
+
+
 def _pin_missing(
     path: str | os.PathLike[str],
     commit: str,
@@ -251,12 +571,15 @@ def _pin_missing(
     url: str,
     cause: Optional[DoltCommandError] = None,
 ) -> PinNotFoundError:
+    where = redact(url)
+    if cause is not None and _means_missing_database(cause):
+        where += ": no such database there"
     error = PinNotFoundError(
         f"commit {commit} of Dolt database '{path}' is not on remote '{remote}' "
-        f"({redact(url)}): was it pushed?",
+        f"({where}): was it pushed?",
         cause.exec_args if cause else [],
         cause.returncode if cause else None,
-        reason=f"commit {commit} is not on the remote ({redact(url)})",
+        reason=f"commit {commit} is not on the remote ({where})",
     )
     error.commit = commit
     return error

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
@@ -25,13 +26,20 @@ LOCAL_TIMEOUT = 600.0
 NETWORK_TIMEOUT = 3600.0
 
 _USERINFO_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s'\"]+@")
+# Query parameters that carry secrets: ?token=..., &access_token=..., &sig=...
+_QUERY_SECRET_RE = re.compile(
+    r"(?P<name>[?&][^=&#\s'\"]*(?:token|password|passwd|secret|signature|sig|key|auth|credential)"
+    r"[^=&#\s'\"]*=)[^&#\s'\"]+",
+    re.IGNORECASE,
+)
 _SECRET_ARG_RE = re.compile(r"(password|secret|token|creds?)", re.IGNORECASE)
 _SPINNER = set("-\\|/ ")
 
 
 def redact(text: str) -> str:
-    """Hide credentials embedded in URLs (``scheme://user:pass@host``)."""
-    return _USERINFO_RE.sub(r"\g<scheme>***@", text)
+    """Hide credentials embedded in URLs: ``scheme://user:pass@host`` and
+    secret query parameters (``?token=...``)."""
+    return _QUERY_SECRET_RE.sub(r"\g<name>***", _USERINFO_RE.sub(r"\g<scheme>***@", text))
 
 
 def redact_argv(args: Sequence[str]) -> list[str]:
@@ -112,6 +120,17 @@ def _timeout(default: float) -> float:
         return default
 
 
+def _for_log(shown: Sequence[str]) -> str:
+    """The argv on one line, an argument with spaces or quotes in double quotes."""
+    return " ".join(
+        json.dumps(arg, ensure_ascii=False) if not arg or _NEEDS_QUOTES.search(arg) else arg
+        for arg in shown
+    )
+
+
+_NEEDS_QUOTES = re.compile(r"[\s'\"\\]")
+
+
 def _trace(shown: list[str], cwd: str | os.PathLike[str] | None) -> None:
     path = os.environ.get(ENV_TRACE)
     if path:
@@ -140,8 +159,10 @@ def run(
     argv = [dolt.path, *args]
     shown = redact_argv(["dolt", *args])
     limit = timeout if timeout is not None else _timeout(LOCAL_TIMEOUT)
-    logger.debug("running %s in %s", shown, cwd)
+    # `dvc -v` shows these (the DVC layer hands this logger to DVC's).
+    logger.debug("running %s%s", _for_log(shown), f" in {cwd}" if cwd else "")
     _trace(shown, cwd)
+    started = time.monotonic()
     try:
         proc = subprocess.run(  # noqa: S603 - argv list, no shell
             argv,
@@ -159,6 +180,7 @@ def run(
         if stdout is not None:
             proc.stdout = ""
     except subprocess.TimeoutExpired as exc:
+        logger.debug("%s: no answer within %gs", " ".join(shown[:2]), limit)
         prefix = f"{context}: " if context else ""
         raise DoltTimeoutError(
             f"{prefix}'{' '.join(shown)}' did not finish within {limit:g}s "
@@ -166,6 +188,9 @@ def run(
             shown,
             None,
         ) from exc
+    logger.debug(
+        "%s: exit %d in %.3fs", " ".join(shown[:2]), proc.returncode, time.monotonic() - started
+    )
     if proc.returncode != 0:
         message = first_meaningful_line(proc.stderr, proc.stdout)
         prefix = f"{context}: " if context else ""

@@ -350,15 +350,17 @@ def write_table(
         raise TableWriteError(
             f"table '{table}' is new: say its primary key (primary_key=[...] or a named index)"
         )
-    fd, path = tempfile.mkstemp(suffix=".sql")
-    with os.fdopen(fd, "w", encoding="utf-8") as script:
-        if not exists:
-            script.write(create_table_sql(table, frame, keys) + ";\n")
-        elif mode == "replace":
-            script.write(f"delete from {quote_identifier(table)};\n")
-        for statement in _insert_statements(table, frame, upsert=exists and mode == "upsert"):
-            script.write(statement + ";\n")
+    fd, path = tempfile.mkstemp(suffix=".sql", prefix="dvc-dolt-")
+    # Writing the SQL can fail too (a value SQL cannot hold): the file goes
+    # whatever happens after it exists.
     try:
+        with os.fdopen(fd, "w", encoding="utf-8") as script:
+            if not exists:
+                script.write(create_table_sql(table, frame, keys) + ";\n")
+            elif mode == "replace":
+                script.write(f"delete from {quote_identifier(table)};\n")
+            for statement in _insert_statements(table, frame, upsert=exists and mode == "upsert"):
+                script.write(statement + ";\n")
         db.run(["sql", "--file", path])
     finally:
         os.unlink(path)

@@ -9,13 +9,17 @@ share a remote cannot overwrite each other's data.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Optional
 from urllib.parse import urlsplit
+
+from dvc_dolt.dolt.remote import credentials_env, split_credentials
+from dvc_dolt.dolt.runner import redact
 
 from .errors import DvcDoltError
 
@@ -27,21 +31,73 @@ LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 @dataclass(frozen=True)
 class DoltRemoteSpec:
-    """A Dolt remote: its URL, ``dolt remote add`` flags, and environment."""
+    """A Dolt remote: its URL, ``dolt remote add`` flags, environment and user.
+
+    The URL never holds credentials: a password travels in ``env``
+    (``DOLT_REMOTE_PASSWORD``), where no ``ps`` shows it.
+    """
 
     url: str
     params: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
+    user: Optional[str] = None
+
+    @classmethod
+    def from_url(
+        cls, url: str, user: Optional[str] = None, password: Optional[str] = None
+    ) -> DoltRemoteSpec:
+        """The spec of a Dolt remote URL, its credentials (if any) moved out of it."""
+        clean, url_user, url_password = split_credentials(url)
+        user = user or url_user
+        password = password if password is not None else url_password
+        return cls(clean, env=credentials_env(password), user=user)
+
+
+# Path characters that name a remote database as they are. Lower case only:
+# database names are case-insensitive on some stores (macOS file systems,
+# dolt sql-server), so ``Labels`` and ``labels`` must not meet there either.
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+# MySQL's limit for a database name, which dolt sql-server (a remotesapi
+# remote) enforces; a key that long keeps a readable head and a digest.
+MAX_KEY = 64
+
+
+def _path_parts(def_path: str) -> list[str]:
+    parts = PurePosixPath(def_path.replace(os.sep, "/")).parts
+    return [p for p in parts if p not in ("", ".", "..")]
 
 
 def database_key(def_path: str) -> str:
-    """A remote database name for a workspace path: ``data/my labels`` -> ``data-my-labels``.
+    """The remote database name of workspace path ``def_path``, one per path.
 
-    Keys of different paths may meet; that is safe, because pins are named by
-    commit and never move.
+    ``/`` becomes ``--`` and every other byte (UTF-8) outside ``[a-z0-9_]`` a
+    ``-`` and two hex digits: ``data/labels`` -> ``data--labels``,
+    ``data-labels`` -> ``data-2dlabels``, ``Labels`` -> ``-4cabels``. A ``-``
+    is always followed by ``-`` or a hex digit, so no two paths share a name,
+    and names stay valid for file paths, object stores, dolt sql-server
+    databases and DoltHub repositories.
     """
-    parts = PurePosixPath(def_path.replace(os.sep, "/")).parts
-    name = "-".join(p for p in parts if p not in ("", ".", ".."))
+    path = "/".join(_path_parts(def_path)) or "."
+    key = "".join(_escape(ch) for ch in path)
+    if len(key) >= MAX_KEY:
+        # Exactly MAX_KEY long, where every short key is shorter.
+        digest = hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        key = f"{key[: MAX_KEY - len(digest) - 2]}-_{digest}"
+    return key
+
+
+def _escape(ch: str) -> str:
+    if ch in _PLAIN:
+        return ch
+    if ch == "/":
+        return "--"
+    return "".join(f"-{byte:02x}" for byte in ch.encode("utf-8", "surrogatepass"))
+
+
+def legacy_database_key(def_path: str) -> str:
+    """The name dvc-dolt 0.1 gave a path's remote database (``data-labels`` for
+    both ``data/labels`` and ``data-labels``): still read, never written."""
+    name = "-".join(_path_parts(def_path))
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")
     return name or "database"
 
@@ -67,7 +123,7 @@ def dolt_remote_for(url: str, key: str, options: Mapping[str, Any] | None = None
     if scheme == "dolt":
         return _dolt(split, key, options)
     raise DvcDoltError(
-        f"DVC remote '{url}' ({scheme}://) cannot hold Dolt databases: dvc-dolt supports "
+        f"DVC remote '{redact(url)}' ({scheme}://) cannot hold Dolt databases: dvc-dolt supports "
         "local paths, file://, s3://, gs://, azure:// and dolt:// remotes"
     )
 
@@ -83,22 +139,34 @@ def _s3(split, key: str, options: Mapping[str, Any]) -> DoltRemoteSpec:
     prefix = split.path.strip("/")
     path = "/".join(p for p in (prefix, DOLT_DIR, key) if p)
     env = {}
-    params = ["--aws-creds-type", "env"]
+    params = []
     if options.get("region"):
         params += ["--aws-region", str(options["region"])]
     if options.get("endpointurl"):
         env["AWS_ENDPOINT_URL"] = _path_style_endpoint(str(options["endpointurl"]))
+    if options.get("configpath"):
+        env["AWS_CONFIG_FILE"] = str(options["configpath"])
+    for option, variable in _S3_KEYS.items():
+        if options.get(option):
+            env[variable] = str(options[option])
+    # Which credentials, as DVC (boto) picks them: keys given in the config
+    # first, then the credentials file, then the profile, then the default
+    # chain (environment, shared files, instance role), which is dolt's
+    # "role" type.
+    if "AWS_ACCESS_KEY_ID" in env:
+        params += ["--aws-creds-type", "env"]
+    elif options.get("credentialpath"):
+        params += ["--aws-creds-type", "file", "--aws-creds-file", str(options["credentialpath"])]
     if options.get("profile"):
-        params = ["--aws-creds-type", "role", "--aws-creds-profile", str(options["profile"])]
-    if options.get("access_key_id"):
-        env["AWS_ACCESS_KEY_ID"] = str(options["access_key_id"])
-    if options.get("secret_access_key"):
-        env["AWS_SECRET_ACCESS_KEY"] = str(options["secret_access_key"])
-    if options.get("session_token"):
-        env["AWS_SESSION_TOKEN"] = str(options["session_token"])
-    if options.get("credentialpath"):
-        params = ["--aws-creds-type", "file", "--aws-creds-file", str(options["credentialpath"])]
+        params += ["--aws-creds-profile", str(options["profile"])]
     return DoltRemoteSpec(f"aws://[{table}:{split.netloc}]/{path}", tuple(params), env)
+
+
+_S3_KEYS = {
+    "access_key_id": "AWS_ACCESS_KEY_ID",
+    "secret_access_key": "AWS_SECRET_ACCESS_KEY",
+    "session_token": "AWS_SESSION_TOKEN",
+}
 
 
 def _path_style_endpoint(url: str) -> str:
@@ -141,11 +209,12 @@ def _dolt(split, key: str, options: Mapping[str, Any]) -> DoltRemoteSpec:
     if not split.netloc or "/" in owner:
         raise DvcDoltError(
             "a dolt:// remote is dolt://<host>[/<owner>], e.g. "
-            f"dolt://doltremoteapi.dolthub.com/my-org; got dolt://{split.netloc}{split.path}"
+            f"dolt://doltremoteapi.dolthub.com/my-org; got {redact(split.geturl())}"
         )
     host = split.hostname or ""
     scheme = options.get("protocol") or ("http" if host in LOOPBACK else "https")
-    return DoltRemoteSpec("/".join(p for p in (f"{scheme}://{split.netloc}", owner, key) if p))
+    url = "/".join(p for p in (f"{scheme}://{split.netloc}", owner, key) if p)
+    return DoltRemoteSpec.from_url(url, options.get("user"), options.get("password"))
 
 
 def validate_remote_config(validate: Any, schema_module: Any, data: Any) -> Any:
@@ -158,6 +227,9 @@ def validate_remote_config(validate: Any, schema_module: Any, data: Any) -> Any:
             {
                 **schema_module.REMOTE_COMMON,
                 "protocol": schema_module.Choices("http", "https"),
+                # Like DVC's http remotes: `dvc remote modify --local NAME password ...`.
+                "user": str,
+                "password": str,
             }
         )
         return dolt_schema(data)

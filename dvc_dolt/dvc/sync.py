@@ -16,13 +16,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from dvc_dolt.dolt import Database, DoltError, PinNotFoundError
 from dvc_dolt.dolt.remote import (
+    CloneExistsError,
+    PinProbe,
+    Source,
     clone_at,
-    fetch_pins,
-    has_pins,
+    fetch_from,
     push_pins,
     remote_named_for,
 )
@@ -30,7 +32,7 @@ from dvc_dolt.dolt.runner import redact
 
 from .errors import DvcDoltError
 from .output import DoltMixin
-from .remotes import DoltRemoteSpec, database_key, dolt_remote_for
+from .remotes import DoltRemoteSpec, database_key, dolt_remote_for, legacy_database_key
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
@@ -109,14 +111,27 @@ def _reason(exc: Exception) -> str:
     return getattr(exc, "reason", None) or str(exc)
 
 
-def remote_spec(repo: Repo, target: Target) -> DoltRemoteSpec:
+def remote_spec(repo: Repo, target: Target, key: Optional[str] = None) -> DoltRemoteSpec:
+    """The Dolt remote of ``target``: its own (``key``: another remote database there)."""
     if target.url:
-        return DoltRemoteSpec(target.url)
+        return DoltRemoteSpec.from_url(target.url)
     try:
         conf = dict(repo.config["remote"][target.remote])
     except KeyError:
         raise DvcDoltError(f"no DVC remote named '{target.remote}'") from None
-    return dolt_remote_for(conf.pop("url"), database_key(target.shown), conf)
+    return dolt_remote_for(conf.pop("url"), key or database_key(target.shown), conf)
+
+
+def _sources(repo: Repo, target: Target) -> list[tuple[DoltRemoteSpec, str]]:
+    """Where ``target``'s pins may be, newest layout first, with the name each
+    gets as a remote of the database."""
+    home = REMOTE_PREFIX + (target.remote or "home")
+    found = [(remote_spec(repo, target), home)]
+    legacy = legacy_database_key(target.shown)
+    if not target.url and legacy != database_key(target.shown):
+        # Remotes written by dvc-dolt 0.1, where some paths shared a database.
+        found.append((remote_spec(repo, target, legacy), f"{home}-legacy"))
+    return found
 
 
 def _run_all(jobs: Optional[int], work: Iterable[Target], fn, desc: str) -> list[str]:
@@ -128,6 +143,8 @@ def _run_all(jobs: Optional[int], work: Iterable[Target], fn, desc: str) -> list
 
     work = list(work)
     errors: list[str] = []
+    if not work:
+        return errors
     with ui.progress(total=len(work), desc=desc, unit="database", leave=False) as bar:  # noqa: SIM117
         with ThreadPoolExecutor(max_workers=max(1, jobs or 4)) as pool:
             for message in pool.map(fn, work):
@@ -140,15 +157,19 @@ def _run_all(jobs: Optional[int], work: Iterable[Target], fn, desc: str) -> list
 def push(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
     """Push every recorded commit as a pin; the number of databases that sent data."""
     todo = collect(repo, push=True, **kwargs)
+    present = {t: c for t, c in todo.items() if Database(t.path).exists}
     pushed = []
 
     def one(target: Target) -> Optional[str]:
-        db = Database(target.path)
-        if not db.exists:
-            return f"Dolt database '{target.shown}' is not in the workspace: nothing to push"
+        spec = None
         try:
             spec = remote_spec(repo, target)
-            new = push_pins(db, _remote_name(db, spec, target), todo[target], spec.env)
+            if target in present:
+                db = Database(target.path)
+                name = _remote_name(db, spec, REMOTE_PREFIX + (target.remote or "home"))
+                new = push_pins(db, name, todo[target], spec.env, spec.user)
+            else:
+                new = _push_from_elsewhere(repo, target, todo[target], present, spec)
         except (DoltError, DvcDoltError) as exc:
             return f"Dolt database '{target.shown}' to remote '{target.where}': {_reason(exc)}"
         if new:
@@ -162,10 +183,49 @@ def push(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
             )
         return None
 
-    errors = _run_all(jobs, todo, one, "Pushing Dolt databases")
+    errors = _run_all(jobs, present, one, "Pushing Dolt databases")
+    # Then what older revisions recorded at paths the workspace no longer has
+    # (`dvc move`), from the databases that hold it: one dolt at a time per
+    # database, so the two passes never push from one database at once.
+    errors += _run_all(jobs, [t for t in todo if t not in present], one, "Pushing Dolt databases")
     if errors:
         raise DvcDoltError("failed to push Dolt databases:\n" + "\n".join(errors))
     return len(pushed)
+
+
+def _push_from_elsewhere(
+    repo: Repo,
+    target: Target,
+    commits: set[str],
+    present: dict[Target, set[str]],
+    spec: DoltRemoteSpec,
+) -> list[str]:
+    """Push the pins of a path the workspace lacks from databases that hold them.
+
+    An older revision recorded them at this path; a database moved since
+    holds them under its new path. Pins go to the old path's remote
+    database, where a checkout of that revision looks for them.
+    """
+    holders = [Database(t.path) for t in present]
+    holders.append(Database(fetched_path(repo, target.shown)))
+    left, new = set(commits), []
+    key = database_key(target.shown)
+    for db in holders:
+        if not left:
+            break
+        if not db.exists:
+            continue
+        held = left - set(db.missing_commits(left))
+        if held:
+            name = _remote_name(db, spec, f"{REMOTE_PREFIX}{target.remote or 'home'}-{key}")
+            new += push_pins(db, name, held, spec.env, spec.user)
+            left -= held
+    if left:
+        raise DvcDoltError(
+            f"no local Dolt database holds commit(s) {', '.join(sorted(left))}: "
+            "nothing to push them from"
+        )
+    return new
 
 
 def local_database(repo: Repo, shown: str) -> Database:
@@ -179,9 +239,8 @@ def fetched_path(repo: Repo, shown: str) -> str:
     return os.path.join(repo.tmp_dir, FETCHED_DIR, database_key(shown))
 
 
-def _remote_name(db: Database, spec: DoltRemoteSpec, target: Target) -> str:
-    """The database's Dolt remote for ``spec``: one it has, or ``dvc-<remote>``."""
-    preferred = REMOTE_PREFIX + (target.remote or "home")
+def _remote_name(db: Database, spec: DoltRemoteSpec, preferred: str) -> str:
+    """The database's Dolt remote for ``spec``: one it has, or ``preferred``."""
     return remote_named_for(db, spec.url, preferred, spec.params)
 
 
@@ -191,16 +250,8 @@ def fetch(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
     fetched = []
 
     def one(target: Target) -> Optional[str]:
-        commits = todo[target]
         try:
-            spec = remote_spec(repo, target)
-            db = local_database(repo, target.shown)
-            if not db.exists:
-                first = sorted(commits)[0]
-                clone_at(spec.url, db.path, first, params=spec.params, env=spec.env)
-                fetched.append(target)
-                commits = commits - {first}
-            if commits and fetch_pins(db, _remote_name(db, spec, target), commits, spec.env):
+            if _fetch_one(repo, target, todo[target]):
                 fetched.append(target)
         except (DoltError, DvcDoltError) as exc:
             return f"Dolt database '{target.shown}' from remote '{target.where}': {_reason(exc)}"
@@ -214,6 +265,40 @@ def fetch(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
     return len(set(fetched))
 
 
+def _fetch_one(repo: Repo, target: Target, commits: set[str]) -> bool:
+    """Bring ``target``'s commits into its local database; True if data came."""
+    sources = _sources(repo, target)
+    db = local_database(repo, target.shown)
+    cloned = False
+    if not db.exists:
+        cloned = _clone_first(db, sources, sorted(commits)[0])
+
+    def source(spec: DoltRemoteSpec, name: str) -> Callable[[], Source]:
+        # Only a commit that is missing needs the remote: a no-op fetch
+        # starts no dolt process for it.
+        return lambda: Source(_remote_name(db, spec, name), spec.env, spec.user)
+
+    added = fetch_from(db, [source(spec, name) for spec, name in sources], commits)
+    return cloned or bool(added)
+
+
+def _clone_first(db: Database, sources: list[tuple[DoltRemoteSpec, str]], commit: str) -> bool:
+    """Clone ``commit`` into the missing ``db`` from the first source that has it."""
+    first_error: Optional[PinNotFoundError] = None
+    for spec, _ in sources:
+        try:
+            clone_at(spec.url, db.path, commit, params=spec.params, env=spec.env, user=spec.user)
+        except CloneExistsError:
+            # A parallel process (another stage's api.read) made it first.
+            return False
+        except PinNotFoundError as exc:
+            first_error = first_error or exc
+            continue
+        return True
+    assert first_error is not None
+    raise first_error
+
+
 def place_fetched(repo: Repo, path: str, shown: str) -> bool:
     """Move a database ``dvc fetch`` cloned into the workspace; True if there was one."""
     staged = fetched_path(repo, shown)
@@ -225,35 +310,39 @@ def place_fetched(repo: Repo, path: str, shown: str) -> bool:
 
 
 def cloud_status(repo: Repo, **kwargs: Any) -> dict[str, str]:
-    """DVC's ``status -c`` words for each database: new, deleted or missing."""
+    """DVC's ``status -c`` words for each database: new, deleted or missing.
+
+    Nothing is downloaded: the remote is asked which pins it holds.
+    """
     todo = collect(repo, **kwargs)
     status: dict[str, str] = {}
-    for target, commits in todo.items():
-        spec = remote_spec(repo, target)
-        db = Database(target.path)
-        local = db.exists and not db.missing_commits(commits)
-        try:
-            on_remote = _remote_has(repo, target, spec, commits)
-        except DoltError as exc:
-            raise DvcDoltError(f"Dolt database '{target.shown}': {exc}") from None
-        if local and not on_remote:
-            status[target.shown] = "new"
-        elif on_remote and not local:
-            status[target.shown] = "deleted"
-        elif not (local or on_remote):
-            status[target.shown] = "missing"
+    if not todo:
+        return status
+    with PinProbe() as probe:
+        for target, commits in todo.items():
+            db = Database(target.path)
+            local = db.exists and not db.missing_commits(commits)
+            try:
+                on_remote = _remote_has(repo, probe, target, commits)
+            except DoltError as exc:
+                raise DvcDoltError(f"Dolt database '{target.shown}': {exc}") from None
+            if local and not on_remote:
+                status[target.shown] = "new"
+            elif on_remote and not local:
+                status[target.shown] = "deleted"
+            elif not (local or on_remote):
+                status[target.shown] = "missing"
     return status
 
 
-def _remote_has(repo: Repo, target: Target, spec: DoltRemoteSpec, commits: set[str]) -> bool:
-    """Whether the remote holds the pins of all ``commits``."""
-    db = local_database(repo, target.shown)
-    if not db.exists:
-        try:
-            clone_at(spec.url, db.path, sorted(commits)[0], params=spec.params, env=spec.env)
-        except PinNotFoundError:
-            return False
-    return has_pins(db, _remote_name(db, spec, target), commits, spec.env)
+def _remote_has(repo: Repo, probe: PinProbe, target: Target, commits: set[str]) -> bool:
+    """Whether the remote holds the pins of all ``commits`` (in either layout)."""
+    left: list[str] = sorted(commits)
+    for spec, _ in _sources(repo, target):
+        left = probe.missing(spec.url, left, params=spec.params, env=spec.env, user=spec.user)
+        if not left:
+            return True
+    return False
 
 
 # -- entry points for the Repo.push/fetch/status patches ---------------------

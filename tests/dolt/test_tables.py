@@ -5,7 +5,7 @@ import datetime
 import pytest
 from helpers import conflicting_branches, dolt, insert, require_extra, sql
 
-from dvc_dolt.dolt import Database, DirtyDatabaseError
+from dvc_dolt.dolt import Database, DirtyDatabaseError, DoltCommandError
 from dvc_dolt.dolt.save import MergeFailedError, save
 from dvc_dolt.dolt.tables import (
     TableWriteError,
@@ -103,6 +103,25 @@ def test_modes(make_db):
         write_table(db, "new", pd.DataFrame({"v": [1]}))
     with pytest.raises(TableWriteError, match="mode must be"):
         write_table(db, "m", first, mode="merge")
+
+
+def test_sql_files_never_outlive_the_write(make_db, tmp_path, monkeypatch):
+    import tempfile
+
+    db = make_db()
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    frame = pd.DataFrame({"id": [1, 2], "x": [1.5, float("inf")]})
+    # The bad value is met while the SQL file is being written.
+    with pytest.raises(TableWriteError, match="infinity"):
+        write_table(db, "f", frame, primary_key="id")
+    # dolt refuses the SQL itself.
+    with pytest.raises(DoltCommandError):
+        write_table(db, "t", pd.DataFrame({"id": [1], "nope": [2]}))
+    write_table(db, "f", frame.iloc[:1], primary_key="id")
+    assert list(scratch.iterdir()) == []
+    assert "f" in table_names(db)
 
 
 def test_read_sql_and_as_of(make_db):

@@ -1,9 +1,31 @@
 """Which Dolt remote a DVC remote maps to (pure mapping; the real transfers are in tests/cli)."""
 
+import re
+
 import pytest
 
 from dvc_dolt.dvc.errors import DvcDoltError
-from dvc_dolt.dvc.remotes import database_key, dolt_remote_for
+from dvc_dolt.dvc.remotes import MAX_KEY, database_key, dolt_remote_for, legacy_database_key
+
+
+@pytest.mark.parametrize(
+    ("path", "key"),
+    [
+        ("labels", "labels"),
+        ("my_labels2", "my_labels2"),
+        ("data/labels", "data--labels"),
+        ("data-labels", "data-2dlabels"),
+        ("data/my labels", "data--my-20labels"),
+        ("Labels", "-4cabels"),
+        ("données", "donn-c3-a9es"),
+        ("donnäes", "donn-c3-a4es"),
+        ("./x", "x"),
+        ("...", "-2e-2e-2e"),
+        (".", "-2e"),
+    ],
+)
+def test_database_key(path, key):
+    assert database_key(path) == key
 
 
 @pytest.mark.parametrize(
@@ -11,14 +33,54 @@ from dvc_dolt.dvc.remotes import database_key, dolt_remote_for
     [
         ("labels", "labels"),
         ("data/labels", "data-labels"),
+        ("data-labels", "data-labels"),
         ("data/my labels", "data-my-labels"),
         ("ünï côdé", "n-c-d"),
         ("./x", "x"),
         ("...", "database"),
     ],
 )
-def test_database_key(path, key):
-    assert database_key(path) == key
+def test_legacy_database_key_is_what_earlier_versions_wrote(path, key):
+    assert legacy_database_key(path) == key
+
+
+def _decode(key: str) -> str:
+    """The inverse of database_key for keys shorter than MAX_KEY: proves it injective."""
+    out, i = bytearray(), 0
+    while i < len(key):
+        if key[i] != "-":
+            out += key[i].encode()
+            i += 1
+        elif key[i + 1] == "-":
+            out += b"/"
+            i += 2
+        else:
+            out.append(int(key[i + 1 : i + 3], 16))
+            i += 3
+    return out.decode("utf-8", "surrogatepass")
+
+
+NAMES = [
+    "data/labels", "data-labels", "data_labels", "data.labels", "Data/Labels", "data/labels2",
+    "données", "donnäes", "données/x", "a/b/c", "a-b/c", "a/b-c", "a--b", "a/-b", "a-/b",
+    "-2d", "x/-2f", "x--2f", "日本/データ", "tab\there", "emoji 🙂", "\udcff-bytes",
+]  # fmt: skip
+
+
+def test_database_key_is_injective_and_safe_everywhere():
+    keys = [database_key(name) for name in NAMES]
+    assert len(set(keys)) == len(NAMES)
+    assert len({key.lower() for key in keys}) == len(NAMES)  # case-insensitive stores too
+    for name, key in zip(NAMES, keys):
+        assert re.fullmatch(r"[a-z0-9_-]+", key), key
+        assert _decode(key) == name
+
+
+def test_long_paths_get_a_bounded_key_with_a_digest():
+    a, b = "d" * 70 + "/one", "d" * 70 + "/two"
+    assert len(database_key(a)) == len(database_key(b)) == MAX_KEY
+    assert database_key(a) != database_key(b)
+    assert all(len(database_key(name)) < MAX_KEY for name in NAMES)
 
 
 def test_local_and_file_remotes(tmp_path):
@@ -43,11 +105,49 @@ def test_s3_needs_a_table_and_maps_to_aws():
         },
     )
     assert spec.url == "aws://[dolt-manifests:bucket]/prefix/dolt/labels"
-    assert spec.params == ("--aws-creds-type", "env", "--aws-region", "eu-west-1")
+    assert spec.params == ("--aws-region", "eu-west-1", "--aws-creds-type", "env")
     # Secrets travel in the environment, never on a command line.
     assert spec.env["AWS_SECRET_ACCESS_KEY"] == "very-secret"
     assert "very-secret" not in " ".join(spec.params)
     assert spec.env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:5000"
+
+
+@pytest.mark.parametrize(
+    ("options", "params"),
+    [
+        # The default chain (environment, shared files, instance role): dolt's default.
+        ({}, ()),
+        ({"region": "r"}, ("--aws-region", "r")),
+        ({"profile": "p"}, ("--aws-creds-profile", "p")),
+        ({"region": "r", "profile": "p"}, ("--aws-region", "r", "--aws-creds-profile", "p")),
+        (
+            {"region": "r", "credentialpath": "/c"},
+            ("--aws-region", "r", "--aws-creds-type", "file", "--aws-creds-file", "/c"),
+        ),
+        (
+            {"region": "r", "profile": "p", "credentialpath": "/c"},
+            (
+                *("--aws-region", "r", "--aws-creds-type", "file"),
+                *("--aws-creds-file", "/c", "--aws-creds-profile", "p"),
+            ),
+        ),
+        (
+            {"profile": "p", "access_key_id": "k", "secret_access_key": "s"},
+            ("--aws-creds-type", "env", "--aws-creds-profile", "p"),
+        ),
+    ],
+)
+def test_s3_options_combine(options, params):
+    spec = dolt_remote_for(
+        "s3://b/p", "k", {"dolt_dynamodb_table": "t", "endpointurl": "http://1.2.3.4", **options}
+    )
+    assert spec.params == params
+    assert spec.env["AWS_ENDPOINT_URL"] == "http://1.2.3.4"
+
+
+def test_s3_configpath_is_the_aws_config_file():
+    spec = dolt_remote_for("s3://b", "k", {"dolt_dynamodb_table": "t", "configpath": "/cfg"})
+    assert spec.env == {"AWS_CONFIG_FILE": "/cfg"}
 
 
 @pytest.mark.parametrize(
@@ -102,6 +202,22 @@ def test_azure_maps_to_az():
 )
 def test_dolt_remotes(url, options, expected):
     assert dolt_remote_for(url, "labels", options).url == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "options"),
+    [
+        ("dolt://alice:s3cret@hub.example.com/team", {}),
+        ("dolt://alice@hub.example.com/team", {"password": "s3cret"}),
+        ("dolt://hub.example.com/team", {"user": "alice", "password": "s3cret"}),
+    ],
+)
+def test_dolt_remote_credentials_leave_the_url(url, options):
+    spec = dolt_remote_for(url, "labels", options)
+    assert spec.url == "https://hub.example.com/team/labels"
+    assert spec.user == "alice"
+    assert spec.env == {"DOLT_REMOTE_PASSWORD": "s3cret"}
+    assert "s3cret" not in " ".join(spec.params)
 
 
 @pytest.mark.parametrize(
