@@ -1,9 +1,11 @@
 """Loaded at interpreter start by ``dvc_dolt.pth``; imports nothing from DVC.
 
 It installs an import hook that patches each DVC module listed in
-:data:`dvc_dolt.dvc.patches.PATCHED_MODULES` right after that module executes,
-so processes that never import DVC pay for one ``sys.meta_path`` entry and an
-environment lookup. ``DVC_DOLT_DISABLE=1`` leaves DVC exactly as shipped.
+:data:`PATCHED_MODULES` right after that module executes, so processes that
+never import DVC pay for one ``sys.meta_path`` entry and an environment lookup.
+``DVC_DOLT_DISABLE=1`` leaves DVC exactly as shipped. So does a DVC that
+:mod:`dvc_dolt.dvc.patches` does not support: it checks before it patches, and
+nothing raised there reaches DVC's import.
 """
 
 from __future__ import annotations
@@ -48,9 +50,12 @@ class _PatchingLoader:
 
     def exec_module(self, module) -> None:
         self._loader.exec_module(module)
-        from dvc_dolt.dvc.patches import apply
-
-        apply(module)
+        try:
+            from dvc_dolt.dvc.patches import apply
+        except Exception as exc:  # a broken dvc-dolt must not break `import dvc`
+            _give_up(exc)
+        else:
+            apply(module)  # never raises
 
     def __getattr__(self, name):
         return getattr(self._loader, name)
@@ -73,6 +78,15 @@ class DvcPatchFinder:
         return None
 
 
+def _give_up(exc: Exception) -> None:
+    import logging
+
+    uninstall()
+    logging.getLogger("dvc.dolt").warning(
+        "dvc-dolt is switched off, its DVC patches do not load: %s: %s", type(exc).__name__, exc
+    )
+
+
 def install() -> None:
     if disabled() or any(isinstance(f, DvcPatchFinder) for f in sys.meta_path):
         return
@@ -80,10 +94,18 @@ def install() -> None:
     already = [name for name in PATCHED_MODULES if name in sys.modules]
     if already:
         # Loaded before us (e.g. dvc_dolt imported late): patch in place.
-        from dvc_dolt.dvc.patches import apply
-
+        try:
+            from dvc_dolt.dvc.patches import apply
+        except Exception as exc:
+            _give_up(exc)
+            return
         for name in sorted(already):
             apply(sys.modules[name])
+
+
+def uninstall() -> None:
+    """Stop patching the DVC modules imported from now on."""
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, DvcPatchFinder)]
 
 
 install()

@@ -36,8 +36,9 @@ from dvc_dolt.dolt.save import MergeFailedError, SaveResult
 from dvc_dolt.dolt.save import save as _save
 from dvc_dolt.dolt.tables import read_sql, read_table
 
-from .dvc.errors import DvcDoltError
-
+# Nothing from DVC at import: reading a table from a path (a stage's usual
+# call) neither imports DVC nor patches it. Each function that opens the DVC
+# project imports what it needs.
 if TYPE_CHECKING:
     import pandas as pd
     from dvc.repo import Repo
@@ -60,6 +61,14 @@ __all__ = [
 PathLike = Union[str, "os.PathLike[str]"]
 
 
+def __getattr__(name: str) -> Any:
+    if name == "DvcDoltError":  # importable from here, as before
+        from .dvc.errors import DvcDoltError
+
+        return DvcDoltError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 @contextmanager
 def _project(repo: Optional[PathLike]) -> Iterator[Repo]:
     from dvc.repo import Repo
@@ -70,6 +79,8 @@ def _project(repo: Optional[PathLike]) -> Iterator[Repo]:
 
 def _relative(project: Repo, path: PathLike) -> str:
     """``path`` (absolute, or relative to the current directory) from the repo root."""
+    from .dvc.errors import DvcDoltError
+
     full = os.path.abspath(os.fspath(path))
     rel = os.path.relpath(full, project.root_dir)
     if rel.startswith(os.pardir):
@@ -80,6 +91,7 @@ def _relative(project: Repo, path: PathLike) -> str:
 def _database_at(project: Repo, shown: str, commit: str, rev: Optional[str]) -> Database:
     """A local database holding ``commit``: the workspace's, or a clone fetched for it."""
     from .dolt.remote import holds_commit
+    from .dvc.errors import DvcDoltError
     from .dvc.sync import fetch, local_database
 
     # holds_commit, not Database.has_commit: a dolt that could not answer (a
@@ -203,6 +215,7 @@ def lineage(
 
 
 def _one_use(project: Repo, stage: str, path: Optional[PathLike], rev, role: str) -> DatabaseUse:
+    from .dvc.errors import DvcDoltError
     from .dvc.lineage import records
 
     found = [u for u in records(project, rev, stage) if u.role == role]

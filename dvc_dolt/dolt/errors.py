@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from doltcli import DoltException
+try:
+    # Code written against doltcli catches its exception class. doltcli is an
+    # optional dependency: it does not install on CPython 3.12+ (see pyproject).
+    from doltcli import DoltException as _DoltcliException
+except ImportError:
+    _DoltcliException = Exception
 
 
 class DoltError(Exception):
@@ -23,11 +28,12 @@ class DoltVersionError(DoltError):
     """The ``dolt`` found is older than the floor, or is not dolt at all."""
 
 
-class DoltCommandError(DoltError, DoltException):
+class DoltCommandError(DoltError, _DoltcliException):
     """``dolt`` exited non-zero.
 
-    Also a :class:`doltcli.DoltException`, so code written against doltcli
-    keeps catching it.
+    Where doltcli is installed, also a :class:`doltcli.DoltException`, so code
+    written against doltcli keeps catching it. Its attributes (``exec_args``,
+    ``stdout``, ``stderr``, ``exitcode``) are set either way.
     """
 
     def __init__(
@@ -39,7 +45,11 @@ class DoltCommandError(DoltError, DoltException):
         stderr: str = "",
         reason: str = "",
     ) -> None:
-        DoltException.__init__(self, list(args), stdout, stderr, returncode)
+        Exception.__init__(self, list(args), stdout, stderr, returncode)
+        self.exec_args = list(args)
+        self.stdout = stdout
+        self.stderr = stderr
+        self.exitcode = returncode
         self.message = message
         self.returncode = returncode
         # dolt's own words, without what we were doing and where.

@@ -2,8 +2,10 @@
 
 DVC has no plugin hook for output kinds, so each entry below wraps one DVC
 internal. Each wrapper is a few lines that hand over to plain classes in this
-package. When a new DVC release comes out, this is the file to revisit: the
-signatures listed were checked against DVC 3.50 - 3.67.1.
+package. When a new DVC release comes out, this is the file to revisit:
+:data:`POINTS` lists every patch point with the parameters dvc-dolt relies on,
+checked against DVC 3.50.3 and 3.67.1 (CI runs the tests on both) and read
+in the sources of 3.49.0 (the same as 3.50's).
 
   module            patch point                      why
   ----------------  -------------------------------  ----------------------------------
@@ -34,30 +36,241 @@ signatures listed were checked against DVC 3.50 - 3.67.1.
   dvc.cli.parser    COMMANDS (list of modules)       `dvc run`, an alias of
                                                      `dvc stage add --run`;
                                                      `dvc dolt lineage`
+
+A DVC we do not know is left as shipped
+---------------------------------------
+Modules are patched one at a time, right after DVC imports each (see
+:mod:`dvc_dolt._bootstrap`): `dvc --help` never imports ``dvc.repo``, and
+``dvc.repo.experiments.run`` alone costs ~130 ms. So the modules patched
+later cannot be inspected when the first one loads, and the design is:
+
+1. Version gate, before the first patch. The ``dvc`` package has been imported
+   by then; if its version is outside :data:`SUPPORTED_DVC` nothing is patched.
+   This is the check that counts: every patch point was verified on the
+   versions above.
+2. Shape check, at each module, before any of its patches: every point of
+   :data:`POINTS` must exist with the parameters listed there (the ones our
+   wrappers pass on or read, in DVC's order).
+3. All or nothing. Every change goes through :func:`_replace` and friends,
+   which log how to undo it. A failed check, or any exception in this module,
+   switches dvc-dolt off for the process: every change made so far is undone
+   in reverse (module and class attributes, the schema validator,
+   ``known_implementations``, ``SUBPROJECTS``, ``COMMANDS``), the import hook
+   removes itself, and one warning says so. References DVC took while we were
+   on (``Repo.checkout`` is bound in Repo's class body, a memoised config
+   schema holds our validator) check the switch and pass straight through to
+   DVC's own function. No exception from here reaches DVC's import.
+
+What stays possible: a late module (``dvc.info``, ``exp run``, ``exp apply``,
+imported on demand) failing its check after this process already built Dolt
+outputs. From then on every patch is DVC's own code, but the output objects
+built before keep their class. Within the supported range this needs a
+modified DVC; the gate rules it out for every release outside it.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
+import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from itertools import chain
 from types import ModuleType
 from typing import Any
 
-from dvc_dolt._bootstrap import PATCHED_MODULES
+from dvc_dolt import __version__
+from dvc_dolt._bootstrap import PATCHED_MODULES, uninstall
 
 logger = logging.getLogger("dvc").getChild("dolt")
 
+# The DVC releases dvc-dolt patches: >=3.50,<3.68, pyproject's range.
+SUPPORTED_DVC = ((3, 50), (3, 68))
+
+# Each module's patch points and the parameters dvc-dolt relies on. "(a, b)":
+# exactly these; "(a, b, ...)": these first, then anything; names after "..."
+# must be among the rest (we pass or read them by name). A bare type name is
+# the type of a data attribute.
+_SCOPE = "with_deps, recursive, all_branches, all_tags, all_commits"
+POINTS: dict[str, dict[str, str]] = {
+    "dvc.output": {"_get": "(stage, path, **kwargs)", "Output.save": "(self)"},
+    "dvc.dependency": {"_get": "(stage, p, info, **kwargs)"},
+    "dvc.stage.loader": {"StageLoader.fill_from_lock": "(stage, lock_data)"},
+    "dvc.stage.cache": {"_can_hash": "(stage)"},
+    "dvc.repo": {
+        "locked": "(f)",
+        "Repo.push": f"(self, targets, jobs, remote, ..., glob, {_SCOPE}, revs, workspace)",
+        "Repo.fetch": f"(self, targets, jobs, remote, ..., {_SCOPE}, revs, workspace)",
+        "Repo.status": f"(self, targets, jobs, cloud, remote, ..., {_SCOPE})",
+        "Repo.diff": "(self, a_rev, b_rev, targets, recursive)",
+    },
+    "dvc.repo.checkout": {
+        "checkout": "(self, targets, with_deps, force, relink, recursive, allow_missing, ...)"
+    },
+    "dvc.repo.experiments.run": {"run": "(repo, ..., run_all, tmp_dir, queue)"},
+    "dvc.repo.experiments.apply": {"apply": "(repo, ...)"},
+    "dvc.commands.diff": {
+        "CmdDiff._show_diff": "(diff, hide_missing)",
+        "_show_markdown": "(diff, ...)",
+    },
+    "dvc.config_schema": {
+        "SCHEMA": "dict",
+        "REMOTE_COMMON": "dict",
+        "Schema": "(schema, ...)",
+        "Choices": "(*choices)",
+    },
+    "dvc.info": {"get_dvc_info": "()", "SUBPROJECTS": "tuple"},
+    "dvc.cli.parser": {"COMMANDS": "list"},
+}
+
 _MARK = "__dvc_dolt_patched__"
+_TYPES = {"dict": dict, "list": list, "tuple": tuple}
+
+# None until the version gate has run; False once switched off, for good.
+_on: bool | None = None
+_undo: list[Callable[[], None]] = []
+
+
+class Unsupported(Exception):
+    """The installed DVC is not one dvc-dolt can patch."""
+
+
+def active() -> bool:
+    """Whether DVC is patched (False before the first DVC module loads, too)."""
+    return bool(_on)
+
+
+def dvc_version() -> str:
+    try:
+        from dvc.version import __version__ as version
+    except Exception:  # a DVC that moved its version: not one we know
+        version = getattr(sys.modules.get("dvc"), "__version__", "unknown")
+    return str(version)
+
+
+def supported(version: str) -> bool:
+    found = re.match(r"(\d+)\.(\d+)", version)
+    if not found:
+        return False
+    low, high = SUPPORTED_DVC
+    return low <= (int(found[1]), int(found[2])) < high
+
+
+def _range() -> str:
+    (a, b), (c, d) = SUPPORTED_DVC
+    return f">={a}.{b},<{c}.{d}"
+
+
+def switch_off(reason: str) -> None:
+    """Undo every patch, stop patching, and say so once."""
+    global _on
+    was = _on
+    _on = False
+    uninstall()
+    while _undo:
+        try:
+            _undo.pop()()
+        except Exception:  # undo the rest all the same
+            logger.debug("dvc-dolt: could not undo a patch", exc_info=True)
+    if was is not False:
+        logger.warning(
+            "dvc-dolt %s does not support DVC %s: Dolt databases are not handled (%s)",
+            __version__,
+            dvc_version(),
+            reason,
+        )
+
+
+# -- changes that know how to undo themselves ------------------------------
+
+_MISSING = object()
+
+
+def _replace(owner: Any, name: str, value: Any) -> None:
+    old = vars(owner).get(name, _MISSING)
+    setattr(owner, name, value)
+    _undo.append(
+        (lambda: delattr(owner, name)) if old is _MISSING else (lambda: setattr(owner, name, old))
+    )
+
+
+def _set_item(mapping: dict, key: Any, value: Any) -> None:
+    old = mapping.get(key, _MISSING)
+    mapping[key] = value
+    _undo.append(
+        (lambda: mapping.pop(key, None))
+        if old is _MISSING
+        else (lambda: mapping.__setitem__(key, old))
+    )
+
+
+def _extend(items: list, new: Iterable[Any]) -> None:
+    new = list(new)
+    items.extend(new)
+
+    def undo() -> None:
+        items[:] = [item for item in items if not any(item is n for n in new)]
+
+    _undo.append(undo)
+
+
+def _guard(original: Callable, wrapper: Callable) -> Callable:
+    """``wrapper`` while dvc-dolt is on, DVC's ``original`` once it is off."""
+
+    @functools.wraps(original)
+    def guarded(*args, **kwargs):
+        if _on:
+            return wrapper(*args, **kwargs)
+        return original(*args, **kwargs)
+
+    return guarded
 
 
 def _wrap(owner: Any, name: str, make: Callable[[Callable], Callable]) -> None:
-    original = getattr(owner, name)
-    wrapper = make(original)
-    functools.update_wrapper(wrapper, original)
-    setattr(owner, name, wrapper)
+    raw = vars(owner)[name]
+    static = isinstance(raw, staticmethod)
+    original = raw.__func__ if static else raw
+    guarded = _guard(original, make(original))
+    _replace(owner, name, staticmethod(guarded) if static else guarded)
+
+
+# -- the shape check ---------------------------------------------------------
+
+
+def _parameters(func: Any) -> list[str]:
+    kinds = {inspect.Parameter.VAR_POSITIONAL: "*", inspect.Parameter.VAR_KEYWORD: "**"}
+    return [kinds.get(p.kind, "") + p.name for p in inspect.signature(func).parameters.values()]
+
+
+def _check_point(where: str, obj: Any, shape: str) -> None:
+    if shape in _TYPES:
+        if not isinstance(obj, _TYPES[shape]):
+            raise Unsupported(f"{where} is a {type(obj).__name__}, not a {shape}")
+        return
+    func = obj.__func__ if isinstance(obj, (staticmethod, classmethod)) else obj
+    try:
+        found = _parameters(func)
+    except (TypeError, ValueError):  # not callable, or no signature to read
+        raise Unsupported(f"{where} is not a function") from None
+    head, more, tail = shape.strip("()").partition("...")
+    first = [p.strip() for p in head.split(",") if p.strip()]
+    named = [p.strip() for p in tail.split(",") if p.strip()]
+    ok = found[: len(first)] == first if more else found == first
+    if not (ok and set(named) <= set(found[len(first) :])):
+        raise Unsupported(f"{where} has parameters ({', '.join(found)}), not {shape}")
+
+
+def check(module: ModuleType) -> None:
+    """Raise :class:`Unsupported` unless every patch point of ``module`` has its shape."""
+    for path, shape in POINTS.get(module.__name__, {}).items():
+        owner: Any = module
+        for part in path.split("."):
+            try:
+                owner = vars(owner)[part]
+            except (KeyError, TypeError):
+                raise Unsupported(f"{module.__name__}.{path} is missing") from None
+        _check_point(f"{module.__name__}.{path}", owner, shape)
 
 
 # Imports from dvc_dolt.dvc.* happen inside the wrappers: these patches run
@@ -123,11 +336,7 @@ def _patch_stage_loader(module: ModuleType) -> None:
 
         return fill_from_lock
 
-    loader = module.StageLoader
-    original = loader.__dict__["fill_from_lock"].__func__
-    wrapper = make_fill(original)
-    functools.update_wrapper(wrapper, original)
-    loader.fill_from_lock = staticmethod(wrapper)
+    _wrap(module.StageLoader, "fill_from_lock", make_fill)
 
 
 def _patch_stage_cache(module: ModuleType) -> None:
@@ -188,7 +397,8 @@ def _patch_repo(module: ModuleType) -> None:
 def _patch_repo_checkout(module: ModuleType) -> None:
     # The module's function, not Repo.checkout: `dvc exp apply` calls it directly.
     # This runs inside dvc.repo's class body, after `locked` is defined.
-    from dvc.repo import locked
+    locked = vars(sys.modules["dvc.repo"]).get("locked")
+    _check_point("dvc.repo.locked", locked, POINTS["dvc.repo"]["locked"])
 
     def make_checkout(checkout):
         def checkout_(self, *args, **kwargs):
@@ -240,15 +450,31 @@ def _patch_config_schema(module: ModuleType) -> None:
 
     # Replace the validator, not REMOTE_SCHEMAS: DVC 3.50 has no such table
     # and builds the validator from an inline mapping.
-    remote = module.SCHEMA["remote"]
-    remote[str] = make_validator(remote[str])
-    known_implementations[SCHEME] = {
-        "class": "dvc_dolt.dvc.fs.DoltRemoteFileSystem",
-        "err": "dolt:// remotes need dvc-dolt (pip install dvc-dolt)",
-    }
-    compiled = sys.modules.get("dvc.config")
-    if compiled is not None:  # memoised before we got here: forget it
-        compiled.get_compiled_schema.memory.clear()
+    remote = module.SCHEMA.get("remote")
+    if not (isinstance(remote, dict) and callable(remote.get(str))):
+        raise Unsupported("dvc.config_schema.SCHEMA['remote'][str] is not a validator")
+    if not isinstance(known_implementations, dict):
+        raise Unsupported("dvc_objects.fs.known_implementations is not a dict")
+    _forget_compiled_schema()
+    _undo.append(_forget_compiled_schema)  # runs after the validator is back
+    original = remote[str]
+    _set_item(remote, str, _guard(original, make_validator(original)))
+    _set_item(
+        known_implementations,
+        SCHEME,
+        {
+            "class": "dvc_dolt.dvc.fs.DoltRemoteFileSystem",
+            "err": "dolt:// remotes need dvc-dolt (pip install dvc-dolt)",
+        },
+    )
+
+
+def _forget_compiled_schema() -> None:
+    """Drop dvc.config's memoised schema (funcy's memoize) if it was built already."""
+    compile_schema = getattr(sys.modules.get("dvc.config"), "get_compiled_schema", None)
+    memory = getattr(compile_schema, "memory", None)
+    if memory is not None:
+        memory.clear()
 
 
 def _patch_info(module: ModuleType) -> None:
@@ -260,7 +486,7 @@ def _patch_info(module: ModuleType) -> None:
 
         return get_dvc_info_
 
-    module.SUBPROJECTS = (*module.SUBPROJECTS, "dvc-dolt")
+    _replace(module, "SUBPROJECTS", (*module.SUBPROJECTS, "dvc-dolt"))
     _wrap(module, "get_dvc_info", make_info)
 
 
@@ -272,7 +498,7 @@ def _patch_commands_diff(module: ModuleType) -> None:
             show_diff(diff, hide_missing)
             show_rows(diff)
 
-        return staticmethod(_show_diff)
+        return _show_diff
 
     def make_show_markdown(show_markdown):
         def _show_markdown(diff, *args, **kwargs):
@@ -283,15 +509,14 @@ def _patch_commands_diff(module: ModuleType) -> None:
 
         return _show_markdown
 
-    show_diff = module.CmdDiff._show_diff
-    module.CmdDiff._show_diff = make_show_diff(show_diff)
+    _wrap(module.CmdDiff, "_show_diff", make_show_diff)
     _wrap(module, "_show_markdown", make_show_markdown)
 
 
 def _patch_cli_parser(module: ModuleType) -> None:
     from . import cli
 
-    module.COMMANDS.extend([cli.run_alias, cli.dolt_command])
+    _extend(module.COMMANDS, [cli.run_alias, cli.dolt_command])
 
 
 PATCHES: dict[str, Callable[[ModuleType], None]] = {
@@ -308,14 +533,39 @@ PATCHES: dict[str, Callable[[ModuleType], None]] = {
     "dvc.cli.parser": _patch_cli_parser,
     "dvc.commands.diff": _patch_commands_diff,
 }
-assert set(PATCHES) == PATCHED_MODULES, "keep _bootstrap.PATCHED_MODULES in step"
+assert set(PATCHES) == set(POINTS) == PATCHED_MODULES, "keep _bootstrap.PATCHED_MODULES in step"
+
+
+def _gate() -> bool:
+    """Decide, before the first patch, whether this DVC is one we patch."""
+    global _on
+    if _on is None:
+        _on = True
+        version = dvc_version()
+        if not supported(version):
+            switch_off(f"dvc-dolt {__version__} supports DVC {_range()}")
+    return bool(_on)
 
 
 def apply(module: ModuleType) -> None:
-    """Patch one freshly executed DVC module (idempotent)."""
-    patch = PATCHES.get(module.__name__)
+    """Patch one freshly executed DVC module, all of it or, with everything else, none.
+
+    Never raises: whatever goes wrong switches dvc-dolt off (see the module doc).
+    """
+    name = module.__name__
+    patch = PATCHES.get(name)
     if patch is None or getattr(module, _MARK, False):
         return
-    patch(module)
-    setattr(module, _MARK, True)
-    logger.debug("dvc-dolt patched %s", module.__name__)
+    try:
+        if not _gate():
+            return
+        check(module)
+        patch(module)
+        _replace(module, _MARK, True)
+    except Unsupported as exc:
+        switch_off(str(exc))
+    except Exception as exc:  # a bug of ours must not break `import dvc`
+        logger.debug("dvc-dolt could not patch %s", name, exc_info=True)
+        switch_off(f"{type(exc).__name__} while patching {name}: {exc}")
+    else:
+        logger.debug("dvc-dolt patched %s", name)

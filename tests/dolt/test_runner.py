@@ -1,5 +1,8 @@
 """Running dolt: argv, errors in dolt's words, time limits, no credentials shown."""
 
+import subprocess
+import sys
+
 import pytest
 from helpers import free_port
 
@@ -26,6 +29,9 @@ def test_sql_error_carries_dolts_message(make_db):
     assert info.value.exec_args[:2] == ["dolt", "sql"]
 
 
+@pytest.mark.skipif(
+    sys.version_info >= (3, 12), reason="doltcli is a dependency on CPython < 3.12 only"
+)
 def test_command_error_is_a_doltcli_exception(make_db):
     from doltcli import DoltException
 
@@ -96,3 +102,27 @@ def test_trace_file_lists_every_dolt_process(make_db, tmp_path, monkeypatch):
     assert len(lines) == 2
     assert all(entry["argv"][:2] == ["dolt", "sql"] for entry in lines)
     assert lines[0]["cwd"] == str(db.path)
+
+
+def test_command_errors_need_no_doltcli(make_db):
+    # As on CPython 3.12+, where doltcli is not installed: its import fails.
+    db = make_db()
+    code = f"""
+import sys
+sys.modules["doltcli"] = None
+from dvc_dolt.dolt import DoltCommandError
+from dvc_dolt.dolt.runner import run
+try:
+    run(["checkout", "no-such-branch"], {str(db.path)!r})
+except DoltCommandError as exc:
+    print(exc.exec_args[1], exc.exitcode, [c.__name__ for c in type(exc).__mro__])
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().split(maxsplit=2) == [
+        "checkout",
+        "1",
+        "['DoltCommandError', 'DoltError', 'Exception', 'BaseException', 'object']",
+    ]

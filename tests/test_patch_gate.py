@@ -1,0 +1,160 @@
+"""A DVC that dvc-dolt does not know is left exactly as shipped (issue 11, section 7).
+
+These tests run the real `dvc` command on a copy of the installed DVC with one
+thing changed, as a DVC release would change it: a patch point's parameters,
+or the version. scripts/smoke-install does the same against a real DVC
+release outside the supported range.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import dvc as dvc_package
+import pytest
+from helpers import dvc
+
+from dvc_dolt import __version__
+from dvc_dolt.dvc import patches
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def changed_dvc(tmp_path: Path, relpath: str, old: str, new: str) -> dict[str, str]:
+    """The environment of a `dvc` that imports a copy of DVC with ``old`` -> ``new``."""
+    root = tmp_path / "changed-dvc"
+    shutil.copytree(
+        Path(dvc_package.__file__).parent,
+        root / "dvc",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    target = root / "dvc" / relpath
+    text = target.read_text()
+    assert text.count(old) == 1, f"{relpath} no longer has {old!r}: pick another change"
+    target.write_text(text.replace(old, new))
+    paths = [str(root), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {"PYTHONPATH": os.pathsep.join(paths)}
+
+
+def warnings(proc: subprocess.CompletedProcess) -> list[str]:
+    return [line for line in proc.stderr.splitlines() if line.startswith("WARNING:")]
+
+
+def assert_plain_files(repo: Path) -> None:
+    """`dvc add db` recorded the directory as plain DVC does: an md5 of its files."""
+    recorded = (repo / "db.dvc").read_text()
+    assert re.search(r"md5: [0-9a-f]{32}\.dir\b", recorded), recorded
+    assert ".dolt" not in recorded.replace("path: db", "")
+    assert any((repo / ".dvc" / "cache").rglob("*.dir")), "DVC cached the files"
+
+
+@pytest.mark.parametrize(
+    ("relpath", "old", "new", "point"),
+    [
+        # The first module every command imports: nothing was patched before.
+        (
+            "cli/parser.py",
+            "    version,\n]\n",
+            "    version,\n]\nCOMMANDS = tuple(COMMANDS)\n",
+            "dvc.cli.parser.COMMANDS is a tuple, not a list",
+        ),
+        # Imported with dvc.repo, after the parser, the config schema and
+        # dvc.repo.checkout were patched: those are undone.
+        (
+            "stage/cache.py",
+            "def _can_hash(stage):",
+            "def _can_hash(stage, strict=True):",
+            "dvc.stage.cache._can_hash has parameters (stage, strict), not (stage)",
+        ),
+    ],
+)
+def test_a_changed_patch_point_leaves_dvc_unpatched(
+    tmp_path, dvc_repo, make_db, relpath, old, new, point
+):
+    env = changed_dvc(tmp_path, relpath, old, new)
+    make_db("db", parent=dvc_repo)
+
+    add = dvc(dvc_repo, "add", "db", env=env)
+    status = dvc(dvc_repo, "status", env=env)
+    remote = dvc(dvc_repo, "remote", "add", "r", "dolt://127.0.0.1/db", ok=False, env=env)
+
+    expected = (
+        f"WARNING: dvc-dolt {__version__} does not support DVC {dvc_package.__version__}: "
+        f"Dolt databases are not handled ({point})"
+    )
+    assert warnings(add) == [expected]
+    assert warnings(status) == [expected]
+    assert_plain_files(dvc_repo)
+    assert "up to date" in status.stdout
+    # DVC's own remote validator, not ours (which had been installed in the
+    # second case before the check failed).
+    assert "Unsupported URL type dolt://" in remote.stderr
+
+
+def test_a_late_module_failing_its_check_undoes_every_patch(tmp_path, dvc_repo):
+    # dvc.info is imported last, by `dvc version`, after every other patch.
+    env = changed_dvc(tmp_path, "info.py", "def get_dvc_info():", "def get_dvc_info(x=0):")
+    version = dvc(dvc_repo, "version", env=env)
+    plain = dvc(dvc_repo, "version", env={**env, "DVC_DOLT_DISABLE": "1"})
+
+    assert warnings(version) == [
+        f"WARNING: dvc-dolt {__version__} does not support DVC {dvc_package.__version__}: "
+        "Dolt databases are not handled "
+        "(dvc.info.get_dvc_info has parameters (x), not ())"
+    ]
+    assert "dvc-dolt" not in version.stdout
+    assert "Dolt:" not in version.stdout
+    assert version.stdout == plain.stdout
+
+
+@pytest.mark.parametrize("version", ["3.49.0", "3.68.0"])
+def test_a_dvc_outside_the_supported_range_is_left_alone(tmp_path, dvc_repo, make_db, version):
+    env = changed_dvc(
+        tmp_path,
+        "version.py",
+        "from ._version import version as __version__",
+        f"__version__ = {version!r}",
+    )
+    make_db("db", parent=dvc_repo)
+
+    shown = dvc(dvc_repo, "--version", env=env)
+    add = dvc(dvc_repo, "add", "db", env=env)
+    status = dvc(dvc_repo, "status", env=env)
+
+    assert shown.stdout.strip() == version
+    expected = (
+        f"WARNING: dvc-dolt {__version__} does not support DVC {version}: Dolt databases are "
+        f"not handled (dvc-dolt {__version__} supports DVC >=3.50,<3.68)"
+    )
+    for proc in (shown, add, status):
+        assert warnings(proc) == [expected]
+    assert_plain_files(dvc_repo)
+    assert "up to date" in status.stdout
+
+
+def test_supported_range_is_pyprojects():
+    declared = re.search(r'"dvc(>=[\d.]+,<[\d.]+)"', (REPO / "pyproject.toml").read_text())
+    (low, high) = patches.SUPPORTED_DVC
+    assert declared is not None
+    assert declared[1] == f">={low[0]}.{low[1]},<{high[0]}.{high[1]}"
+    assert patches.supported(dvc_package.__version__), "the DVC CI tests on is in the range"
+
+
+def test_reading_a_table_from_a_path_imports_no_dvc(make_db):
+    db = make_db(rows=[(1, "a"), (2, "b")])
+    code = (
+        "import sys\n"
+        "from dvc_dolt import api\n"
+        f"frame = api.read({str(db.path)!r}, 't')\n"
+        "print(len(frame), sorted(m for m in sys.modules if m == 'dvc' or m.startswith('dvc.')))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["2", "[]"]
