@@ -129,7 +129,7 @@ def test_a_dvc_outside_the_supported_range_is_left_alone(tmp_path, dvc_repo, mak
     assert shown.stdout.strip() == version
     expected = (
         f"WARNING: dvc-dolt {__version__} does not support DVC {version}: Dolt databases are "
-        f"not handled (dvc-dolt {__version__} supports DVC >=3.50,<3.68)"
+        "not handled (it supports DVC >=3.50,<3.68)"
     )
     for proc in (shown, add, status):
         assert warnings(proc) == [expected]
