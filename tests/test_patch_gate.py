@@ -25,8 +25,9 @@ from dvc_dolt.dvc import patches
 REPO = Path(__file__).resolve().parents[1]
 
 
-def changed_dvc(tmp_path: Path, relpath: str, old: str, new: str) -> dict[str, str]:
-    """The environment of a `dvc` that imports a copy of DVC with ``old`` -> ``new``."""
+def changed_dvc(tmp_path: Path, relpath: str, old: str | None, new: str) -> dict[str, str]:
+    """The environment of a `dvc` that imports a copy of DVC with ``old`` -> ``new``
+    in ``relpath`` (``old=None``: ``new`` appended)."""
     root = tmp_path / "changed-dvc"
     shutil.copytree(
         Path(dvc_package.__file__).parent,
@@ -35,8 +36,11 @@ def changed_dvc(tmp_path: Path, relpath: str, old: str, new: str) -> dict[str, s
     )
     target = root / "dvc" / relpath
     text = target.read_text()
-    assert text.count(old) == 1, f"{relpath} no longer has {old!r}: pick another change"
-    target.write_text(text.replace(old, new))
+    if old is None:
+        target.write_text(f"{text}\n{new}\n")
+    else:
+        assert text.count(old) == 1, f"{relpath} no longer has {old!r}: pick another change"
+        target.write_text(text.replace(old, new))
     paths = [str(root), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     return {"PYTHONPATH": os.pathsep.join(paths)}
 
@@ -114,12 +118,7 @@ def test_a_late_module_failing_its_check_undoes_every_patch(tmp_path, dvc_repo):
 
 @pytest.mark.parametrize("version", ["3.49.0", "3.68.0"])
 def test_a_dvc_outside_the_supported_range_is_left_alone(tmp_path, dvc_repo, make_db, version):
-    env = changed_dvc(
-        tmp_path,
-        "version.py",
-        "from ._version import version as __version__",
-        f"__version__ = {version!r}",
-    )
+    env = changed_dvc(tmp_path, "version.py", None, f"__version__ = {version!r}")
     make_db("db", parent=dvc_repo)
 
     shown = dvc(dvc_repo, "--version", env=env)
