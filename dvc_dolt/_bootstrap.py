@@ -78,10 +78,17 @@ class DvcPatchFinder:
         return None
 
 
+_gave_up = False
+
+
 def _give_up(exc: Exception) -> None:
+    global _gave_up
+    uninstall()
+    if _gave_up:  # a module whose import had begun before: already said
+        return
+    _gave_up = True
     import logging
 
-    uninstall()
     logging.getLogger("dvc.dolt").warning(
         "dvc-dolt is switched off, its DVC patches do not load: %s: %s", type(exc).__name__, exc
     )

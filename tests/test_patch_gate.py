@@ -136,6 +136,29 @@ def test_a_dvc_outside_the_supported_range_is_left_alone(tmp_path, dvc_repo, mak
     assert "up to date" in status.stdout
 
 
+def test_a_patch_module_that_cannot_load_does_not_break_dvc(dvc_repo):
+    # As if dvc_dolt.dvc.patches raised on import: `dvc status` still runs, as plain DVC.
+    code = (
+        "import sys\n"
+        "sys.modules['dvc_dolt.dvc.patches'] = None\n"
+        "from dvc.cli import main\n"
+        "sys.exit(main(['status']))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=dvc_repo,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    [warning] = warnings(proc)
+    assert warning.startswith(
+        "WARNING: dvc-dolt is switched off, its DVC patches do not load: ModuleNotFoundError: "
+    )
+
+
 def test_supported_range_is_pyprojects():
     declared = re.search(r'"dvc(>=[\d.]+,<[\d.]+)"', (REPO / "pyproject.toml").read_text())
     (low, high) = patches.SUPPORTED_DVC
