@@ -96,8 +96,7 @@ def test_checkout_of_an_old_revision_restores_the_files(dvc_repo, make_db):
     dvc(dvc_repo, "gc", "-f", "--all-commits")
     git(dvc_repo, "checkout", "-q", first)
     dvc(dvc_repo, "checkout")
-    rows = Database(db.path).sql("select count(*) as n from t")[0][0]["n"]
-    assert int(rows) == 2
+    assert int(db.sql("select count(*) as n from t")[0][0]["n"]) == 2
     assert dvc(dvc_repo, "status").stdout.strip() == UP_TO_DATE
 
 
@@ -121,6 +120,10 @@ def test_add_converts_and_loses_nothing(dvc_repo, make_db):
     assert cached_objects(dvc_repo) == objects
     # Now recorded by heads: no hint any more.
     assert "dvc add labels" not in dvc(dvc_repo, "status").stderr
+    # The revision that recorded files still checks them out.
+    git(dvc_repo, "checkout", "-q", first)
+    dvc(dvc_repo, "checkout")
+    assert int(db.sql("select count(*) as n from t")[0][0]["n"]) == 2
 
 
 def test_add_refuses_a_dirty_database_and_keeps_the_md5_entry(dvc_repo, make_db):
