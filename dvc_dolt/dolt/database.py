@@ -12,6 +12,7 @@ from . import runner
 from .errors import (
     DirtyDatabaseError,
     DoltCommandError,
+    DoltError,
     NotADatabaseError,
     UnknownCommitError,
 )
@@ -81,6 +82,28 @@ class TableDiffStat:
     cells_modified: int = 0
     old_row_count: int = 0
     new_row_count: int = 0
+
+
+class DatabaseChangedError(DoltError):
+    """A write landed between looking at a database and moving its HEAD."""
+
+
+@dataclass(frozen=True)
+class RestorePlan:
+    """What :meth:`Database.plan_restore` saw: the heads, why they are dirty
+    (empty when clean), the refs, and whether moving to ``target`` would leave
+    HEAD's commit on no ref (None: not known yet)."""
+
+    target: str
+    before: Heads
+    reasons: tuple[str, ...]
+    refs: dict[str, list[str]]
+    lose: Optional[bool]
+
+    @property
+    def needed(self) -> bool:
+        """False when the database already is the clean ``target``."""
+        return bool(self.reasons) or self.before.commit != self.target
 
 
 @dataclass(frozen=True)
@@ -212,7 +235,19 @@ class Database:
         )[0]
         return bool(rows and rows[0].get("n"))
 
-    def restore(self, commit: str, force: bool = False) -> RestoreResult:
+    def plan_restore(self, commit: str) -> RestorePlan:
+        """Look at the database before :meth:`restore` moves it: one dolt process.
+
+        Callers that must refuse a dirty database before doing other work (DVC's
+        own checkout) look first, then pass the plan to :meth:`restore`.
+        """
+        check_hash(commit, "commit")
+        before, reasons, refs, lose = self._inspect_for_restore(commit)
+        return RestorePlan(commit, before, tuple(reasons), refs, lose)
+
+    def restore(
+        self, commit: str, force: bool = False, plan: Optional[RestorePlan] = None
+    ) -> RestoreResult:
         """Make ``commit`` the HEAD of the current branch, with a clean working set.
 
         Refuses a dirty database unless ``force`` (which discards uncommitted
@@ -222,16 +257,24 @@ class Database:
         on it and named in the result; it is deleted again once a restore
         brings the branch back to that commit.
 
-        Two dolt processes, look and move; more where SQL cannot tell what
-        HEAD's commit is reachable from (histories without a common ancestor)
-        or the commit is not here.
+        The move happens only if the database still has the heads and branch
+        it was inspected with (``plan``, from :meth:`plan_restore`, or a fresh
+        look): a write that lands in between makes it fail with
+        DatabaseChangedError, and nothing is reset.
+
+        Two dolt processes, look and move (one with a ``plan``); more where SQL
+        cannot tell what HEAD's commit is reachable from (histories without a
+        common ancestor) or the commit is not here.
         """
-        check_hash(commit, "commit")
-        before, reasons, refs, lose = self._inspect_for_restore(commit)
-        if not reasons and before.commit == commit:
+        if plan is None:
+            plan = self.plan_restore(commit)
+        elif plan.target != commit:
+            raise ValueError(f"plan is for commit {plan.target}, not {commit}")
+        before, refs, lose = plan.before, plan.refs, plan.lose
+        if not plan.needed:
             return RestoreResult(before, before)
-        if reasons and not force:
-            raise DirtyDatabaseError(str(self.path), reasons, f"restore commit {commit}")
+        if plan.reasons and not force:
+            raise DirtyDatabaseError(str(self.path), list(plan.reasons), f"restore commit {commit}")
 
         current = before
         if (before.branch or "").startswith(REBASE_BRANCH_PREFIX):
@@ -248,7 +291,9 @@ class Database:
         else:
             keep = lose
         kept = kept_branch(current.commit) if keep else None
-        statements = []
+        # Compare and swap: the first statement fails, and dolt runs none of the
+        # rest, unless the database is still as it was inspected.
+        statements = [_unchanged_since(current)]
         if kept and kept not in refs["branches"]:
             statements.append(
                 f"call dolt_branch({quote_string(kept)}, {quote_string(current.commit)})"
@@ -261,7 +306,19 @@ class Database:
             # A kept branch on the commit we come back to has done its job.
             statements.append(f"call dolt_branch('-D', {quote_string(kept_branch(commit))})")
         statements.append(_HEADS_QUERY)
-        after = _heads_from_row(self.sql(";\n".join(statements))[-1][0])
+        try:
+            results = self.sql(";\n".join(statements))
+        except DoltCommandError as exc:
+            now = self.heads()
+            if now != current or now.branch != current.branch:
+                raise DatabaseChangedError(
+                    f"Dolt database '{self.path}' changed while restoring commit {commit}"
+                    f" (HEAD {current.commit} became {now.commit} on branch '{now.branch}',"
+                    f" working root {current.working} became {now.working}); nothing was"
+                    " reset: look at it, then run the command again"
+                ) from exc
+            raise
+        after = _heads_from_row(results[-1][0])
         return RestoreResult(before, after, kept)
 
     def _inspect_with_refs(self) -> tuple[Heads, list[str], dict[str, list[str]]]:
@@ -402,6 +459,20 @@ def _inspect_results(results: list[list[dict[str, Any]]]) -> tuple[Heads, list[s
     heads = _heads_from_row(results[0][0])
     status, merge, conflicts, violations, working_tables, head_tables = results[1:7]
     return heads, _reasons(heads, status, merge, conflicts, violations, working_tables, head_tables)
+
+
+def _unchanged_since(heads: Heads) -> str:
+    """A statement that fails unless the database still has ``heads`` and branch."""
+    checks = [
+        f"dolt_hashof('HEAD') = {quote_string(heads.commit)}",
+        f"dolt_hashof_db('STAGED') = {quote_string(heads.staged)}",
+        f"dolt_hashof_db() = {quote_string(heads.working)}",
+    ]
+    if heads.branch is not None:
+        checks.append(f"active_branch() = {quote_string(heads.branch)}")
+    same = " and ".join(checks)
+    # Not a valid ref name, so dolt_hashof fails on it.
+    return f"select dolt_hashof(case when {same} then 'HEAD' else 'changed: stop' end) as same"
 
 
 def _heads_from_row(row: dict[str, Any]) -> Heads:
