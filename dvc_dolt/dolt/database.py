@@ -395,10 +395,55 @@ class Database:
         )[-1]
         return _heads_from_row(row)
 
-    def set_branch(self, name: str, commit: str) -> None:
-        """Point branch ``name`` at ``commit``, creating or moving it."""
+    def set_branch(self, name: str, commit: str) -> Optional[str]:
+        """Point branch ``name`` at ``commit``, creating or moving it.
+
+        The commit a moved branch leaves is never lost: unless another branch,
+        a tag or ``commit`` reaches it, a ``dvc/kept/<hash>`` branch is created
+        on it first and returned. Two dolt processes, look and move.
+        """
         check_hash(commit, "commit")
-        self.sql(f"call dolt_branch('-f', {quote_string(name)}, {quote_string(commit)})")
+        left = self._left_by_move(name, commit)
+        kept = kept_branch(left) if left else None
+        statements = [f"call dolt_branch('-f', {quote_string(name)}, {quote_string(commit)})"]
+        if left and kept:
+            statements.insert(0, f"call dolt_branch({quote_string(kept)}, {quote_string(left)})")
+        self.sql(";\n".join(statements))
+        return kept
+
+    def _left_by_move(self, name: str, commit: str) -> Optional[str]:
+        """The commit branch ``name`` holds, if moving it to ``commit`` leaves it on no ref."""
+        refs = (
+            "(select count(*) from dolt_branches o where o.name != b.name and {branch})"
+            " + (select count(*) from dolt_tags t where {tag}) + ({target}) as refs"
+        )
+        reached = "dolt_merge_base({}, b.hash) = b.hash"
+        query = "select b.hash as old, {refs} from dolt_branches b where b.name = " + quote_string(
+            name
+        )
+        try:
+            rows = self.sql(
+                query.format(
+                    refs=refs.format(
+                        branch=reached.format("o.hash"),
+                        tag=reached.format("t.tag_hash"),
+                        target=reached.format(quote_string(commit)),
+                    )
+                )
+            )[0]
+        except DoltCommandError:
+            # dolt_merge_base fails on histories with no common ancestor: count
+            # only refs that point at the commit itself.
+            rows = self.sql(
+                query.format(
+                    refs=refs.format(
+                        branch="o.hash = b.hash", tag="t.tag_hash = b.hash", target="false"
+                    )
+                )
+            )[0]
+        if not rows or rows[0]["old"] == commit or _truthy(rows[0].get("refs")):
+            return None
+        return rows[0]["old"]
 
     def branches_containing(self, commits: Iterable[str]) -> dict[str, list[str]]:
         """For each commit this database holds, the branches that reach it.
