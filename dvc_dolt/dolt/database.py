@@ -445,6 +445,69 @@ class Database:
             return None
         return rows[0]["old"]
 
+    def prune_branches(
+        self,
+        prefixes: Iterable[str],
+        needed: Iterable[str],
+        protected: Iterable[str] = (),
+        dry_run: bool = False,
+    ) -> list[str]:
+        """Delete the branches under ``prefixes`` that no ``needed`` commit requires.
+
+        A needed commit this database holds stays reachable: from a tag, a
+        branch outside ``prefixes``, or a branch under them that is kept for
+        it (one whose head is the commit, else one under the earliest of
+        ``prefixes``). ``protected`` branches and
+        the checked-out one are never deleted. Returns the branches deleted
+        (with ``dry_run``: that would be). Four dolt processes at most.
+        """
+        prefixes = tuple(prefixes)
+        kept = set(protected)
+
+        def rank(branch: str) -> int:
+            return next(i for i, p in enumerate(prefixes) if branch.startswith(p))
+
+        rows = self.sql(
+            "select name as name, hash as hash, name = active_branch() as active"
+            " from dolt_branches order by name"
+        )[0]
+        candidates = {
+            r["name"]: r["hash"]
+            for r in rows
+            if r["name"].startswith(prefixes)
+            and r["name"] not in kept
+            and not _truthy(r.get("active"))
+        }
+        if not candidates:
+            return []
+        commits = sorted({check_hash(c, "commit") for c in needed})
+        missing = set(self.missing_commits(commits)) if commits else set()
+        wanted = [c for c in commits if c not in missing]
+        # One statement per commit: has_ancestor in a join crashes dolt 1.83.2.
+        reach = "select {col} as name from {table} where has_ancestor({ref}, {commit})"
+        statements = [
+            reach.format(col=col, table=table, ref=ref, commit=quote_string(c))
+            for c in wanted
+            for col, table, ref in (
+                ("name", "dolt_branches", "hash"),
+                ("tag_name", "dolt_tags", "tag_hash"),
+            )
+        ]
+        results = self.sql(";\n".join(statements)) if statements else []
+        for i, commit in enumerate(wanted):
+            branches = [r["name"] for r in results[2 * i]]
+            if results[2 * i + 1] or any(b not in candidates or b in kept for b in branches):
+                continue
+            reaching = [b for b in branches if b in candidates]
+            if reaching:
+                # Keep the branch whose head is the commit, else the one under
+                # the earliest prefix.
+                kept.add(min(reaching, key=lambda b: (candidates[b] != commit, rank(b), b)))
+        doomed = sorted(b for b in candidates if b not in kept)
+        if doomed and not dry_run:
+            self.sql(";\n".join(f"call dolt_branch('-D', {quote_string(b)})" for b in doomed))
+        return doomed
+
     def branches_containing(self, commits: Iterable[str]) -> dict[str, list[str]]:
         """For each commit this database holds, the branches that reach it.
 

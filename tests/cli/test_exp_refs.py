@@ -45,7 +45,7 @@ def back_to_baseline(repo):
 def survives_gc(db, commit):
     """Whether ``commit`` is still in the database after `dolt gc`, which keeps
     only what a branch or tag reaches."""
-    dolt(db.path, "gc")
+    dolt(db.path, "gc", "--full")
     found = dolt(db.path, "sql", "-r", "csv", "-q", f"select dolt_hashof('{commit}') as h",
                  check=False)  # fmt: skip
     return commit in found
@@ -68,6 +68,13 @@ def test_forced_rerun_of_a_name_keeps_the_earlier_commit(exp_repo):
     assert second != first
     assert exp_branch(db, "same") == second
     assert survives_gc(db, first)
+    # `-f` replaced the first experiment: no revision records its commit any
+    # more, so prune lets it go; the experiment that exists keeps its branch.
+    proc = dvc(repo, "dolt", "prune")
+    assert proc.stdout.splitlines() == [
+        f"Deleted branch 'dvc/kept/{first}' of Dolt database 'scores'"
+    ]
+    assert exp_branch(db, "same") == second
 
 
 def test_same_name_on_a_new_baseline_keeps_both_experiments(exp_repo):
@@ -82,6 +89,7 @@ def test_same_name_on_a_new_baseline_keeps_both_experiments(exp_repo):
     git(repo, "commit", "-qm", "new baseline")
     dvc(repo, "exp", "run", "-S", "scale=3", "-n", "same")
     assert survives_gc(db, first)
+    assert dvc(repo, "dolt", "prune").stdout.strip() == "Nothing to prune."
     # DVC still knows the first experiment; applying it finds its commit.
     back_to_baseline(repo)
     dvc(repo, "exp", "apply", git(repo, "rev-parse", first_ref).strip())
