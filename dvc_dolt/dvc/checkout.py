@@ -198,7 +198,7 @@ def raise_for(
         failed = list(dvc_error.target_infos if dvc_error else []) + missing + outcome.errors
         reasons = (outcome.failed_reasons if missing else []) + outcome.error_reasons
         result["failed"] = failed
-        raise DoltCheckoutError(failed, result, reasons, missing=bool(missing or dvc_error))
+        raise DoltCheckoutError(failed, result, reasons, missing=bool(missing))
     if dvc_error:
         raise dvc_error
 

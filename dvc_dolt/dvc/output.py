@@ -289,7 +289,8 @@ def promote(item: Output) -> Output:
     """Turn a plain Output/Dependency built by DVC into its Dolt kind, in place.
 
     In place because stages already hold the object; the classes add no
-    state of their own. An item recorded as files becomes a FilesOutput or
+    state of their own (only DVC's use_cache is remembered, for
+    keep_as_files). An item recorded as files becomes a FilesOutput or
     FilesDependency instead.
     """
     if is_dolt_item(item):
