@@ -2,10 +2,11 @@
 
 Restores leave ``dvc/kept/<hash>`` branches, experiments ``dvc/exp/<name>``,
 and older versions local ``dvc/pin/<hash>`` branches; they accumulate. A
-branch goes only when every commit that any git commit, branch, tag or
-experiment records for its database stays reachable without it, and, for
-``dvc/exp/<name>``, when no experiment of that name is left. Pins on Dolt
-remotes are never touched: other clones' git revisions may need them.
+branch goes only when every commit that the workspace, any git commit or any
+experiment records (for any database path: `dvc move` renames) stays
+reachable without it, and, for ``dvc/exp/<name>``, when no experiment of that
+name is left. Pins on Dolt remotes are never touched: other clones' git
+revisions may need them.
 """
 
 from __future__ import annotations
@@ -49,16 +50,19 @@ def prune(repo: Repo, dry_run: bool = False) -> dict[str, list[str]]:
     relative to the repo root."""
     from dvc.repo.experiments.utils import exp_refs
 
-    needed = recorded_commits(repo)
+    recorded = recorded_commits(repo)
+    # Any database's record counts for every database: one that `dvc move`
+    # renamed holds commits that older revisions record under its old path.
+    needed = set().union(*recorded.values())
     experiments = {experiment_branch(ref.name) for ref in exp_refs(repo.scm)}
     pruned = {}
-    for path in sorted(needed):
+    for path in sorted(recorded):
         db = Database(path)
         if not db.exists:
             continue
         shown = os.path.relpath(path, repo.root_dir)
         with dvc_errors(f"Dolt database '{shown}': "):
-            doomed = db.prune_branches(PRUNED_PREFIXES, needed[path], experiments, dry_run)
+            doomed = db.prune_branches(PRUNED_PREFIXES, needed, experiments, dry_run)
         if doomed:
             pruned[shown] = doomed
     return pruned

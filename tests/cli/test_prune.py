@@ -74,3 +74,21 @@ def test_prune_keeps_what_only_an_old_revision_needs(dvc_repo, make_db):
     assert dvc(repo, "dolt", "prune").stdout.strip() == "Nothing to prune."
     assert f"dvc/kept/{b}" in Database(db.path).branches()
     assert survives_gc(db, b)
+
+
+def test_prune_counts_what_revisions_record_under_an_old_path(dvc_repo, make_db):
+    repo = dvc_repo
+    db = make_db("labels", parent=repo)
+    insert(db, [(3, "a")])
+    a = commit(db, "A")
+    recorded(repo, db, "labels A")
+    dvc(repo, "move", "labels", "renamed")
+    moved = Database(repo / "renamed")
+    # Rewritten in the same git commit as the move: only the old path records A.
+    dolt(moved.path, "branch", f"dvc/kept/{a}", a)
+    dolt(moved.path, "reset", "--hard", "HEAD~1")
+    insert(moved, [(5, "e")])
+    commit(moved, "E")
+    recorded(repo, moved, "moved and rewritten")
+    assert dvc(repo, "dolt", "prune").stdout.strip() == "Nothing to prune."
+    assert survives_gc(moved, a)
