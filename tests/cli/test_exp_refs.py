@@ -82,7 +82,12 @@ def test_same_name_on_a_new_baseline_keeps_both_experiments(exp_repo):
     db = Database(repo / "scores")
     dvc(repo, "exp", "run", "-S", "scale=2", "-n", "same")
     first = db.heads().commit
-    first_ref = git(repo, "for-each-ref", "--format=%(refname)", "refs/exps").split()[0]
+    # DVC also keeps refs/exps/exec/*: pick the experiment's own ref.
+    (first_ref,) = [
+        ref
+        for ref in git(repo, "for-each-ref", "--format=%(refname)", "refs/exps").split()
+        if ref.endswith("/same")
+    ]
     back_to_baseline(repo)
     (repo / "notes.txt").write_text("a new baseline\n")
     git(repo, "add", "notes.txt")
