@@ -12,6 +12,7 @@ from . import runner
 from .errors import (
     DirtyDatabaseError,
     DoltCommandError,
+    DoltError,
     NotADatabaseError,
     UnknownCommitError,
 )
@@ -118,6 +119,28 @@ class TableDiffStat:
     cells_modified: int = 0
     old_row_count: int = 0
     new_row_count: int = 0
+
+
+class DatabaseChangedError(DoltError):
+    """A write landed between looking at a database and moving its HEAD."""
+
+
+@dataclass(frozen=True)
+class RestorePlan:
+    """What :meth:`Database.plan_restore` saw: the heads, why they are dirty
+    (empty when clean), the refs, and whether moving to ``target`` would leave
+    HEAD's commit on no ref (None: not known yet)."""
+
+    target: str
+    before: Heads
+    reasons: tuple[str, ...]
+    refs: dict[str, list[str]]
+    lose: Optional[bool]
+
+    @property
+    def needed(self) -> bool:
+        """False when the database already is the clean ``target``."""
+        return bool(self.reasons) or self.before.commit != self.target
 
 
 @dataclass(frozen=True)
@@ -277,7 +300,19 @@ class Database:
         )[0]
         return bool(rows) and _truthy(rows[0].get("n"))
 
-    def restore(self, commit: str, force: bool = False) -> RestoreResult:
+    def plan_restore(self, commit: str) -> RestorePlan:
+        """Look at the database before :meth:`restore` moves it: one dolt process.
+
+        Callers that must refuse a dirty database before doing other work (DVC's
+        own checkout) look first, then pass the plan to :meth:`restore`.
+        """
+        check_hash(commit, "commit")
+        before, reasons, refs, lose = self._inspect_for_restore(commit)
+        return RestorePlan(commit, before, tuple(reasons), refs, lose)
+
+    def restore(
+        self, commit: str, force: bool = False, plan: Optional[RestorePlan] = None
+    ) -> RestoreResult:
         """Make ``commit`` the HEAD of the current branch, with a clean working set.
 
         Refuses a dirty database unless ``force`` (which discards uncommitted
@@ -287,16 +322,24 @@ class Database:
         on it and named in the result; it is deleted again once a restore
         brings the branch back to that commit.
 
-        Two dolt processes, look and move; more where SQL cannot tell what
-        HEAD's commit is reachable from (histories without a common ancestor)
-        or the commit is not here.
+        The move happens only if the database still has the heads and branch
+        it was inspected with (``plan``, from :meth:`plan_restore`, or a fresh
+        look): a write that lands in between makes it fail with
+        DatabaseChangedError, and nothing is reset.
+
+        Two dolt processes, look and move (one with a ``plan``); more where SQL
+        cannot tell what HEAD's commit is reachable from (histories without a
+        common ancestor) or the commit is not here.
         """
-        check_hash(commit, "commit")
-        before, reasons, refs, lose = self._inspect_for_restore(commit)
-        if not reasons and before.commit == commit:
+        if plan is None:
+            plan = self.plan_restore(commit)
+        elif plan.target != commit:
+            raise ValueError(f"plan is for commit {plan.target}, not {commit}")
+        before, refs, lose = plan.before, plan.refs, plan.lose
+        if not plan.needed:
             return RestoreResult(before, before)
-        if reasons and not force:
-            raise DirtyDatabaseError(str(self.path), reasons, f"restore commit {commit}")
+        if plan.reasons and not force:
+            raise DirtyDatabaseError(str(self.path), list(plan.reasons), f"restore commit {commit}")
 
         current = before
         if (before.branch or "").startswith(REBASE_BRANCH_PREFIX):
@@ -313,7 +356,9 @@ class Database:
         else:
             keep = lose
         kept = kept_branch(current.commit) if keep else None
-        statements = []
+        # Compare and swap: the first statement fails, and dolt runs none of the
+        # rest, unless the database is still as it was inspected.
+        statements = [_unchanged_since(current)]
         if kept and kept not in refs["branches"]:
             statements.append(
                 f"call dolt_branch({quote_string(kept)}, {quote_string(current.commit)})"
@@ -326,7 +371,19 @@ class Database:
             # A kept branch on the commit we come back to has done its job.
             statements.append(f"call dolt_branch('-D', {quote_string(kept_branch(commit))})")
         statements.append(_HEADS_QUERY)
-        after = _heads_from_row(self.sql(";\n".join(statements))[-1][0])
+        try:
+            results = self.sql(";\n".join(statements))
+        except DoltCommandError as exc:
+            now = self.heads()
+            if now != current or now.branch != current.branch:
+                raise DatabaseChangedError(
+                    f"Dolt database '{self.path}' changed while restoring commit {commit}"
+                    f" (HEAD {current.commit} became {now.commit} on branch '{now.branch}',"
+                    f" working root {current.working} became {now.working}); nothing was"
+                    " reset: look at it, then run the command again"
+                ) from exc
+            raise
+        after = _heads_from_row(results[-1][0])
         return RestoreResult(before, after, kept)
 
     def _inspect_with_refs(self) -> tuple[Heads, list[str], dict[str, list[str]]]:
@@ -403,10 +460,118 @@ class Database:
         )[-1]
         return _heads_from_row(row)
 
-    def set_branch(self, name: str, commit: str) -> None:
-        """Point branch ``name`` at ``commit``, creating or moving it."""
+    def set_branch(self, name: str, commit: str) -> Optional[str]:
+        """Point branch ``name`` at ``commit``, creating or moving it.
+
+        The commit a moved branch leaves is never lost: unless another branch,
+        a tag or ``commit`` reaches it, a ``dvc/kept/<hash>`` branch is created
+        on it first and returned. Two dolt processes, look and move.
+        """
         check_hash(commit, "commit")
-        self.sql(f"call dolt_branch('-f', {quote_string(name)}, {quote_string(commit)})")
+        left = self._left_by_move(name, commit)
+        kept = kept_branch(left) if left else None
+        statements = [f"call dolt_branch('-f', {quote_string(name)}, {quote_string(commit)})"]
+        if left and kept:
+            statements.insert(0, f"call dolt_branch({quote_string(kept)}, {quote_string(left)})")
+        self.sql(";\n".join(statements))
+        return kept
+
+    def _left_by_move(self, name: str, commit: str) -> Optional[str]:
+        """The commit branch ``name`` holds, if moving it to ``commit`` leaves it on no ref."""
+        refs = (
+            "(select count(*) from dolt_branches o where o.name != b.name and {branch})"
+            " + (select count(*) from dolt_tags t where {tag}) + ({target}) as refs"
+        )
+        reached = "dolt_merge_base({}, b.hash) = b.hash"
+        query = "select b.hash as old, {refs} from dolt_branches b where b.name = " + quote_string(
+            name
+        )
+        try:
+            rows = self.sql(
+                query.format(
+                    refs=refs.format(
+                        branch=reached.format("o.hash"),
+                        tag=reached.format("t.tag_hash"),
+                        target=reached.format(quote_string(commit)),
+                    )
+                )
+            )[0]
+        except DoltCommandError:
+            # dolt_merge_base fails on histories with no common ancestor: count
+            # only refs that point at the commit itself.
+            rows = self.sql(
+                query.format(
+                    refs=refs.format(
+                        branch="o.hash = b.hash", tag="t.tag_hash = b.hash", target="false"
+                    )
+                )
+            )[0]
+        if not rows or rows[0]["old"] == commit or _truthy(rows[0].get("refs")):
+            return None
+        return rows[0]["old"]
+
+    def prune_branches(
+        self,
+        prefixes: Iterable[str],
+        needed: Iterable[str],
+        protected: Iterable[str] = (),
+        dry_run: bool = False,
+    ) -> list[str]:
+        """Delete the branches under ``prefixes`` that no ``needed`` commit requires.
+
+        A needed commit this database holds stays reachable: from a tag, a
+        branch outside ``prefixes``, or a branch under them that is kept for
+        it (one whose head is the commit, else one under the earliest of
+        ``prefixes``). ``protected`` branches and
+        the checked-out one are never deleted. Returns the branches deleted
+        (with ``dry_run``: that would be). Four dolt processes at most.
+        """
+        prefixes = tuple(prefixes)
+        kept = set(protected)
+
+        def rank(branch: str) -> int:
+            return next(i for i, p in enumerate(prefixes) if branch.startswith(p))
+
+        rows = self.sql(
+            "select name as name, hash as hash, name = active_branch() as active"
+            " from dolt_branches order by name"
+        )[0]
+        candidates = {
+            r["name"]: r["hash"]
+            for r in rows
+            if r["name"].startswith(prefixes)
+            and r["name"] not in kept
+            and not _truthy(r.get("active"))
+        }
+        if not candidates:
+            return []
+        commits = sorted({check_hash(c, "commit") for c in needed})
+        missing = set(self.missing_commits(commits)) if commits else set()
+        wanted = [c for c in commits if c not in missing]
+        # One statement per commit: has_ancestor in a join crashes dolt 1.83.2.
+        reach = "select {col} as name from {table} where has_ancestor({ref}, {commit})"
+        statements = [
+            reach.format(col=col, table=table, ref=ref, commit=quote_string(c))
+            for c in wanted
+            for col, table, ref in (
+                ("name", "dolt_branches", "hash"),
+                ("tag_name", "dolt_tags", "tag_hash"),
+            )
+        ]
+        results = self.sql(";\n".join(statements)) if statements else []
+        for i, commit in enumerate(wanted):
+            branches = [r["name"] for r in results[2 * i]]
+            if results[2 * i + 1] or any(b not in candidates or b in kept for b in branches):
+                continue
+            reaching = [b for b in branches if b in candidates]
+            if reaching:
+                # Keep the branch whose head is the commit, else the one under
+                # the earliest prefix.
+                kept.add(min(reaching, key=lambda b: (candidates[b] != commit, rank(b), b)))
+        doomed = sorted(b for b in candidates if b not in kept)
+        if doomed and not dry_run:
+            self.sql(";\n".join(f"call dolt_branch('-D', {quote_string(b)})" for b in doomed))
+        return doomed
 
     def branches_containing(self, commits: Iterable[str]) -> dict[str, list[str]]:
         """For each commit this database holds, the branches that reach it.
@@ -468,6 +633,20 @@ def _inspect_results(results: list[list[dict[str, Any]]]) -> tuple[Heads, list[s
     heads = _heads_from_row(results[0][0])
     status, merge, conflicts, violations, working_tables, head_tables = results[1:7]
     return heads, _reasons(heads, status, merge, conflicts, violations, working_tables, head_tables)
+
+
+def _unchanged_since(heads: Heads) -> str:
+    """A statement that fails unless the database still has ``heads`` and branch."""
+    checks = [
+        f"dolt_hashof('HEAD') = {quote_string(heads.commit)}",
+        f"dolt_hashof_db('STAGED') = {quote_string(heads.staged)}",
+        f"dolt_hashof_db() = {quote_string(heads.working)}",
+    ]
+    if heads.branch is not None:
+        checks.append(f"active_branch() = {quote_string(heads.branch)}")
+    same = " and ".join(checks)
+    # Not a valid ref name, so dolt_hashof fails on it.
+    return f"select dolt_hashof(case when {same} then 'HEAD' else 'changed: stop' end) as same"
 
 
 def _heads_from_row(row: dict[str, Any]) -> Heads:

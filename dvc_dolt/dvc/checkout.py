@@ -1,7 +1,9 @@
 """``dvc checkout`` for Dolt databases: restore each recorded commit, safely.
 
-DVC's checkout works on its data index, which skips uncached outputs; this
-runs after it, on the Dolt outputs of the same targets.
+DVC's checkout works on its data index, which skips uncached outputs. All or
+nothing: the databases are looked at first, and a dirty one stops the command
+before DVC changes any file; DVC's checkout runs next, then the databases
+move, each only if it is still as it was looked at.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from dvc.exceptions import CheckoutError
 
 from dvc_dolt.dolt import DirtyDatabaseError, UnknownCommitError
+from dvc_dolt.dolt.database import RestorePlan
 
 from .errors import DvcDoltError, dvc_errors
 from .output import DoltMixin, read_heads
@@ -24,14 +27,20 @@ if TYPE_CHECKING:
 logger = logging.getLogger("dvc").getChild("dolt")
 
 PULL_HINT = "Dolt databases and commits that are missing here are brought by `dvc pull`."
+REFUSED = (
+    "Can't restore without confirmation. Use `--force` to discard the changes "
+    "(commits are kept on branches)."
+)
 
 
 class DoltCheckoutError(CheckoutError):
-    """Some databases could not be restored; says what to run."""
+    """Some targets could not be checked out; says why, and what to run."""
 
-    def __init__(self, failed: list[str], result: dict, reasons: list[str]) -> None:
+    def __init__(
+        self, failed: list[str], result: dict, reasons: list[str], missing: bool = True
+    ) -> None:
         super().__init__(failed, result)
-        lines = [*reasons, PULL_HINT] if reasons else [PULL_HINT]
+        lines = [*reasons, PULL_HINT] if missing else reasons
         self.args = (f"{self.args[0]}\n" + "\n".join(lines),)
 
 
@@ -39,16 +48,40 @@ class DoltCheckoutError(CheckoutError):
 class DoltCheckout:
     modified: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
+    # Databases or commits that are not here (what `dvc pull` brings).
     failed: list[str] = field(default_factory=list)
     failed_reasons: list[str] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)
+    # Databases that could not be restored for another reason.
+    errors: list[str] = field(default_factory=list)
+    error_reasons: list[str] = field(default_factory=list)
 
 
-def restore_item(item: DoltMixin, force: bool = False) -> bool:
+@dataclass
+class Look:
+    """A database output as checkout found it before DVC's own checkout ran."""
+
+    item: DoltMixin
+    existed: bool
+    # None when nothing is to be done (nothing recorded, or already there).
+    plan: Optional[RestorePlan] = None
+
+
+def plan_item(item: DoltMixin) -> Optional[RestorePlan]:
+    """How to bring ``item`` to its recorded heads; None when there is nothing to do."""
+    recorded = item.recorded_heads
+    if recorded is None or not item.database.exists:
+        return None
+    if read_heads(item) == recorded:  # type: ignore[arg-type]
+        return None
+    with dvc_errors(f"Dolt database '{item}': "):
+        return item.database.plan_restore(recorded.commit)
+
+
+def restore_item(item: DoltMixin, force: bool = False, plan: Optional[RestorePlan] = None) -> bool:
     """Bring one Dolt output to its recorded heads; True when it changed.
 
     Raises DvcDoltError when the database is dirty (unless ``force``),
-    missing, or lacks the recorded commit.
+    missing, lacks the recorded commit, or changed since ``plan`` looked.
     """
     recorded = item.recorded_heads
     if recorded is None:
@@ -56,10 +89,10 @@ def restore_item(item: DoltMixin, force: bool = False) -> bool:
     db = item.database
     if not db.exists:
         raise DvcDoltError(f"Dolt database '{item}' does not exist")
-    if read_heads(item) == recorded:  # type: ignore[arg-type]
+    if plan is None and read_heads(item) == recorded:  # type: ignore[arg-type]
         return False
     with dvc_errors(f"Dolt database '{item}': "):
-        result = db.restore(recorded.commit, force=force)
+        result = db.restore(recorded.commit, force=force, plan=plan)
     if result.kept:
         logger.warning(
             "Dolt database '%s': commit %s (the HEAD of branch '%s') is kept on branch '%s'",
@@ -77,24 +110,44 @@ def restore_item(item: DoltMixin, force: bool = False) -> bool:
             item,
             recorded.commit,
         )
-    return True
+    return result.changed
 
 
-def checkout_dolt(
+def look_dolt(
     repo: Repo,
     targets: Any = None,
     with_deps: bool = False,
     recursive: bool = False,
     force: bool = False,
-) -> DoltCheckout:
+) -> list[Look]:
+    """Look at each database checkout would restore: one dolt process for each that
+    moves. Raises before anything changed when one is dirty (unless ``force``)."""
     if not targets:
         targets = [None]
     elif isinstance(targets, str):
         targets = [targets]
     view = repo.index.targets_view(targets, recursive=recursive, with_deps=with_deps)
-    outcome = DoltCheckout()
+    looks, refused = [], []
     for out in view.outs:
         if not isinstance(out, DoltMixin):
+            continue
+        look = Look(out, out.database.exists, plan_item(out))
+        if look.plan is not None and look.plan.reasons and not force:
+            refused.append(
+                f"Dolt database '{out}' has uncommitted work: " + "; ".join(look.plan.reasons)
+            )
+        looks.append(look)
+    if refused:
+        raise DvcDoltError(REFUSED + "\n" + "\n".join(refused))
+    return looks
+
+
+def restore_looked(repo: Repo, looks: list[Look], force: bool = False) -> DoltCheckout:
+    """Restore the databases :func:`look_dolt` found, each only if it is still as seen."""
+    outcome = DoltCheckout()
+    for look in looks:
+        out = look.item
+        if look.existed and look.plan is None:
             continue
         shown = str(out)
         placed = False
@@ -103,21 +156,21 @@ def checkout_dolt(
 
             placed = place_fetched(repo, out.fs_path, "/".join(out.index_key[1]))
         try:
-            changed = restore_item(out, force=force)
-            if placed or changed:
-                changes = outcome.added if placed else outcome.modified
-                changes.append(shown.rstrip(os.sep) + os.sep)
+            changed = restore_item(out, force=force, plan=look.plan)
         except DvcDoltError as exc:
             cause = exc.dolt_error
-            if isinstance(cause, DirtyDatabaseError):
-                outcome.refused.append(
-                    f"Dolt database '{shown}' has uncommitted work: " + "; ".join(cause.reasons)
-                )
-            elif isinstance(cause, UnknownCommitError) or not out.database.exists:
+            if isinstance(cause, UnknownCommitError) or not out.database.exists:
                 outcome.failed.append(shown)
                 outcome.failed_reasons.append(str(exc))
             else:
-                raise
+                if isinstance(cause, DirtyDatabaseError):
+                    exc = DvcDoltError(f"{REFUSED}\n{exc}", cause)
+                outcome.errors.append(shown)
+                outcome.error_reasons.append(str(exc))
+            continue
+        if placed or changed:
+            changes = outcome.added if placed else outcome.modified
+            changes.append(shown.rstrip(os.sep) + os.sep)
     return outcome
 
 
@@ -139,15 +192,13 @@ def raise_for(
     dvc_error: Optional[CheckoutError],
     allow_missing: bool = False,
 ) -> None:
-    if outcome.refused:
-        raise DvcDoltError(
-            "Can't restore without confirmation. Use `--force` to discard the changes "
-            "(commits are kept on branches).\n" + "\n".join(outcome.refused)
-        )
-    failed = list(dvc_error.target_infos if dvc_error else []) + outcome.failed
-    if outcome.failed and not allow_missing:
+    """One CheckoutError naming every target that failed, DVC's and the databases'."""
+    missing = [] if allow_missing else outcome.failed
+    if missing or outcome.errors:
+        failed = list(dvc_error.target_infos if dvc_error else []) + missing + outcome.errors
+        reasons = (outcome.failed_reasons if missing else []) + outcome.error_reasons
         result["failed"] = failed
-        raise DoltCheckoutError(failed, result, outcome.failed_reasons)
+        raise DoltCheckoutError(failed, result, reasons, missing=bool(missing))
     if dvc_error:
         raise dvc_error
 
@@ -163,7 +214,9 @@ def checkout_with(
     allow_missing: bool = False,
     **kwargs: Any,
 ) -> dict:
-    """DVC's checkout, then the databases', reported in DVC's result format."""
+    """Look at the databases, run DVC's checkout, then move the databases;
+    reported in DVC's result format."""
+    looks = look_dolt(repo, targets, with_deps, recursive, force)
     error = None
     try:
         result = dvc_checkout(
@@ -179,7 +232,7 @@ def checkout_with(
     except CheckoutError as exc:
         # DVC 3.50 calls it `stats`.
         error, result = exc, getattr(exc, "result", None) or getattr(exc, "stats", {})
-    outcome = checkout_dolt(repo, targets, with_deps, recursive, force)
+    outcome = restore_looked(repo, looks, force)
     merge_into(result, outcome)
     raise_for(outcome, result, error, allow_missing)
     return result

@@ -40,7 +40,7 @@ run_alias = SimpleNamespace(add_parser=add_parser)
 
 # -- dvc dolt lineage --------------------------------------------------------
 
-DOLT_HELP = "Dolt databases tracked by DVC: lineage of stages."
+DOLT_HELP = "Dolt databases tracked by DVC: lineage of stages, pruning dvc-dolt's branches."
 LINEAGE_HELP = "Show which Dolt database, commit and branch each stage read and wrote."
 
 
@@ -67,6 +67,40 @@ def _lineage_command():
             return 0
 
     return CmdDoltLineage
+
+
+PRUNE_HELP = "Delete the dvc/kept, dvc/exp and dvc/pin branches that no git revision needs."
+PRUNE_DESCRIPTION = (
+    PRUNE_HELP + "\n\nCheckout keeps the commit a database leaves on a dvc/kept/<hash> branch,"
+    " and `dvc exp run` names each experiment's commits dvc/exp/<name>. A branch is"
+    " deleted only when every commit that the workspace, any git commit, branch,"
+    " tag or experiment records for its database stays reachable without it"
+    " (dvc/exp/<name>: also when no experiment of that name is left). Branches on"
+    " Dolt remotes (pins) are never touched. Run `dolt gc` in a database afterwards"
+    " to reclaim the space."
+)
+
+
+def _prune_command():
+    from dvc.cli.command import CmdBase
+
+    class CmdDoltPrune(CmdBase):
+        def run(self) -> int:
+            from dvc.repo import locked
+            from dvc.ui import ui
+
+            from .prune import prune
+
+            pruned = locked(prune)(self.repo, dry_run=self.args.dry_run)
+            verb = "Would delete" if self.args.dry_run else "Deleted"
+            if not pruned:
+                ui.write("Nothing to prune.")
+            for path, branches in pruned.items():
+                for branch in branches:
+                    ui.write(f"{verb} branch '{branch}' of Dolt database '{path}'")
+            return 0
+
+    return CmdDoltPrune
 
 
 def add_dolt_parser(subparsers: Any, parent_parser: Any) -> None:
@@ -102,6 +136,21 @@ def add_dolt_parser(subparsers: Any, parent_parser: Any) -> None:
         "--md", dest="markdown", action="store_true", default=False, help="Show as Markdown."
     )
     lineage.set_defaults(func=_lineage_command())
+
+    prune = dolt_subparsers.add_parser(
+        "prune",
+        parents=[parent_parser],
+        description=PRUNE_DESCRIPTION,
+        help=PRUNE_HELP,
+        formatter_class=formatter.RawDescriptionHelpFormatter,
+    )
+    prune.add_argument(
+        "--dry-run",
+        action="store_true",
+        default=False,
+        help="Only list the branches that would be deleted.",
+    )
+    prune.set_defaults(func=_prune_command())
 
 
 dolt_command = SimpleNamespace(add_parser=add_dolt_parser)

@@ -3,7 +3,9 @@
 An experiment run in the workspace commits its Dolt outputs on the
 database's current branch, and the next experiment moves that branch on. So
 that each experiment's data stays reachable by name, its output commits get
-a branch ``dvc/exp/<experiment>`` in each database.
+a branch ``dvc/exp/<experiment>`` in each database. A name used again (on
+another baseline, or with ``exp run -f``) moves that branch; the commit it
+leaves is kept on ``dvc/kept/<hash>`` unless another ref reaches it.
 
 ``--temp`` and ``--queue`` run experiments in a copy of the git repository,
 where the git-ignored databases are absent: they are refused at once.
@@ -71,11 +73,20 @@ def keep_experiment(repo: Repo, exp_rev: str) -> None:
             continue
         db = Database(os.path.join(repo.root_dir, *use.path.split("/")))
         try:
-            db.set_branch(branch, use.commit)
+            kept = db.set_branch(branch, use.commit)
         except DoltError as exc:
             logger.warning("could not keep experiment commit of '%s': %s", use.path, exc)
             continue
         logger.info("Dolt database '%s': experiment commit on branch '%s'", use.path, branch)
+        if kept:
+            # An earlier experiment of the same name (another baseline, or
+            # `exp run -f`) had this branch: its commit stays reachable.
+            logger.info(
+                "Dolt database '%s': the earlier commit of '%s' is kept on branch '%s'",
+                use.path,
+                branch,
+                kept,
+            )
 
 
 def apply_with(dvc_apply, repo: Repo, *args: Any, **kwargs: Any) -> Any:

@@ -3,6 +3,10 @@
 A Dolt item is a DVC Output/Dependency with ``cache: false`` (so DVC's cache,
 data index, remotes and gc leave it alone) whose hash is the database's
 three heads, ``checksum: <commit>-<staged>-<working>.dolt``.
+
+A database that plain DVC recorded as files (an ``md5`` entry) stays DVC's own
+file output: its cached files are what older git revisions check out, and gc
+must keep them. ``dvc add`` converts it, explicitly.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ HASH_NAME = "checksum"
 # `type: dolt` in a dvc.yaml/.dvc entry marks a database that does not exist yet.
 ANNOTATION_TYPE = "dolt"
 HEADS_CACHE_FILE = "dolt-heads.json"
+# Where promote() keeps DVC's use_cache, for an item that turns out to be
+# recorded as files (dvc.yaml outputs are built before dvc.lock is read).
+_USE_CACHE_ATTR = "_dvc_dolt_use_cache"
 
 
 @cache
@@ -103,6 +110,10 @@ class DoltMixin:
 
     def _compute_hash_info_from_meta(self, hash_name: Optional[str]) -> tuple[str, HashInfo]:
         value = self.meta.checksum
+        if value is None and recorded_as_files(self):  # type: ignore[arg-type]
+            # dvc.lock, read after dvc.yaml built this item, recorded files.
+            keep_as_files(self)  # type: ignore[arg-type]
+            return self._compute_hash_info_from_meta(hash_name)
         if value is not None:
             try:
                 decode_checksum(value)
@@ -186,7 +197,56 @@ class DoltDependency(DoltMixin, Dependency):
 
 
 def is_dolt_item(item: Output) -> bool:
-    return isinstance(item, DoltMixin)
+    """A Dolt database, recorded by its heads or as files (no run cache for either)."""
+    return isinstance(item, (DoltMixin, FilesMixin))
+
+
+class FilesMixin:
+    """A Dolt database that plain DVC recorded as files (``md5: ….dir``).
+
+    DVC's own file output in every respect, so status, gc and checkout of
+    older revisions work as before dvc-dolt was installed, until the user
+    re-records it by its heads: ``dvc add``, or any save once the entry says
+    ``type: dolt`` (pipeline outputs). A dependency caches nothing, so any
+    save re-records it by its heads.
+    """
+
+    def add(self, *args: Any, **kwargs: Any) -> Any:
+        return self._convert().add(*args, **kwargs)
+
+    def save(self) -> None:
+        if self._marked or self.IS_DEPENDENCY:  # type: ignore[attr-defined]
+            self._convert().save()
+        else:
+            super().save()  # type: ignore[misc]
+
+    def commit(self, *args: Any, **kwargs: Any) -> Any:
+        # `dvc commit` of an unchanged stage commits without saving first.
+        if self._marked:
+            converted = self._convert()
+            converted.save()
+            return converted.commit(*args, **kwargs)
+        return super().commit(*args, **kwargs)  # type: ignore[misc]
+
+    @property
+    def _marked(self) -> bool:
+        return self.annot.type == ANNOTATION_TYPE  # type: ignore[attr-defined]
+
+    def _convert(self) -> DoltMixin:
+        if not self.IS_DEPENDENCY:  # type: ignore[attr-defined]
+            logger.info("Dolt database '%s': recorded by its heads from now on", self)
+        # The md5 entry goes; the cached files it names stay until `dvc gc`.
+        self.meta = Meta()
+        self.files = None
+        return to_dolt(self)  # type: ignore[arg-type,return-value]
+
+
+class FilesOutput(FilesMixin, Output):
+    """A Dolt database tracked as files by an ``md5`` entry."""
+
+
+class FilesDependency(FilesMixin, Dependency):
+    """A Dolt database a stage read, recorded as files by an ``md5`` entry."""
 
 
 def _has_dolt_dir(item: Output) -> bool:
@@ -197,12 +257,22 @@ def _has_dolt_dir(item: Output) -> bool:
     )
 
 
-def wants_dolt(item: Output, recorded: Optional[dict] = None) -> bool:
-    """Whether ``item`` stands for a Dolt database.
+def recorded_as_files(item: Output, recorded: Optional[dict] = None) -> bool:
+    """Whether the entry recorded for ``item`` is plain DVC's md5 of its files."""
+    if recorded is not None:
+        return bool(recorded.get("md5"))
+    return bool(getattr(item.meta, "md5", None))
 
-    A recorded ``...dolt`` checksum or a ``type: dolt`` annotation decides
-    before the directory exists (fresh clones, git revisions); otherwise a
-    ``.dolt/`` directory on disk does.
+
+def wants_dolt(item: Output, recorded: Optional[dict] = None) -> bool:
+    """Whether dvc-dolt takes ``item`` over (see :func:`promote`).
+
+    The recorded entry decides: a ``...dolt`` checksum means a database, even
+    before the directory exists (fresh clones, git revisions); an ``md5``
+    entry means files (a database recorded as files when ``type: dolt`` marks
+    it or ``.dolt/`` is there). With nothing recorded, a ``type: dolt``
+    annotation or a ``.dolt/`` directory on disk means a database.
+    ``recorded`` is the dvc.lock entry.
     """
     if type(item) not in (Output, Dependency):
         return False  # params, repo, db and dataset dependencies stay as they are
@@ -210,20 +280,66 @@ def wants_dolt(item: Output, recorded: Optional[dict] = None) -> bool:
         item.meta.checksum
     ):
         return True
-    if item.annot.type == ANNOTATION_TYPE:
-        return True
-    return _has_dolt_dir(item)
+    if recorded is not None and recorded_as_files(item, recorded):
+        return False  # DVC's own fill_from_lock reads it as plain DVC does
+    return item.annot.type == ANNOTATION_TYPE or _has_dolt_dir(item)
 
 
 def promote(item: Output) -> Output:
     """Turn a plain Output/Dependency built by DVC into its Dolt kind, in place.
 
     In place because stages already hold the object; the classes add no
-    state of their own.
+    state of their own (only DVC's use_cache is remembered, for
+    keep_as_files). An item recorded as files becomes a FilesOutput or
+    FilesDependency instead.
     """
     if is_dolt_item(item):
         return item
+    if recorded_as_files(item):
+        return keep_as_files(item)
+    return to_dolt(item)
+
+
+def to_dolt(item: Output) -> Output:
+    item.__dict__.setdefault(_USE_CACHE_ATTR, item.use_cache)
     item.__class__ = DoltDependency if item.IS_DEPENDENCY else DoltOutput
     item.use_cache = False
     item.hash_name, item.hash_info = item._compute_hash_info_from_meta(item.hash_name)
     return item
+
+
+def keep_as_files(item: Output) -> Output:
+    """Make ``item`` DVC's own file output again, remembering how to convert it."""
+    item.__class__ = FilesDependency if item.IS_DEPENDENCY else FilesOutput
+    item.use_cache = item.__dict__.pop(_USE_CACHE_ATTR, item.use_cache)
+    if not item.IS_DEPENDENCY and _has_dolt_dir(item):
+        _hint_once(item)
+    return item
+
+
+_hinted: set[str] = set()
+
+
+def _hint_once(item: Output) -> None:
+    # Outputs are built again for every index, revision and stage collection
+    # of a command: one line per database and process is enough.
+    if item.fs_path in _hinted:
+        return
+    _hinted.add(item.fs_path)
+    stage = item.stage
+    if stage is None or stage.is_data_source:
+        how = f"`dvc add {item}` records it by its heads"
+    elif item.annot.type == ANNOTATION_TYPE:
+        how = f"`dvc commit {stage.addressing}` records it by its heads"
+    else:
+        how = (
+            "to record it by its heads, mark it `type: dolt` in dvc.yaml and run "
+            f"`dvc commit {stage.addressing}`"
+        )
+    logger.warning(
+        "'%s' is a Dolt database tracked as files (md5)%s; DVC keeps handling it as "
+        "files: %s (its cached files stay until `dvc gc`).",
+        item,
+        _where(item),
+        how,
+    )

@@ -1,0 +1,100 @@
+"""`dvc checkout` is all or nothing: a database it may not restore stops it before
+DVC changes any file, and DVC's own CheckoutError still reaches the user."""
+
+import shutil
+
+import yaml
+from helpers import commit, dvc, error_lines, git, insert
+
+UP_TO_DATE = "Data and pipelines are up to date."
+
+
+def two_revisions(repo, make_db):
+    """model.txt and labels recorded at an old and a new git revision; the old sha."""
+    db = make_db("labels", parent=repo)
+    (repo / "model.txt").write_text("old model")
+    dvc(repo, "add", "labels", "model.txt")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "old")
+    old = git(repo, "rev-parse", "HEAD").strip()
+    insert(db, [(3, "c")])
+    commit(db, "new labels")
+    (repo / "model.txt").write_text("new model")
+    dvc(repo, "add", "labels", "model.txt")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "new")
+    return db, old
+
+
+def drop_cached(repo, rev, dvcfile):
+    """Delete the cache object that ``dvcfile`` records at git revision ``rev``."""
+    md5 = yaml.safe_load(git(repo, "show", f"{rev}:{dvcfile}"))["outs"][0]["md5"]
+    (repo / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]).unlink()
+
+
+def test_dirty_database_stops_checkout_before_any_file_changes(dvc_repo, make_db):
+    repo = dvc_repo
+    db, old = two_revisions(repo, make_db)
+    insert(db, [(4, "uncommitted")])
+    dirty = db.heads()
+    git(repo, "checkout", "-q", old)
+    proc = dvc(repo, "checkout", ok=False)
+    (line, *_) = error_lines(proc)
+    assert "Use `--force`" in line
+    assert "uncommitted changes to table 't'" in proc.stderr
+    assert (repo / "model.txt").read_text() == "new model"  # DVC changed nothing
+    assert db.heads() == dirty
+    # --force does both.
+    dvc(repo, "checkout", "--force")
+    assert (repo / "model.txt").read_text() == "old model"
+    assert db.heads().commit != dirty.commit
+    assert dvc(repo, "status").stdout.strip() == UP_TO_DATE
+
+
+def test_missing_cache_of_a_file_still_reported_when_databases_are_fine(dvc_repo, make_db):
+    repo = dvc_repo
+    db, old = two_revisions(repo, make_db)
+    new = db.heads()
+    drop_cached(repo, old, "model.txt.dvc")
+    git(repo, "checkout", "-q", old)
+    proc = dvc(repo, "checkout", ok=False)
+    assert "Checkout failed for following targets:\nmodel.txt" in proc.stderr
+    assert "Is your cache up to date?" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    # The database was restored all the same, as DVC restores what it can.
+    assert db.heads() != new
+    assert "labels" not in dvc(repo, "status").stdout
+
+
+def test_missing_cache_and_missing_commit_both_reported(dvc_repo, make_db, tmp_path):
+    repo = dvc_repo
+    db, old = two_revisions(repo, make_db)
+    # A database without the old commit: a fresh one with other history.
+    shutil.rmtree(db.path)
+    make_db("labels", parent=repo, rows=[(7, "other")])
+    drop_cached(repo, old, "model.txt.dvc")
+    git(repo, "checkout", "-q", old)
+    proc = dvc(repo, "checkout", ok=False)
+    assert "Checkout failed for following targets:" in proc.stderr
+    assert "model.txt" in proc.stderr
+    assert "labels" in proc.stderr
+    assert "is not in Dolt database" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_checkout_spawns_no_more_dolt_processes_than_before(dvc_repo, make_db, tmp_path):
+    repo = dvc_repo
+    _, old = two_revisions(repo, make_db)
+    git(repo, "checkout", "-q", old)
+    trace = tmp_path / "trace"
+    dvc(repo, "checkout", env={"DVC_DOLT_TRACE": str(trace)})
+    lines = trace.read_text().splitlines()
+    # The look and the move (`dvc add` left the heads in the heads cache): as
+    # many as before the look moved ahead of DVC's checkout.
+    assert len(lines) == 2, lines
+    assert "dolt_reset" in lines[-1]
+    assert (repo / "model.txt").read_text() == "old model"
+    assert dvc(repo, "status").stdout.strip() == UP_TO_DATE
+    trace.unlink()
+    dvc(repo, "checkout", env={"DVC_DOLT_TRACE": str(trace)})
+    assert not trace.exists() or len(trace.read_text().splitlines()) <= 1

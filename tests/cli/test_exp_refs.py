@@ -1,0 +1,101 @@
+"""Running an experiment name again never orphans the earlier experiment's commits."""
+
+import sys
+
+import pytest
+from helpers import dolt, dvc, git
+
+from dvc_dolt.dolt import Database
+
+pytest.importorskip("pandas", reason="the api extra (pandas, pyarrow) is not installed")
+
+SCALE = """\
+from dvc_dolt import api
+
+scale = int(open("params.yaml").read().split(":")[1])
+frame = api.read("labels", "t")
+frame["score"] = frame["id"] * scale
+api.save(frame[["id", "score"]], "scores", "scores", primary_key="id",
+         message=f"scores at scale {scale}")
+"""
+
+
+@pytest.fixture
+def exp_repo(dvc_repo, make_db, monkeypatch):
+    repo = dvc_repo
+    monkeypatch.chdir(repo)
+    make_db("labels", parent=repo)
+    make_db("scores", parent=repo, rows=[], table="placeholder")
+    (repo / "scale.py").write_text(SCALE)
+    (repo / "params.yaml").write_text("scale: 1\n")
+    dvc(repo, "add", "labels")
+    dvc(repo, "stage", "add", "-n", "score", "-d", "scale.py", "-d", "labels", "-p", "scale",
+        "-o", "scores", f"{sys.executable} scale.py")  # fmt: skip
+    dvc(repo, "repro")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "baseline")
+    return repo
+
+
+def back_to_baseline(repo):
+    git(repo, "checkout", "--", ".")
+    dvc(repo, "checkout")
+
+
+def survives_gc(db, commit):
+    """Whether ``commit`` is still in the database after `dolt gc`, which keeps
+    only what a branch or tag reaches."""
+    dolt(db.path, "gc", "--full")
+    found = dolt(db.path, "sql", "-r", "csv", "-q", f"select dolt_hashof('{commit}') as h",
+                 check=False)  # fmt: skip
+    return commit in found
+
+
+def exp_branch(db, name):
+    query = f"select hash from dolt_branches where name = 'dvc/exp/{name}'"
+    return dolt(db.path, "sql", "-r", "csv", "-q", query).splitlines()[1]
+
+
+def test_forced_rerun_of_a_name_keeps_the_earlier_commit(exp_repo):
+    repo = exp_repo
+    db = Database(repo / "scores")
+    dvc(repo, "exp", "run", "-S", "scale=2", "-n", "same")
+    first = db.heads().commit
+    back_to_baseline(repo)
+    assert db.heads().commit != first
+    dvc(repo, "exp", "run", "-f", "-S", "scale=3", "-n", "same")
+    second = db.heads().commit
+    assert second != first
+    assert exp_branch(db, "same") == second
+    assert survives_gc(db, first)
+    # `-f` replaced the first experiment: no revision records its commit any
+    # more, so prune lets it go; the experiment that exists keeps its branch.
+    proc = dvc(repo, "dolt", "prune")
+    assert proc.stdout.splitlines() == [
+        f"Deleted branch 'dvc/kept/{first}' of Dolt database 'scores'"
+    ]
+    assert exp_branch(db, "same") == second
+
+
+def test_same_name_on_a_new_baseline_keeps_both_experiments(exp_repo):
+    repo = exp_repo
+    db = Database(repo / "scores")
+    dvc(repo, "exp", "run", "-S", "scale=2", "-n", "same")
+    first = db.heads().commit
+    # DVC also keeps refs/exps/exec/*: pick the experiment's own ref.
+    (first_ref,) = [
+        ref
+        for ref in git(repo, "for-each-ref", "--format=%(refname)", "refs/exps").split()
+        if ref.endswith("/same")
+    ]
+    back_to_baseline(repo)
+    (repo / "notes.txt").write_text("a new baseline\n")
+    git(repo, "add", "notes.txt")
+    git(repo, "commit", "-qm", "new baseline")
+    dvc(repo, "exp", "run", "-S", "scale=3", "-n", "same")
+    assert survives_gc(db, first)
+    assert dvc(repo, "dolt", "prune").stdout.strip() == "Nothing to prune."
+    # DVC still knows the first experiment; applying it finds its commit.
+    back_to_baseline(repo)
+    dvc(repo, "exp", "apply", git(repo, "rev-parse", first_ref).strip())
+    assert db.heads().commit == first
