@@ -90,19 +90,18 @@ def _relative(project: Repo, path: PathLike) -> str:
 
 def _database_at(project: Repo, shown: str, commit: str, rev: Optional[str]) -> Database:
     """A local database holding ``commit``: the workspace's, or a clone fetched for it."""
-    from .dolt.remote import holds_commit
     from .dvc.errors import DvcDoltError
     from .dvc.sync import fetch, local_database
 
-    # holds_commit, not Database.has_commit: a dolt that could not answer (a
-    # timeout, a lock) must not send every parallel stage to the remote.
+    # has_commit raises when dolt could not answer (a timeout, a lock), so a
+    # busy database never sends every parallel stage to the remote.
     db = local_database(project, shown)
-    if db.exists and holds_commit(db, commit):
+    if db.exists and db.has_commit(commit):
         return db
     revs = [rev] if rev else None
     fetch(project, targets=[shown], revs=revs, workspace=rev is None)
     db = local_database(project, shown)
-    if not (db.exists and holds_commit(db, commit)):
+    if not (db.exists and db.has_commit(commit)):
         raise DvcDoltError(
             f"commit {commit} of Dolt database '{shown}' is neither local nor on the remote"
         )

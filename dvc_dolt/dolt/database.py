@@ -13,6 +13,7 @@ from .errors import (
     DirtyDatabaseError,
     DoltCommandError,
     DoltError,
+    DoltTimeoutError,
     NotADatabaseError,
     UnknownCommitError,
 )
@@ -273,11 +274,21 @@ class Database:
     # -- history --------------------------------------------------------
 
     def has_commit(self, commit: str) -> bool:
+        """Whether this database holds ``commit``.
+
+        A dolt that could not answer (a timeout, a lock, a damaged database)
+        raises: "could not ask" must never pass for "missing".
+        """
         check_hash(commit, "commit")
         try:
             self.sql(f"select dolt_hashof({quote_string(commit)}) as h")
-        except DoltCommandError:
-            return False
+        except DoltTimeoutError:
+            raise
+        except DoltCommandError as exc:
+            # What dolt says of a well-formed hash it does not hold.
+            if "invalid ref spec" in exc.reason.lower():
+                return False
+            raise
         return True
 
     def missing_commits(self, commits: Iterable[str]) -> list[str]:
@@ -445,7 +456,7 @@ class Database:
                     f"commit {target} is not in Dolt database '{self.path}'; fetch it first"
                 ) from exc
             raise
-        return not any(rows and rows[0].get("n") for rows in results[1:])
+        return not any(rows and _truthy(rows[0].get("n")) for rows in results[1:])
 
     def branches(self) -> list[str]:
         return [row["name"] for row in self.sql("select name as name from dolt_branches")[0]]

@@ -27,12 +27,11 @@ from .errors import (
     DoltCommandError,
     DoltError,
     DoltRemoteError,
-    DoltTimeoutError,
     PinNotFoundError,
     UnknownCommitError,
 )
 from .heads import check_hash
-from .runner import NETWORK_TIMEOUT, _timeout, quote_string, redact
+from .runner import NETWORK_TIMEOUT, _timeout, redact
 
 # Dolt reads the password for ``--user`` from here, never from its argv.
 PASSWORD_ENV = "DOLT_REMOTE_PASSWORD"
@@ -152,25 +151,6 @@ def _same_url(a: str, b: str) -> bool:
     return a.rstrip("/") == b.rstrip("/")
 
 
-def holds_commit(db: Database, commit: str) -> bool:
-    """Whether ``db`` holds ``commit``.
-
-    Unlike ``Database.has_commit``, a dolt that could not answer (a timeout,
-    a lock, a damaged database) raises instead of passing for "missing".
-    """
-    check_hash(commit, "commit")
-    try:
-        db.sql(f"select dolt_hashof({quote_string(commit)}) as h")
-    except DoltTimeoutError:
-        raise
-    except DoltCommandError as exc:
-        # What dolt says of a well-formed hash it does not hold.
-        if "invalid ref spec" in exc.reason.lower():
-            return False
-        raise
-    return True
-
-
 def _network_timeout() -> float:
     return _timeout(NETWORK_TIMEOUT)
 
@@ -269,7 +249,7 @@ def fetch_from(
         # we must say which commit is missing. A mistyped file:// remote is
         # created empty and "succeeds", hence the second check.
         for i in range(len(sources)):
-            if _fetch_pin_ref(db, source(i), commit) and holds_commit(db, commit):
+            if _fetch_pin_ref(db, source(i), commit) and db.has_commit(commit):
                 break
         else:
             first = source(0).remote

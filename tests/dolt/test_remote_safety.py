@@ -18,7 +18,6 @@ from dvc_dolt.dolt.remote import (
     clone_at,
     ensure_remote,
     has_pins,
-    holds_commit,
     push_pin,
     remote_named_for,
     remote_settings,
@@ -104,21 +103,21 @@ def test_a_second_clone_to_an_existing_place_is_told(pushed, tmp_path, file_remo
         clone_at(file_remote, tmp_path / "labels", first)
 
 
-def test_holds_commit_tells_missing_from_could_not_ask(pushed, monkeypatch):
+def test_has_commit_tells_missing_from_could_not_ask(pushed, monkeypatch):
     src, first, _ = pushed
-    assert holds_commit(src, first)
-    assert not holds_commit(src, "a" * 32)
+    assert src.has_commit(first)
+    assert not src.has_commit("a" * 32)
     monkeypatch.setenv("DVC_DOLT_TIMEOUT", "0.001")
     with pytest.raises(DoltTimeoutError):
-        holds_commit(src, first)
+        src.has_commit(first)
 
 
-def test_holds_commit_raises_for_a_damaged_database(pushed):
+def test_has_commit_raises_for_a_damaged_database(pushed):
     src, first, _ = pushed
     manifest = src.path / ".dolt" / "noms" / "manifest"
     manifest.write_text("not a manifest")
     with pytest.raises(DoltCommandError, match="corrupt manifest"):
-        holds_commit(src, first)
+        src.has_commit(first)
 
 
 def test_asking_the_remote_downloads_nothing(pushed, make_db, file_remote):
