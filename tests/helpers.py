@@ -94,6 +94,15 @@ def commit(db: Database, message: str = "change") -> str:
     return db.heads().commit
 
 
+def two_commits(make_db) -> tuple[Database, str, str]:
+    """A database whose main has two commits: (db, first, second)."""
+    db = make_db()
+    first = db.heads().commit
+    insert(db, [(3, "c")])
+    second = commit(db, "second")
+    return db, first, second
+
+
 def conflicting_branches(db: Database) -> None:
     """main and other both change row 1 of t: merging other conflicts."""
     dolt(db.path, "checkout", "-b", "other")

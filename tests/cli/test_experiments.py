@@ -1,42 +1,14 @@
 """`dvc exp run` / `dvc exp apply` with Dolt dependencies and outputs."""
 
 import json
-import sys
 
 import pytest
-from helpers import dolt, dvc, error_lines, git, require_extra
+from helpers import dolt, dvc, error_lines, require_extra
 
 from dvc_dolt import api
 from dvc_dolt.dolt import Database
 
 require_extra("pandas", "api")
-
-SCALE = """\
-from dvc_dolt import api
-
-scale = int(open("params.yaml").read().split(":")[1])
-frame = api.read("labels", "t")
-frame["score"] = frame["id"] * scale
-api.save(frame[["id", "score"]], "scores", "scores", primary_key="id",
-         message=f"scores at scale {scale}")
-"""
-
-
-@pytest.fixture
-def exp_repo(dvc_repo, make_db, monkeypatch):
-    repo = dvc_repo
-    monkeypatch.chdir(repo)
-    make_db("labels", parent=repo)
-    make_db("scores", parent=repo, rows=[], table="placeholder")
-    (repo / "scale.py").write_text(SCALE)
-    (repo / "params.yaml").write_text("scale: 1\n")
-    dvc(repo, "add", "labels")
-    dvc(repo, "stage", "add", "-n", "score", "-d", "scale.py", "-d", "labels", "-p", "scale",
-        "-o", "scores", f"{sys.executable} scale.py")  # fmt: skip
-    dvc(repo, "repro")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "baseline")
-    return repo
 
 
 def scores(repo):

@@ -1,14 +1,6 @@
 """Database.set_branch moves a branch without losing the commit it leaves."""
 
-from helpers import commit, dolt, insert
-
-
-def two_commits(make_db):
-    db = make_db()
-    first = db.heads().commit
-    insert(db, [(3, "c")])
-    second = commit(db, "second")
-    return db, first, second
+from helpers import commit, dolt, insert, two_commits
 
 
 def test_new_branch_keeps_nothing(make_db):

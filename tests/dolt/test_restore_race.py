@@ -8,18 +8,10 @@ separate dolt processes with DVC's work in between. These tests run a real
 """
 
 import pytest
-from helpers import commit, dolt, insert, sql
+from helpers import commit, dolt, insert, sql, two_commits
 
 from dvc_dolt.dolt import DirtyDatabaseError
 from dvc_dolt.dolt.database import DatabaseChangedError
-
-
-def two_commits(make_db):
-    db = make_db()
-    first = db.heads().commit
-    insert(db, [(3, "c")])
-    second = commit(db, "second")
-    return db, first, second
 
 
 def test_a_write_between_look_and_move_is_not_wiped(make_db):
