@@ -13,7 +13,8 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional
 
-from dvc.exceptions import CheckoutError
+from dvc.exceptions import CheckoutError, NoOutputOrStageError
+from dvc.stage.exceptions import StageFileBadNameError, StageFileDoesNotExistError
 
 from dvc_dolt.dolt import DirtyDatabaseError, UnknownCommitError
 from dvc_dolt.dolt.database import RestorePlan
@@ -126,7 +127,11 @@ def look_dolt(
         targets = [None]
     elif isinstance(targets, str):
         targets = [targets]
-    view = repo.index.targets_view(targets, recursive=recursive, with_deps=with_deps)
+    try:
+        view = repo.index.targets_view(targets, recursive=recursive, with_deps=with_deps)
+    except (NoOutputOrStageError, StageFileDoesNotExistError, StageFileBadNameError):
+        # DVC's checkout says it better (it suggests `git checkout`).
+        return []
     looks, refused = [], []
     for out in view.outs:
         if not isinstance(out, DoltMixin):

@@ -98,3 +98,12 @@ def test_checkout_spawns_no_more_dolt_processes_than_before(dvc_repo, make_db, t
     trace.unlink()
     dvc(repo, "checkout", env={"DVC_DOLT_TRACE": str(trace)})
     assert not trace.exists() or len(trace.read_text().splitlines()) <= 1
+
+
+def test_unknown_target_keeps_dvcs_own_suggestion(dvc_repo, make_db):
+    """The look before DVC's checkout must not replace DVC's errors for bad targets."""
+    make_db("labels", parent=dvc_repo)
+    dvc(dvc_repo, "add", "labels")
+    proc = dvc(dvc_repo, "checkout", "no-such-target", ok=False)
+    assert "Did you mean `git checkout no-such-target`?" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
