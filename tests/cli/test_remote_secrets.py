@@ -6,11 +6,23 @@ from __future__ import annotations
 import re
 
 import pytest
-from helpers import dolt, dvc, error_lines, git
+from helpers import DoltRemoteServer, dolt, dvc, error_lines, git
 
 from dvc_dolt.dolt import Database
 
 PASSWORD = "s3cret-Pa55"
+
+
+@pytest.fixture(scope="module")
+def dolt_server(tmp_path_factory, dolt_root):
+    """This module's own server: the users and databases it creates must not show
+    up in other tests (test_sharing expects a server without 'labels')."""
+    server = DoltRemoteServer(tmp_path_factory.mktemp("secrets-server"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture
