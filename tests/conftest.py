@@ -19,6 +19,7 @@ from helpers import (
     dolt,
     dvc,
     git,
+    serving,
 )
 
 from dvc_dolt.dolt import DoltBinary, find_dolt
@@ -94,23 +95,13 @@ def dolt_server(
     tmp_path_factory: pytest.TempPathFactory, dolt_root: Path
 ) -> Iterator[DoltRemoteServer]:
     """One real HTTP Dolt remote server per test session (per xdist worker)."""
-    server = DoltRemoteServer(tmp_path_factory.mktemp("dolt-server"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from serving(DoltRemoteServer(tmp_path_factory.mktemp("dolt-server")))
 
 
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
     """One real moto server (S3 + DynamoDB) per test session (per xdist worker)."""
-    server = MotoServer(tmp_path_factory.mktemp("moto") / "moto.log")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from serving(MotoServer(tmp_path_factory.mktemp("moto") / "moto.log"))
 
 
 @pytest.fixture
@@ -141,12 +132,9 @@ def _fake_gcs_binary() -> str:
 @pytest.fixture(scope="session")
 def gcs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeGcsServer]:
     """One real fake-gcs-server per test session (per xdist worker)."""
-    server = FakeGcsServer(_fake_gcs_binary(), tmp_path_factory.mktemp("gcs") / "gcs.log")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from serving(
+        FakeGcsServer(_fake_gcs_binary(), tmp_path_factory.mktemp("gcs") / "gcs.log")
+    )
 
 
 @pytest.fixture

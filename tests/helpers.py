@@ -132,6 +132,15 @@ def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 60) -> Non
     raise RuntimeError(f"dolt sql-server did not open port {port} within {timeout}s")
 
 
+def serving(server):
+    """Start ``server``, yield it, stop it however the tests end: a server fixture's body."""
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 class DoltRemoteServer:
     """``dolt sql-server`` serving its databases as Dolt remotes over HTTP."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from helpers import DoltRemoteServer, dolt, dvc, error_lines, git
+from helpers import DoltRemoteServer, dolt, dvc, error_lines, git, serving
 
 from dvc_dolt.dolt import Database
 
@@ -17,12 +17,7 @@ PASSWORD = "s3cret-Pa55"
 def dolt_server(tmp_path_factory, dolt_root):
     """This module's own server: the users and databases it creates must not show
     up in other tests (test_sharing expects a server without 'labels')."""
-    server = DoltRemoteServer(tmp_path_factory.mktemp("secrets-server"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from serving(DoltRemoteServer(tmp_path_factory.mktemp("secrets-server")))
 
 
 @pytest.fixture
