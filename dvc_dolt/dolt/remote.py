@@ -32,6 +32,7 @@ from .errors import (
 )
 from .heads import check_hash
 from .runner import NETWORK_TIMEOUT, _timeout, redact
+from .state import EntryFile, HeadsCache, enabled, remotes_key, state_key
 
 # Dolt reads the password for ``--user`` from here, never from its argv.
 PASSWORD_ENV = "DOLT_REMOTE_PASSWORD"
@@ -82,6 +83,52 @@ def remote_settings(db: Database) -> dict[str, tuple[str, dict[str, str]]]:
     return {row["name"]: (row["url"], _params_of(row.get("params"))) for row in rows}
 
 
+Settings = dict[str, tuple[str, dict[str, str]]]
+
+
+class RemotesCache(EntryFile):
+    """:func:`remote_settings` of each database, behind :func:`.state.remotes_key`.
+
+    A push would otherwise pay a dolt process (~0.1-0.5 s) to learn that the
+    remote it added last time is still there.
+    """
+
+    def settings(self, db: Database) -> Settings:
+        if not enabled():
+            return remote_settings(db)
+        key = remotes_key(db.path)
+        entry = self._get(db, key)
+        if entry is not None:
+            return {name: (url, dict(params)) for name, (url, params) in entry["remotes"].items()}
+        known = remote_settings(db)
+        if key and remotes_key(db.path) == key:
+            self._put(db, {"key": key, "remotes": known})
+        return known
+
+    def changed(self, db: Database, known: Settings) -> None:
+        """``known`` is what dvc-dolt itself just made the remotes.
+
+        Kept only when dolt's own file lists exactly those remotes: a change
+        another process made meanwhile must not be papered over.
+        """
+        key = remotes_key(db.path)
+        if key and enabled() and _listed_remotes(db) == {n: u for n, (u, _) in known.items()}:
+            self._put(db, {"key": key, "remotes": known})
+        else:
+            self.forget(db)
+
+
+def _listed_remotes(db: Database) -> Optional[dict[str, str]]:
+    """Remote name -> URL as ``.dolt/repo_state.json`` lists them (Dolt 1.x, 2.x);
+    None when the file is not laid out that way."""
+    try:
+        with open(os.path.join(db.path, ".dolt", "repo_state.json"), encoding="utf-8") as fobj:
+            listed = json.load(fobj).get("remotes")
+        return {str(name): str(spec["url"]) for name, spec in listed.items()}
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        return None
+
+
 def remotes(db: Database) -> dict[str, str]:
     """Remote name -> URL."""
     return {name: url for name, (url, _) in remote_settings(db).items()}
@@ -130,21 +177,31 @@ def ensure_remote(
     return True
 
 
-def remote_named_for(db: Database, url: str, preferred: str, params: Sequence[str] = ()) -> str:
+def remote_named_for(
+    db: Database,
+    url: str,
+    preferred: str,
+    params: Sequence[str] = (),
+    cache: Optional[RemotesCache] = None,
+) -> str:
     """The name of a remote of ``db`` at ``url``: an existing one, or ``preferred``.
 
     An existing remote at ``url`` whose params differ is given the new params.
+    With ``cache``, a database whose remotes are as last seen costs no dolt process.
     """
     url = split_credentials(url)[0]
-    known = remote_settings(db)
+    known = cache.settings(db) if cache else remote_settings(db)
     wanted = params_dict(params)
-    for name, (current, current_params) in known.items():
-        if _same_url(current, url):
-            if current_params != wanted:
-                ensure_remote(db, name, url, params, known)
-            return name
-    ensure_remote(db, preferred, url, params, known)
-    return preferred
+    name = next((n for n, (current, _) in known.items() if _same_url(current, url)), preferred)
+    try:
+        changed = ensure_remote(db, name, url, params, known)
+    except DoltError:
+        if cache:
+            cache.forget(db)
+        raise
+    if changed and cache:
+        cache.changed(db, {**known, name: (url, wanted)})
+    return name
 
 
 def _same_url(a: str, b: str) -> bool:
@@ -300,6 +357,7 @@ def clone_at(
     params: Sequence[str] = (),
     env: Optional[Mapping[str, str]] = None,
     user: Optional[str] = None,
+    cache: Optional[HeadsCache] = None,
 ) -> Database:
     """Clone only ``commit``'s pin from ``url`` into the missing ``path``.
 
@@ -308,6 +366,7 @@ def clone_at(
     :class:`CloneExistsError` when ``path`` exists, or appears meanwhile: of
     two processes cloning to one place, one wins and the other is told so.
     Credentials in ``url`` go to dolt as ``--user`` and :data:`PASSWORD_ENV`.
+    The clone's heads go into ``cache``, so the next look at it starts no dolt.
     """
     check_hash(commit, "commit")
     url, url_user, password = split_credentials(url)
@@ -353,6 +412,8 @@ def clone_at(
         heads = Database(work).rename_branch(pin, branch)
         if heads.commit != commit:  # pragma: no cover - a pin never moves
             raise DoltError(f"pin {pin} on '{redact(url)}' does not hold commit {commit}")
+        # Read while no other process can know of the clone.
+        key = state_key(work) if cache else None
         try:
             os.rename(work, dest)
         except OSError:
@@ -361,6 +422,8 @@ def clone_at(
                     f"cannot clone into '{dest}': another process made it meanwhile"
                 ) from None
             raise
+        if cache and key:
+            cache.file(Database(dest), key, heads)
     except DoltRemoteError as exc:
         if _means_missing_ref(exc) or _means_missing_database(exc):
             raise _pin_missing(dest, commit, remote, url, exc) from exc

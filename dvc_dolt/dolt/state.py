@@ -31,8 +31,9 @@ import json
 import logging
 import os
 import tempfile
+import threading
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from . import binary
 from .database import SERVER_INFO, Database
@@ -114,32 +115,77 @@ def state_key(db_path: str | os.PathLike[str]) -> Optional[str]:
     return digest.hexdigest()
 
 
-class HeadsCache:
-    """Heads by database path, kept in a JSON file between processes."""
+def remotes_key(db_path: str | os.PathLike[str]) -> Optional[str]:
+    """A digest that changes whenever the database's remotes can; None if unreadable.
+
+    Dolt keeps them in ``repo_state.json``; ``config.json`` and the dolt
+    binary are in the key too, in case a release moves them.
+    """
+    dolt_dir = Path(db_path, ".dolt")
+    digest = hashlib.sha256(b"dvc-dolt remotes key 1\0")
+    digest.update(binary.identity().encode())
+    try:
+        digest.update(b"\0repo_state\0" + (dolt_dir / "repo_state.json").read_bytes())
+    except OSError:
+        return None
+    digest.update(b"\0config" + _file_bytes(dolt_dir / "config.json"))
+    return digest.hexdigest()
+
+
+class EntryFile:
+    """Entries by database path, kept in a JSON file between processes.
+
+    A cache only: a lost, stale or unreadable file costs dolt processes,
+    never an answer (each entry carries the key it is valid for).
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self._entries: Optional[dict[str, dict[str, str]]] = None
+        self._entries: Optional[dict[str, dict[str, Any]]] = None
+        # push and fetch work on several databases at once, in threads.
+        self._lock = threading.RLock()
 
-    def _load(self) -> dict[str, dict[str, str]]:
-        if self._entries is None:
-            try:
-                self._entries = json.loads(self.path.read_text())
-                if not isinstance(self._entries, dict):
+    def _load(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            if self._entries is None:
+                try:
+                    self._entries = json.loads(self.path.read_text())
+                    if not isinstance(self._entries, dict):
+                        self._entries = {}
+                except (OSError, ValueError):
                     self._entries = {}
-            except (OSError, ValueError):
-                self._entries = {}
-        return self._entries
+            return self._entries
 
     def _store(self) -> None:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".heads-")
-            with os.fdopen(fd, "w") as fobj:
-                json.dump(self._entries, fobj, sort_keys=True)
-            os.replace(tmp, self.path)
-        except OSError as exc:  # a read-only tree still works, just slower
-            logger.debug("could not write %s: %s", self.path, exc)
+        with self._lock:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".dvc-dolt-")
+                with os.fdopen(fd, "w") as fobj:
+                    json.dump(self._entries, fobj, sort_keys=True)
+                os.replace(tmp, self.path)
+            except OSError as exc:  # a read-only tree still works, just slower
+                logger.debug("could not write %s: %s", self.path, exc)
+
+    def _get(self, db: Database, key: Optional[str]) -> Optional[dict[str, Any]]:
+        entry = self._load().get(os.path.abspath(db.path))
+        if key and isinstance(entry, dict) and entry.get("key") == key:
+            return entry
+        return None
+
+    def _put(self, db: Database, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self._load()[os.path.abspath(db.path)] = entry
+            self._store()
+
+    def forget(self, db: Database) -> None:
+        with self._lock:
+            if self._load().pop(os.path.abspath(db.path), None) is not None:
+                self._store()
+
+
+class HeadsCache(EntryFile):
+    """Heads by database path, behind :func:`state_key`."""
 
     def heads(self, db: Database) -> Heads:
         """The database's heads, from the cache when its files have not changed."""
@@ -162,9 +208,26 @@ class HeadsCache:
         self._remember(db, key, heads)
         return heads, reasons
 
+    def cached(self, db: Database) -> Optional[Heads]:
+        """The heads on file for the database as it is now, without asking dolt."""
+        return self._lookup(db, state_key(db.path)) if enabled() else None
+
+    def file(self, db: Database, key: str, heads: Heads) -> None:
+        """File ``heads`` for ``db`` under ``key``, the :func:`state_key` of the
+        files they were read from (e.g. a clone nobody else could see yet)."""
+        if enabled():
+            self._put(db, self._entry(key, heads))
+
+    def moved(self, old: Database, new: Database) -> None:
+        """``old`` was renamed to ``new``: the key holds, the files are the same."""
+        with self._lock:
+            entry = self._load().pop(os.path.abspath(old.path), None)
+            if entry is not None:
+                self._put(new, entry)
+
     def _lookup(self, db: Database, key: Optional[str]) -> Optional[Heads]:
-        entry = self._load().get(os.path.abspath(db.path))
-        if not (key and entry and entry.get("key") == key):
+        entry = self._get(db, key)
+        if entry is None:
             return None
         return Heads(
             entry["commit"],
@@ -179,7 +242,11 @@ class HeadsCache:
         # must not leave old heads filed under a new key.
         if not key or state_key(db.path) != key:
             return
-        self._load()[os.path.abspath(db.path)] = {
+        self._put(db, self._entry(key, heads))
+
+    @staticmethod
+    def _entry(key: str, heads: Heads) -> dict[str, str]:
+        return {
             "key": key,
             "commit": heads.commit,
             "staged": heads.staged,
@@ -187,8 +254,3 @@ class HeadsCache:
             "branch": heads.branch or "",
             "head_root": heads.head_root or "",
         }
-        self._store()
-
-    def forget(self, db: Database) -> None:
-        if self._load().pop(os.path.abspath(db.path), None) is not None:
-            self._store()

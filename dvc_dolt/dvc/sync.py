@@ -16,12 +16,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from dvc_dolt.dolt import Database, DoltError, PinNotFoundError
 from dvc_dolt.dolt.remote import (
     CloneExistsError,
     PinProbe,
+    RemotesCache,
     Source,
     clone_at,
     fetch_from,
@@ -29,9 +31,10 @@ from dvc_dolt.dolt.remote import (
     remote_named_for,
 )
 from dvc_dolt.dolt.runner import redact
+from dvc_dolt.dolt.state import HeadsCache
 
 from .errors import DvcDoltError
-from .output import DoltMixin
+from .output import DoltMixin, _heads_cache
 from .remotes import DoltRemoteSpec, database_key, dolt_remote_for, legacy_database_key
 
 if TYPE_CHECKING:
@@ -40,6 +43,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("dvc").getChild("dolt")
 
 FETCHED_DIR = os.path.join("dolt", "fetched")
+REMOTES_CACHE_FILE = "dolt-remotes.json"
 # How the Dolt remote is named inside a database when dvc-dolt adds it.
 REMOTE_PREFIX = "dvc-"
 # `meta: {dolt_remote: URL}` on an output: the database's own home (e.g. DoltHub).
@@ -166,11 +170,13 @@ def push(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
             spec = remote_spec(repo, target)
             if target in present:
                 db = Database(target.path)
-                name = _remote_name(db, spec, REMOTE_PREFIX + (target.remote or "home"))
+                name = _remote_name(repo, db, spec, REMOTE_PREFIX + (target.remote or "home"))
                 new = push_pins(db, name, todo[target], spec.env, spec.user)
             else:
                 new = _push_from_elsewhere(repo, target, todo[target], present, spec)
         except (DoltError, DvcDoltError) as exc:
+            # The next push asks dolt again which remotes the database has.
+            _remotes_cache(repo.tmp_dir).forget(Database(target.path))
             return f"Dolt database '{target.shown}' to remote '{target.where}': {_reason(exc)}"
         if new:
             pushed.append(target)
@@ -217,7 +223,7 @@ def _push_from_elsewhere(
             continue
         held = left - set(db.missing_commits(left))
         if held:
-            name = _remote_name(db, spec, f"{REMOTE_PREFIX}{target.remote or 'home'}-{key}")
+            name = _remote_name(repo, db, spec, f"{REMOTE_PREFIX}{target.remote or 'home'}-{key}")
             new += push_pins(db, name, held, spec.env, spec.user)
             left -= held
     if left:
@@ -239,9 +245,14 @@ def fetched_path(repo: Repo, shown: str) -> str:
     return os.path.join(repo.tmp_dir, FETCHED_DIR, database_key(shown))
 
 
-def _remote_name(db: Database, spec: DoltRemoteSpec, preferred: str) -> str:
+@cache
+def _remotes_cache(tmp_dir: str) -> RemotesCache:
+    return RemotesCache(os.path.join(tmp_dir, REMOTES_CACHE_FILE))
+
+
+def _remote_name(repo: Repo, db: Database, spec: DoltRemoteSpec, preferred: str) -> str:
     """The database's Dolt remote for ``spec``: one it has, or ``preferred``."""
-    return remote_named_for(db, spec.url, preferred, spec.params)
+    return remote_named_for(db, spec.url, preferred, spec.params, _remotes_cache(repo.tmp_dir))
 
 
 def fetch(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
@@ -254,6 +265,7 @@ def fetch(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
             if _fetch_one(repo, target, todo[target]):
                 fetched.append(target)
         except (DoltError, DvcDoltError) as exc:
+            _remotes_cache(repo.tmp_dir).forget(local_database(repo, target.shown))
             return f"Dolt database '{target.shown}' from remote '{target.where}': {_reason(exc)}"
         return None
 
@@ -271,23 +283,40 @@ def _fetch_one(repo: Repo, target: Target, commits: set[str]) -> bool:
     db = local_database(repo, target.shown)
     cloned = False
     if not db.exists:
-        cloned = _clone_first(db, sources, sorted(commits)[0])
+        first = sorted(commits)[0]
+        cloned = _clone_first(db, sources, first, _heads_cache(repo.tmp_dir))
+        if cloned:
+            commits = commits - {first}
+    heads = _heads_cache(repo.tmp_dir).cached(db)
+    if heads is not None:
+        # Its HEAD commit is in it: a no-op pull asks dolt nothing.
+        commits = commits - {heads.commit}
 
     def source(spec: DoltRemoteSpec, name: str) -> Callable[[], Source]:
         # Only a commit that is missing needs the remote: a no-op fetch
         # starts no dolt process for it.
-        return lambda: Source(_remote_name(db, spec, name), spec.env, spec.user)
+        return lambda: Source(_remote_name(repo, db, spec, name), spec.env, spec.user)
 
     added = fetch_from(db, [source(spec, name) for spec, name in sources], commits)
     return cloned or bool(added)
 
 
-def _clone_first(db: Database, sources: list[tuple[DoltRemoteSpec, str]], commit: str) -> bool:
+def _clone_first(
+    db: Database, sources: list[tuple[DoltRemoteSpec, str]], commit: str, cache: HeadsCache
+) -> bool:
     """Clone ``commit`` into the missing ``db`` from the first source that has it."""
     first_error: Optional[PinNotFoundError] = None
     for spec, _ in sources:
         try:
-            clone_at(spec.url, db.path, commit, params=spec.params, env=spec.env, user=spec.user)
+            clone_at(
+                spec.url,
+                db.path,
+                commit,
+                params=spec.params,
+                env=spec.env,
+                user=spec.user,
+                cache=cache,
+            )
         except CloneExistsError:
             # A parallel process (another stage's api.read) made it first.
             return False
@@ -306,6 +335,7 @@ def place_fetched(repo: Repo, path: str, shown: str) -> bool:
         return False
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     shutil.move(staged, path)
+    _heads_cache(repo.tmp_dir).moved(Database(staged), Database(path))
     return True
 
 
