@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ from .runner import quote_string
 # need to move: a name that exists already holds the right commit.
 PIN_PREFIX = "dvc/pin/"
 KEPT_PREFIX = "dvc/kept/"
+# Holds HEAD's commit for the length of one restore process.
+SCRATCH_PREFIX = "dvc/restoring/"
 REBASE_BRANCH_PREFIX = "dolt_rebase_"
 # Written by `dolt sql-server` into the .dolt/ of the directory it serves.
 SERVER_INFO = "sql-server.info"
@@ -397,6 +400,81 @@ class Database:
         after = _heads_from_row(results[-1][0])
         return RestoreResult(before, after, kept)
 
+    def restore_known(self, commit: str, known: Heads) -> Optional[RestoreResult]:
+        """:meth:`restore` in one dolt process, for a database the caller has
+        seen clean at ``known`` (e.g. through a heads cache); None when it is
+        not so any more (then :meth:`restore` looks and says why).
+
+        Whether HEAD's commit needs a ``dvc/kept/`` branch is decided inside
+        the process, after the move: the commit is first held by a scratch
+        branch, copied to the kept branch only if nothing else reaches it,
+        and dropped. A failure after the move leaves the commit kept.
+        """
+        check_hash(commit, "commit")
+        branch = known.branch or ""
+        if (
+            known.head_root is None
+            or not known.is_clean
+            or not branch
+            or branch.startswith((REBASE_BRANCH_PREFIX, PIN_PREFIX, KEPT_PREFIX))
+            or known.commit == commit
+        ):
+            return None
+        left, kept, back = known.commit, kept_branch(known.commit), kept_branch(commit)
+        scratch = f"{SCRATCH_PREFIX}{uuid.uuid4().hex}"
+        q_left, q_scratch = quote_string(left), quote_string(scratch)
+        reached = " or ".join(
+            [
+                f"dolt_merge_base({q_left}, dolt_hashof('HEAD')) = {q_left}",
+                "exists (select 1 from dolt_branches where name != active_branch()"
+                f" and name != {q_scratch} and dolt_merge_base({q_left}, hash) = {q_left})",
+                f"exists (select 1 from dolt_tags where dolt_merge_base({q_left}, tag_hash)"
+                f" = {q_left})",
+            ]
+        )
+        statements = [
+            _clean_and_unchanged_since(known),
+            f"call dolt_branch('-f', {q_scratch}, {q_left})",
+            f"call dolt_reset('--hard', {quote_string(commit)})",
+            f"select case when {reached} then 0 else 1 end as lose",
+            # Procedure arguments are expressions: "copy" to itself when reached.
+            f"call dolt_branch('-c', '-f', {q_scratch},"
+            f" case when {reached} then {q_scratch} else {quote_string(kept)} end)",
+            # A kept branch on the commit we come back to has done its job.
+            f"call dolt_branch('-f', {quote_string(back)}, {quote_string(commit)})",
+            f"call dolt_branch('-D', {q_scratch}, {quote_string(back)})",
+            _HEADS_QUERY,
+        ]
+        try:
+            results = self.sql(";\n".join(statements))
+        except DoltCommandError:
+            return self._after_failed_restore(known, scratch, kept, back)
+        lose = _truthy(results[3][0].get("lose")) if results[3] else False
+        return RestoreResult(known, _heads_from_row(results[-1][0]), kept if lose else None)
+
+    def _after_failed_restore(
+        self, known: Heads, scratch: str, kept: str, back: str
+    ) -> Optional[RestoreResult]:
+        """Tidy up after :meth:`restore_known` stopped part-way; None if HEAD never moved."""
+        now, _, refs = self._inspect_with_refs()
+        branches = refs["branches"]
+        if scratch not in branches:
+            return None  # the first statement stopped it: nothing changed
+        moved = now.commit != known.commit or now.branch != known.branch
+        scratch_sql, kept_sql = quote_string(scratch), quote_string(kept)
+        if not moved or kept in branches:
+            statements = [f"call dolt_branch('-D', {scratch_sql})"]
+        else:
+            # Keeping is always safe; whether something else reaches the commit
+            # is what could not be worked out.
+            statements = [f"call dolt_branch('-m', {scratch_sql}, {kept_sql})"]
+        if moved and back in branches:
+            statements.append(f"call dolt_branch('-D', {quote_string(back)})")
+        self.sql(";\n".join(statements))
+        if not moved:
+            return None
+        return RestoreResult(known, now, None if kept in branches else kept)
+
     def _inspect_with_refs(self) -> tuple[Heads, list[str], dict[str, list[str]]]:
         results = self.sql(_INSPECT_QUERY + _REFS_QUERY)
         heads, reasons = _inspect_results(results[:7])
@@ -658,6 +736,17 @@ def _unchanged_since(heads: Heads) -> str:
     same = " and ".join(checks)
     # Not a valid ref name, so dolt_hashof fails on it.
     return f"select dolt_hashof(case when {same} then 'HEAD' else 'changed: stop' end) as same"
+
+
+def _clean_and_unchanged_since(heads: Heads) -> str:
+    """:func:`_unchanged_since`, and no merge, conflict or violation either."""
+    guard = _unchanged_since(heads)
+    clean = (
+        "not exists (select 1 from dolt_merge_status where is_merging)"
+        " and not exists (select 1 from dolt_conflicts)"
+        " and not exists (select 1 from dolt_constraint_violations)"
+    )
+    return guard.replace(" then 'HEAD'", f" and {clean} then 'HEAD'", 1)
 
 
 def _heads_from_row(row: dict[str, Any]) -> Heads:

@@ -218,6 +218,16 @@ class HeadsCache(EntryFile):
         if enabled():
             self._put(db, self._entry(key, heads))
 
+    def key(self, db: Database) -> Optional[str]:
+        """The database's :func:`state_key` now, for :meth:`remember`; None when off."""
+        return state_key(db.path) if enabled() else None
+
+    def remember(self, db: Database, key: Optional[str], heads: Heads) -> None:
+        """File ``heads``, read from dolt after :meth:`key` gave ``key``, if no
+        write came in between."""
+        if enabled():
+            self._remember(db, key, heads)
+
     def moved(self, old: Database, new: Database) -> None:
         """``old`` was renamed to ``new``: the key holds, the files are the same."""
         with self._lock:

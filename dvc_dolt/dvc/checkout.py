@@ -10,22 +10,28 @@ from __future__ import annotations
 
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 from dvc.exceptions import CheckoutError, NoOutputOrStageError
 from dvc.stage.exceptions import StageFileBadNameError, StageFileDoesNotExistError
 
-from dvc_dolt.dolt import DirtyDatabaseError, UnknownCommitError
+from dvc_dolt.dolt import DirtyDatabaseError, Heads, UnknownCommitError
 from dvc_dolt.dolt.database import RestorePlan
 
 from .errors import DvcDoltError, dvc_errors
-from .output import DoltMixin, read_heads
+from .output import DoltMixin, heads_cache, read_heads
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
 
 logger = logging.getLogger("dvc").getChild("dolt")
+
+# Databases looked at or moved at once (`dvc checkout` has no --jobs).
+JOBS = 4
+T = TypeVar("T")
+R = TypeVar("R")
 
 PULL_HINT = "Dolt databases and commits that are missing here are brought by `dvc pull`."
 REFUSED = (
@@ -63,22 +69,43 @@ class Look:
 
     item: DoltMixin
     existed: bool
-    # None when nothing is to be done (nothing recorded, or already there).
+    # How to move it: ``plan`` from dolt, or ``known`` clean heads from the
+    # heads cache (moved in one dolt process). Both None: nothing to do.
     plan: Optional[RestorePlan] = None
+    known: Optional[Heads] = None
+
+    @property
+    def needed(self) -> bool:
+        return not self.existed or self.plan is not None or self.known is not None
 
 
-def plan_item(item: DoltMixin) -> Optional[RestorePlan]:
-    """How to bring ``item`` to its recorded heads; None when there is nothing to do."""
+def look_at(item: DoltMixin) -> Look:
+    """How to bring ``item`` to its recorded heads; no dolt process when the
+    heads cache knows the database."""
     recorded = item.recorded_heads
-    if recorded is None or not item.database.exists:
-        return None
-    if read_heads(item) == recorded:  # type: ignore[arg-type]
-        return None
+    db = item.database
+    if recorded is None or not db.exists:
+        return Look(item, db.exists)
+    cache = heads_cache(item)  # type: ignore[arg-type]
+    known = cache.cached(db) if cache else None
+    if known == recorded:
+        return Look(item, True)
+    if known is not None and known.head_root is not None and known.is_clean:
+        return Look(item, True, known=known)
+    key = cache.key(db) if cache else None
     with dvc_errors(f"Dolt database '{item}': "):
-        return item.database.plan_restore(recorded.commit)
+        plan = db.plan_restore(recorded.commit)
+    if cache:
+        cache.remember(db, key, plan.before)
+    return Look(item, True, plan if plan.needed else None)
 
 
-def restore_item(item: DoltMixin, force: bool = False, plan: Optional[RestorePlan] = None) -> bool:
+def restore_item(
+    item: DoltMixin,
+    force: bool = False,
+    plan: Optional[RestorePlan] = None,
+    known: Optional[Heads] = None,
+) -> bool:
     """Bring one Dolt output to its recorded heads; True when it changed.
 
     Raises DvcDoltError when the database is dirty (unless ``force``),
@@ -90,10 +117,13 @@ def restore_item(item: DoltMixin, force: bool = False, plan: Optional[RestorePla
     db = item.database
     if not db.exists:
         raise DvcDoltError(f"Dolt database '{item}' does not exist")
-    if plan is None and read_heads(item) == recorded:  # type: ignore[arg-type]
+    if plan is None and known is None and read_heads(item) == recorded:  # type: ignore[arg-type]
         return False
     with dvc_errors(f"Dolt database '{item}': "):
-        result = db.restore(recorded.commit, force=force, plan=plan)
+        result = db.restore_known(recorded.commit, known) if known is not None else None
+        if result is None:
+            # Not as the cache knew it (a write meanwhile): look, then move.
+            result = db.restore(recorded.commit, force=force, plan=plan)
     if result.kept:
         logger.warning(
             "Dolt database '%s': commit %s (the HEAD of branch '%s') is kept on branch '%s'",
@@ -132,16 +162,14 @@ def look_dolt(
     except (NoOutputOrStageError, StageFileDoesNotExistError, StageFileBadNameError):
         # DVC's checkout says it better (it suggests `git checkout`).
         return []
-    looks, refused = [], []
-    for out in view.outs:
-        if not isinstance(out, DoltMixin):
-            continue
-        look = Look(out, out.database.exists, plan_item(out))
+    looks = in_parallel(look_at, [out for out in view.outs if isinstance(out, DoltMixin)])
+    refused = []
+    for look in looks:
+        out = look.item
         if look.plan is not None and look.plan.reasons and not force:
             refused.append(
                 f"Dolt database '{out}' has uncommitted work: " + "; ".join(look.plan.reasons)
             )
-        looks.append(look)
     if refused:
         raise DvcDoltError(REFUSED + "\n" + "\n".join(refused))
     return looks
@@ -149,22 +177,25 @@ def look_dolt(
 
 def restore_looked(repo: Repo, looks: list[Look], force: bool = False) -> DoltCheckout:
     """Restore the databases :func:`look_dolt` found, each only if it is still as seen."""
-    outcome = DoltCheckout()
-    for look in looks:
-        out = look.item
-        if look.existed and look.plan is None:
-            continue
-        shown = str(out)
-        placed = False
+
+    def restore(look: Look) -> tuple[bool, bool, Optional[DvcDoltError]]:
+        out, placed = look.item, False
         if not out.database.exists:
             from .sync import place_fetched
 
             placed = place_fetched(repo, out.fs_path, "/".join(out.index_key[1]))
         try:
-            changed = restore_item(out, force=force, plan=look.plan)
+            return placed, restore_item(out, force=force, plan=look.plan, known=look.known), None
         except DvcDoltError as exc:
+            return placed, False, exc
+
+    outcome = DoltCheckout()
+    todo = [look for look in looks if look.needed]
+    for look, (placed, changed, exc) in zip(todo, in_parallel(restore, todo)):
+        shown = str(look.item)
+        if exc is not None:
             cause = exc.dolt_error
-            if isinstance(cause, UnknownCommitError) or not out.database.exists:
+            if isinstance(cause, UnknownCommitError) or not look.item.database.exists:
                 outcome.failed.append(shown)
                 outcome.failed_reasons.append(str(exc))
             else:
@@ -172,11 +203,19 @@ def restore_looked(repo: Repo, looks: list[Look], force: bool = False) -> DoltCh
                     exc = DvcDoltError(f"{REFUSED}\n{exc}", cause)
                 outcome.errors.append(shown)
                 outcome.error_reasons.append(str(exc))
-            continue
-        if placed or changed:
+        elif placed or changed:
             changes = outcome.added if placed else outcome.modified
             changes.append(shown.rstrip(os.sep) + os.sep)
     return outcome
+
+
+def in_parallel(fn: Callable[[T], R], items: list[T]) -> list[R]:
+    """``[fn(item) for item in items]``, up to :data:`JOBS` at a time: each is a
+    dolt process of its own database."""
+    if len(items) < 2:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(len(items), JOBS)) as pool:
+        return list(pool.map(fn, items))
 
 
 def merge_into(result: dict, outcome: DoltCheckout) -> dict:
