@@ -1,7 +1,8 @@
 """``dvc dolt prune``: delete the Dolt branches dvc-dolt made that nothing needs.
 
-Restores leave ``dvc/kept/<hash>`` branches, experiments ``dvc/exp/<name>``,
-and older versions local ``dvc/pin/<hash>`` branches; they accumulate. A
+Restores leave ``dvc/kept/<hash>`` branches (and, when killed,
+``dvc/restoring/<id>``), experiments ``dvc/exp/<name>``, and older versions
+local ``dvc/pin/<hash>`` branches; they accumulate. A
 branch goes only when every commit that the workspace, any git commit or any
 experiment records (for any database path: `dvc move` renames) stays
 reachable without it, and, for ``dvc/exp/<name>``, when no experiment of that
@@ -17,7 +18,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from dvc_dolt.dolt import Database
-from dvc_dolt.dolt.database import KEPT_PREFIX, PIN_PREFIX
+from dvc_dolt.dolt.database import KEPT_PREFIX, PIN_PREFIX, SCRATCH_PREFIX
 
 from .errors import dvc_errors
 from .experiments import EXP_BRANCH_PREFIX, experiment_branch
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("dvc").getChild("dolt")
 
-PRUNED_PREFIXES = (KEPT_PREFIX, PIN_PREFIX, EXP_BRANCH_PREFIX)
+# dvc/restoring/<id> outlives its checkout only when the process was killed.
+PRUNED_PREFIXES = (KEPT_PREFIX, PIN_PREFIX, EXP_BRANCH_PREFIX, SCRATCH_PREFIX)
 
 
 def recorded_commits(repo: Repo) -> dict[str, set[str]]:

@@ -92,3 +92,22 @@ def test_prune_counts_what_revisions_record_under_an_old_path(dvc_repo, make_db)
     recorded(repo, moved, "moved and rewritten")
     assert dvc(repo, "dolt", "prune").stdout.strip() == "Nothing to prune."
     assert survives_gc(moved, a)
+
+
+def test_prune_deletes_the_scratch_branch_of_a_killed_restore(dvc_repo, make_db):
+    """A restore holds HEAD's commit on dvc/restoring/<id> for one process; a
+    kill -9 at that moment leaves it, and prune treats it as a kept branch."""
+    repo = dvc_repo
+    db = make_db("labels", parent=repo)
+    recorded(repo, db, "labels A")
+    insert(db, [(3, "b")])
+    b = commit(db, "B, never recorded")
+    dvc(repo, "checkout")  # back to A; B kept
+    dolt(db.path, "branch", "dvc/restoring/0123abcd", b)
+    assert sorted(db.branches()) == [f"dvc/kept/{b}", "dvc/restoring/0123abcd", "main"]
+    proc = dvc(repo, "dolt", "prune")
+    assert sorted(proc.stdout.splitlines()) == [
+        f"Deleted branch 'dvc/kept/{b}' of Dolt database 'labels'",
+        "Deleted branch 'dvc/restoring/0123abcd' of Dolt database 'labels'",
+    ]
+    assert db.branches() == ["main"]
