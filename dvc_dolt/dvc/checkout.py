@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Optional
 
 from dvc.exceptions import CheckoutError, NoOutputOrStageError
 from dvc.stage.exceptions import StageFileBadNameError, StageFileDoesNotExistError
@@ -22,16 +21,12 @@ from dvc_dolt.dolt.database import RestorePlan
 
 from .errors import DvcDoltError, dvc_errors
 from .output import DoltMixin, heads_cache, read_heads
+from .parallel import in_parallel
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
 
 logger = logging.getLogger("dvc").getChild("dolt")
-
-# Databases looked at or moved at once (`dvc checkout` has no --jobs).
-JOBS = 4
-T = TypeVar("T")
-R = TypeVar("R")
 
 PULL_HINT = "Dolt databases and commits that are missing here are brought by `dvc pull`."
 REFUSED = (
@@ -207,15 +202,6 @@ def restore_looked(repo: Repo, looks: list[Look], force: bool = False) -> DoltCh
             changes = outcome.added if placed else outcome.modified
             changes.append(shown.rstrip(os.sep) + os.sep)
     return outcome
-
-
-def in_parallel(fn: Callable[[T], R], items: list[T]) -> list[R]:
-    """``[fn(item) for item in items]``, up to :data:`JOBS` at a time: each is a
-    dolt process of its own database."""
-    if len(items) < 2:
-        return [fn(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(len(items), JOBS)) as pool:
-        return list(pool.map(fn, items))
 
 
 def merge_into(result: dict, outcome: DoltCheckout) -> dict:

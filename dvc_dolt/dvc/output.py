@@ -11,8 +11,10 @@ must keep them. ``dvc add`` converts it, explicitly.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from collections.abc import Iterable
 from functools import cache
 from typing import Any, Optional
 
@@ -62,6 +64,28 @@ def read_heads(item: Output) -> Heads:
     cache = heads_cache(item)
     with dvc_errors(f"Dolt database '{item}': "):
         return cache.heads(db) if cache else db.heads()
+
+
+def warm_heads(items: Iterable[Output]) -> None:
+    """Ask dolt, in parallel, for the heads of the databases the heads cache
+    does not know, so that DVC, which reads them one at a time, finds them there.
+
+    Errors are left for that later read to report.
+    """
+    from .parallel import in_parallel
+
+    def ask(item: Output) -> None:
+        with contextlib.suppress(DvcDoltError):
+            read_heads(item)
+
+    todo: dict[str, Output] = {}
+    for item in items:
+        cache = heads_cache(item) if isinstance(item, DoltMixin) else None
+        db = Database(item.fs_path)
+        if cache and item.fs_path not in todo and db.exists and cache.cached(db) is None:
+            todo[item.fs_path] = item
+    if len(todo) > 1:
+        in_parallel(ask, list(todo.values()))
 
 
 def check_clean(item: Output) -> Heads:

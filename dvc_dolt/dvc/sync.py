@@ -34,7 +34,7 @@ from dvc_dolt.dolt.runner import redact
 from dvc_dolt.dolt.state import HeadsCache
 
 from .errors import DvcDoltError
-from .output import DoltMixin, _heads_cache
+from .output import DoltMixin, _heads_cache, warm_heads
 from .remotes import DoltRemoteSpec, database_key, dolt_remote_for, legacy_database_key
 
 if TYPE_CHECKING:
@@ -402,6 +402,21 @@ def _dvc_then_dolt(dvc_transfer, dolt_transfer, dvc_error: type[Exception]) -> i
     return count
 
 
+def _warm(repo: Repo, targets: Any, kwargs: dict[str, Any]) -> None:
+    """Databases' heads asked in parallel before DVC's status reads them in turn."""
+    try:
+        view = repo.index.targets_view(
+            _as_list(targets) or [None],
+            with_deps=kwargs.get("with_deps", False),
+            recursive=kwargs.get("recursive", False),
+        )
+        items = [*view.outs, *(dep for stage in view.stages for dep in stage.deps)]
+    except Exception:
+        # DVC's status reports bad targets its own way.
+        return
+    warm_heads(items)
+
+
 def push_with(dvc_push, repo: Repo, targets=None, jobs=None, remote=None, glob=False, **kwargs):
     from dvc.exceptions import UploadError
     from dvc.utils import glob_targets
@@ -432,6 +447,8 @@ def fetch_with(dvc_fetch, repo: Repo, targets=None, jobs=None, remote=None, **kw
 def status_with(
     dvc_status, repo: Repo, targets=None, jobs=None, cloud=False, remote=None, **kwargs
 ):
+    if not (cloud or remote):
+        _warm(repo, targets, kwargs)
     result = dvc_status(repo, targets=targets, jobs=jobs, cloud=cloud, remote=remote, **kwargs)
     if cloud or remote:
         result.update(

@@ -33,3 +33,22 @@ def test_add_is_one_dolt_process_per_database(dvc_repo, make_db, monkeypatch, co
     count_dolt_processes.clear()
     run_in_process(dvc_repo, monkeypatch, "add", "a", "b")
     assert len(count_dolt_processes) == 2
+
+
+def test_status_asks_each_changed_database_once(
+    dvc_repo, make_db, monkeypatch, count_dolt_processes
+):
+    """Changed databases are asked in parallel before DVC's status reads them in
+    turn: still one process each, and every one reported."""
+    dbs = [make_db(name, parent=dvc_repo) for name in ("a", "b", "c")]
+    dvc(dvc_repo, "add", "a", "b", "c")
+    for db in dbs:
+        insert(db, [(3, "c")])
+        commit(db)
+    count_dolt_processes.clear()
+    run_in_process(dvc_repo, monkeypatch, "status")
+    assert len(count_dolt_processes) == 3
+    count_dolt_processes.clear()
+    proc = dvc(dvc_repo, "status")
+    for name in ("a", "b", "c"):
+        assert f"{name}.dvc:" in proc.stdout
