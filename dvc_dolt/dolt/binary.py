@@ -19,9 +19,9 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import DoltNotFoundError, DoltVersionError
 
@@ -65,8 +65,9 @@ def is_supported(version: tuple[int, ...]) -> bool:
     return tuple(version) >= MIN_VERSION
 
 
-@dataclass(frozen=True)
-class DoltBinary:
+# A NamedTuple, not a frozen dataclass: this module loads in every `dvc`
+# command that sees a database, and a frozen dataclass costs ~1 ms to define.
+class DoltBinary(NamedTuple):
     path: str
     version: tuple[int, int, int]
 
