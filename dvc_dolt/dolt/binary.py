@@ -150,7 +150,7 @@ def _load_versions(file: Path) -> dict[str, dict[str, str]]:
         data = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as exc:  # unreadable or corrupt: ask dolt instead
+    except (OSError, ValueError, RecursionError) as exc:  # unreadable or corrupt: ask dolt
         logger.debug("ignoring %s: %s", file, exc)
         return {}
     dolts = data.get("dolts") if isinstance(data, dict) else None

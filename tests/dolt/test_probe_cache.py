@@ -161,6 +161,7 @@ def test_new_dolt_on_path_is_seen(link, trace, dolt_bin, monkeypatch, tmp_path):
     [
         b"{not json",
         b"\xff\xfe\x00garbage",
+        b"[" * 100_000,
         b"[]",
         b'{"dolts": []}',
         b'{"dolts": {"%s": {"stat": 1, "version": "9.9.9"}}}',
