@@ -35,6 +35,9 @@ class Counter:
 @pytest.fixture
 def cold(dolt_bin, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Counter:
     """The real dolt by $DVC_DOLT_DOLT, and an empty dvc-dolt cache: nothing known yet."""
+    # This process's own lookup (test setup runs dolt too) is done before, so
+    # that it cannot fill the empty cache.
+    find_dolt()
     monkeypatch.setenv("DVC_DOLT_DOLT", dolt_bin.path)
     monkeypatch.setenv("DVC_DOLT_CACHE", str(tmp_path / "dvc-dolt-cache"))
     return Counter(tmp_path / "trace.jsonl")
