@@ -2,23 +2,36 @@
 
 The lookup mirrors ``scripts/install-dolt``: ``$DVC_DOLT_DOLT``, then ``dolt``
 on ``PATH``, then the per-user build cache the script fills.
+
+Asking a dolt its version costs a process (~0.13 s), so the answer is kept in
+``dolt-versions.json`` in the per-user cache directory, by the binary's path
+and ``stat`` facts: a dolt upgraded, replaced or touched is asked again.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import logging
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+import time
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import DoltNotFoundError, DoltVersionError
 
+logger = logging.getLogger(__name__)
+
 ENV_DOLT = "DVC_DOLT_DOLT"
 ENV_CACHE = "DVC_DOLT_CACHE"
+VERSIONS_FILE = "dolt-versions.json"
+# Paths remembered; the oldest go first (each test run, say, uses new ones).
+_MAX_VERSIONS = 32
 
 # The release scripts/install-dolt builds, and the oldest we accept: 1.40.0 is
 # the first minor release with dolt_hashof_db('STAGED'|'HEAD') (added to Dolt
@@ -52,8 +65,9 @@ def is_supported(version: tuple[int, ...]) -> bool:
     return tuple(version) >= MIN_VERSION
 
 
-@dataclass(frozen=True)
-class DoltBinary:
+# A NamedTuple, not a frozen dataclass: this module loads in every `dvc`
+# command that sees a database, and a frozen dataclass costs ~1 ms to define.
+class DoltBinary(NamedTuple):
     path: str
     version: tuple[int, int, int]
 
@@ -62,13 +76,18 @@ class DoltBinary:
         return format_version(self.version)
 
 
-def cache_dir() -> Path:
-    """Where scripts/install-dolt keeps the dolt it builds."""
+def cache_root() -> Path:
+    """The per-user cache directory of dvc-dolt."""
     root = os.environ.get(ENV_CACHE)
     if not root:
         xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
         root = os.path.join(xdg, "dvc-dolt")
-    return Path(root) / f"dolt-{BUILT_VERSION}"
+    return Path(root)
+
+
+def cache_dir() -> Path:
+    """Where scripts/install-dolt keeps the dolt it builds."""
+    return cache_root() / f"dolt-{BUILT_VERSION}"
 
 
 def _candidates() -> list[tuple[str, str]]:
@@ -88,7 +107,16 @@ def _candidates() -> list[tuple[str, str]]:
 
 
 def probe_version(path: str, timeout: float = 30) -> tuple[int, int, int] | None:
-    """Run ``<path> version`` in a throw-away DOLT_ROOT_PATH; None if it is no dolt."""
+    """Run ``<path> version`` in a throw-away DOLT_ROOT_PATH; None if it is no dolt.
+
+    Logged and traced like every dolt process (``dvc -v``, ``$DVC_DOLT_TRACE``).
+    """
+    # Imported here: the runner imports this module.
+    from .runner import announce
+
+    shown = ["dolt", "version"]
+    announce(shown, None)
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="dvc-dolt-version-") as home:
         env = dict(os.environ, DOLT_ROOT_PATH=home, DOLT_DISABLE_EVENT_FLUSH="1")
         try:
@@ -101,9 +129,88 @@ def probe_version(path: str, timeout: float = 30) -> tuple[int, int, int] | None
                 timeout=timeout,
                 check=False,
             )
-        except (OSError, subprocess.SubprocessError):
+        except (OSError, subprocess.SubprocessError) as exc:
+            logger.debug("%s: %s", path, exc)
             return None
+    logger.debug("dolt version: exit %d in %.3fs", proc.returncode, time.monotonic() - started)
     return parse_version(proc.stdout)
+
+
+def _stat_facts(path: str) -> str | None:
+    """What tells this file from a replaced, upgraded or touched one, without running it."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+
+
+def _load_versions(file: Path) -> dict[str, dict[str, str]]:
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, RecursionError) as exc:  # unreadable or corrupt: ask dolt
+        logger.debug("ignoring %s: %s", file, exc)
+        return {}
+    dolts = data.get("dolts") if isinstance(data, dict) else None
+    if not isinstance(dolts, dict):
+        return {}
+    return {
+        path: entry
+        for path, entry in dolts.items()
+        if isinstance(entry, dict)
+        and isinstance(entry.get("stat"), str)
+        and isinstance(entry.get("version"), str)
+    }
+
+
+def _cached_version(path: str, facts: str) -> tuple[int, int, int] | None:
+    entry = _load_versions(cache_root() / VERSIONS_FILE).get(path)
+    if entry is None or entry["stat"] != facts:
+        return None
+    return parse_version(f"dolt version {entry['version']}")
+
+
+def _remember_version(path: str, facts: str, version: tuple[int, int, int]) -> None:
+    """Add one entry, written atomically; a cache that cannot be written is skipped."""
+    root = cache_root()
+    file = root / VERSIONS_FILE
+    dolts = _load_versions(file)
+    dolts.pop(path, None)
+    dolts[path] = {"stat": facts, "version": format_version(version)}
+    kept = dict(list(dolts.items())[-_MAX_VERSIONS:])
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=root, prefix=f".{VERSIONS_FILE}.", suffix=".tmp")
+    except OSError as exc:  # e.g. a read-only home: ask dolt next time too
+        logger.debug("could not write %s: %s", file, exc)
+        return
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fobj:
+            json.dump({"dolts": kept}, fobj, indent=1)
+        # Readers in other processes see the old file or the new one, never half.
+        os.replace(tmp, file)
+    except OSError as exc:
+        logger.debug("could not write %s: %s", file, exc)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def _version_of(path: str) -> tuple[int, int, int] | None:
+    """The version of the dolt at ``path``: from the cache, else asked and remembered."""
+    path = os.path.abspath(path)
+    facts = _stat_facts(path)
+    if facts is not None:
+        version = _cached_version(path, facts)
+        if version is not None:
+            logger.debug("dolt %s at %s (version cached)", format_version(version), path)
+            return version
+    version = probe_version(path)
+    # Only what a dolt said, and only if the file did not change meanwhile.
+    if version is not None and facts is not None and _stat_facts(path) == facts:
+        _remember_version(path, facts, version)
+    return version
 
 
 def identity() -> str:
@@ -125,7 +232,8 @@ def identity() -> str:
 
 @cache
 def find_dolt() -> DoltBinary:
-    """The dolt to run, checked once per process.
+    """The dolt to run, checked once per process (its version once per binary, see
+    :data:`VERSIONS_FILE`).
 
     Raises DoltNotFoundError or DoltVersionError with what was found, what is
     needed and how to install it.
@@ -141,7 +249,7 @@ def find_dolt() -> DoltBinary:
         if not os.path.isfile(path) or not os.access(path, os.X_OK):
             rejected.append(f"{path} (from {origin}) is not an executable file")
             continue
-        version = probe_version(path)
+        version = _version_of(path)
         if version is None:
             rejected.append(f"{path} (from {origin}) does not report a dolt version")
         elif not is_supported(version):

@@ -6,14 +6,9 @@ is wrong and, where there is one, the command that fixes it.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from collections.abc import Sequence
-
-try:
-    # Code written against doltcli catches its exception class. doltcli is an
-    # optional dependency: it does not install on CPython 3.12+ (see pyproject).
-    from doltcli import DoltException as _DoltcliException
-except ImportError:
-    _DoltcliException = Exception
 
 
 class DoltError(Exception):
@@ -28,13 +23,17 @@ class DoltVersionError(DoltError):
     """The ``dolt`` found is older than the floor, or is not dolt at all."""
 
 
-class DoltCommandError(DoltError, _DoltcliException):
+class DoltCommandError(DoltError):
     """``dolt`` exited non-zero.
 
-    Where doltcli is installed, also a :class:`doltcli.DoltException`, so code
-    written against doltcli keeps catching it. Its attributes (``exec_args``,
-    ``stdout``, ``stderr``, ``exitcode``) are set either way.
+    Where doltcli is loaded, also a :class:`doltcli.DoltException`, so code
+    written against doltcli keeps catching it (see :func:`_adopt_doltcli`). Its
+    attributes (``exec_args``, ``stdout``, ``stderr``, ``exitcode``) are set either way.
     """
+
+    def __new__(cls, *args, **kwargs):
+        _adopt_doltcli()
+        return super().__new__(cls, *args, **kwargs)
 
     def __init__(
         self,
@@ -57,6 +56,22 @@ class DoltCommandError(DoltError, _DoltcliException):
 
     def __str__(self) -> str:
         return self.message
+
+
+def _adopt_doltcli() -> None:
+    """Make DoltCommandError a doltcli.DoltException too, if doltcli is loaded.
+
+    Only code that imported doltcli can catch its exception class, so doltcli
+    is not imported here: that would cost every `dvc` command ~5 ms. Instead the
+    base is added when an error is made, whichever was imported first. doltcli
+    is optional, and does not install on CPython 3.12+ (see pyproject).
+    """
+    base = getattr(sys.modules.get("doltcli"), "DoltException", None)
+    if not isinstance(base, type) or issubclass(DoltCommandError, base):
+        return
+    # TypeError: a doltcli whose exception cannot be a second base.
+    with contextlib.suppress(TypeError):
+        DoltCommandError.__bases__ = (DoltError, base)
 
 
 class DoltTimeoutError(DoltCommandError):

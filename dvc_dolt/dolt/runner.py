@@ -131,7 +131,14 @@ def _for_log(shown: Sequence[str]) -> str:
 _NEEDS_QUOTES = re.compile(r"[\s'\"\\]")
 
 
-def _trace(shown: list[str], cwd: str | os.PathLike[str] | None) -> None:
+def announce(shown: list[str], cwd: str | os.PathLike[str] | None) -> None:
+    """Log and trace a dolt process about to start (``shown``: its redacted argv).
+
+    Every dolt process goes through here, the version probe too, so that
+    ``dvc -v`` lists them all and the process-count guards count them all.
+    """
+    # `dvc -v` shows these (the DVC layer hands this logger to DVC's).
+    logger.debug("running %s%s", _for_log(shown), f" in {cwd}" if cwd else "")
     path = os.environ.get(ENV_TRACE)
     if path:
         with open(path, "a", encoding="utf-8") as fobj:
@@ -159,9 +166,7 @@ def run(
     argv = [dolt.path, *args]
     shown = redact_argv(["dolt", *args])
     limit = timeout if timeout is not None else _timeout(LOCAL_TIMEOUT)
-    # `dvc -v` shows these (the DVC layer hands this logger to DVC's).
-    logger.debug("running %s%s", _for_log(shown), f" in {cwd}" if cwd else "")
-    _trace(shown, cwd)
+    announce(shown, cwd)
     started = time.monotonic()
     try:
         proc = subprocess.run(  # noqa: S603 - argv list, no shell

@@ -436,13 +436,30 @@ def _patch_exp_apply(module: ModuleType) -> None:
     _wrap(module, "apply", make_apply)
 
 
+# dvc_dolt.dvc.fs.SCHEME, spelled out: that module, and the Dolt layer it
+# imports, load only when a dolt:// remote is used.
+DOLT_SCHEME = "dolt"
+
+
+def _may_be_dolt_remote(data: Any) -> bool:
+    """Whether dvc_dolt.dvc.remotes may change how this remote section validates.
+
+    It handles dolt:// URLs and options named dolt_*; this says yes to those and
+    more. DVC validates a section for its local cache in every command.
+    """
+    if not isinstance(data, dict):
+        return False
+    url = str(data.get("url", "")).lower()
+    return DOLT_SCHEME in url or any(DOLT_SCHEME in str(key) for key in data)
+
+
 def _patch_config_schema(module: ModuleType) -> None:
     from dvc_objects.fs import known_implementations
 
-    from .fs import SCHEME
-
     def make_validator(validate_remote):
         def validate(data):
+            if not _may_be_dolt_remote(data):
+                return validate_remote(data)
             from .remotes import validate_remote_config
 
             return validate_remote_config(validate_remote, module, data)
@@ -462,7 +479,7 @@ def _patch_config_schema(module: ModuleType) -> None:
     _set_item(remote, str, _guard(original, make_validator(original)))
     _set_item(
         known_implementations,
-        SCHEME,
+        DOLT_SCHEME,
         {
             "class": "dvc_dolt.dvc.fs.DoltRemoteFileSystem",
             "err": "dolt:// remotes need dvc-dolt (pip install dvc-dolt)",

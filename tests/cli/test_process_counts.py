@@ -1,0 +1,149 @@
+"""How many dolt processes each `dvc` command starts, the version probe included.
+
+Counted through ``$DVC_DOLT_TRACE``, which lists every dolt process dvc-dolt
+starts, on the real CLI. One database, so "per database" is the count itself.
+A private dvc-dolt cache holds the version probe's answer: each command counts
+the probe if it ran, and it runs only while that cache is cold.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import commit, dvc, git, insert
+
+from dvc_dolt.dolt import Database, find_dolt
+
+pytestmark = pytest.mark.timeout(300)
+
+
+class Counter:
+    def __init__(self, trace: Path) -> None:
+        self.trace = trace
+
+    def __call__(self, repo: Path, *args: str) -> list[list[str]]:
+        """Run `dvc <args>` in ``repo``; the argv (after ``dolt``) of each dolt process."""
+        self.trace.unlink(missing_ok=True)
+        dvc(repo, *args, env={"DVC_DOLT_TRACE": str(self.trace)})
+        if not self.trace.exists():
+            return []
+        return [json.loads(line)["argv"][1:] for line in self.trace.read_text().splitlines()]
+
+
+@pytest.fixture
+def cold(dolt_bin, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Counter:
+    """The real dolt by $DVC_DOLT_DOLT, and an empty dvc-dolt cache: nothing known yet."""
+    # This process's own lookup (test setup runs dolt too) is done before, so
+    # that it cannot fill the empty cache.
+    find_dolt()
+    monkeypatch.setenv("DVC_DOLT_DOLT", dolt_bin.path)
+    monkeypatch.setenv("DVC_DOLT_CACHE", str(tmp_path / "dvc-dolt-cache"))
+    return Counter(tmp_path / "trace.jsonl")
+
+
+@pytest.fixture
+def processes(cold: Counter) -> Counter:
+    """As ``cold``, once the version probe's answer is in the cache (the usual case)."""
+    find_dolt.cache_clear()
+    try:
+        find_dolt()
+    finally:
+        find_dolt.cache_clear()
+    return cold
+
+
+def kinds(argvs: list[list[str]]) -> list[str]:
+    """The dolt subcommand of each process: 'sql', 'push', 'version'..."""
+    return [argv[0] for argv in argvs]
+
+
+@pytest.fixture
+def project(dvc_repo: Path, make_db, tmp_path: Path):
+    """A project tracking database ``db``, with a local DVC remote; (repo, db)."""
+    db = make_db("db", parent=dvc_repo)
+    dvc(dvc_repo, "add", "db")
+    dvc(dvc_repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    git(dvc_repo, "add", "-A")
+    git(dvc_repo, "commit", "-qm", "track db")
+    return dvc_repo, db
+
+
+def new_commit(db: Database, row: int) -> None:
+    insert(db, [(row, f"row {row}")])
+    commit(db, f"row {row}")
+
+
+def test_the_first_command_counts_the_probe_and_the_next_none(cold, dvc_repo, make_db):
+    make_db("db", parent=dvc_repo)
+    assert kinds(cold(dvc_repo, "add", "db")) == ["version", "sql"]
+    db = Database(dvc_repo / "db")
+    new_commit(db, 3)
+    assert kinds(cold(dvc_repo, "status")) == ["sql"]
+
+
+def test_local_commands(processes, dvc_repo, make_db):
+    repo = dvc_repo
+    db = make_db("db", parent=repo)
+    assert kinds(processes(repo, "add", "db")) == ["sql"]
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "track db")
+    assert processes(repo, "status") == []
+    assert processes(repo, "checkout") == []
+
+    new_commit(db, 3)
+    assert kinds(processes(repo, "status")) == ["sql"]
+    assert kinds(processes(repo, "commit", "-f", "db.dvc")) == ["sql"]
+    assert processes(repo, "status") == []
+    assert processes(repo, "checkout") == []
+
+
+def test_repro_of_an_unchanged_stage_with_a_dolt_dependency(processes, dvc_repo, make_db):
+    repo = dvc_repo
+    db = make_db("db", parent=repo)
+    dvc(repo, "stage", "add", "-n", "use", "-d", "db", "-o", "out.txt", "echo used > out.txt")
+    dvc(repo, "repro")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "stage")
+    assert processes(repo, "repro") == []
+    assert processes(repo, "status") == []
+
+    new_commit(db, 3)
+    # lead: target 2 (the heads that show the change, then the heads and a dirty check
+    # before the stage runs, then again after it: the command may write the database)
+    assert kinds(processes(repo, "repro")) == ["sql", "sql", "sql"]
+    assert processes(repo, "repro") == []
+
+
+def test_push_checkout_and_pull(processes, project, tmp_path):
+    repo, db = project
+    # lead: target 1 (the remotes query and `dolt remote add` before the push)
+    assert kinds(processes(repo, "push")) == ["sql", "remote", "push"]
+
+    new_commit(db, 3)
+    assert kinds(processes(repo, "commit", "-f", "db.dvc")) == ["sql"]
+    # lead: target 1 (the remotes query before the push)
+    assert kinds(processes(repo, "push")) == ["sql", "push"]
+    git(repo, "commit", "-qam", "second version")
+    latest = db.heads()
+
+    git(repo, "checkout", "-q", "HEAD~1", "--", "db.dvc")
+    # lead: target 1 (the heads: `dolt push` wrote to the store, so the heads cache
+    # misses; the heads and a dirty check; the restore)
+    assert kinds(processes(repo, "checkout", "--force")) == ["sql", "sql", "sql"]
+    # lead: target 0 (the restored heads are not in the heads cache)
+    assert kinds(processes(repo, "checkout")) == ["sql"]
+    assert processes(repo, "status") == []
+    git(repo, "checkout", "-q", "HEAD", "--", "db.dvc")
+
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(repo), str(clone))
+    # lead: target 1 (clone, rename of the pin branch, the commit check, the heads)
+    assert kinds(processes(clone, "pull")) == ["clone", "sql", "sql", "sql"]
+    assert Database(clone / "db").heads() == latest
+    assert processes(clone, "status") == []
+    # lead: target 0 (asks whether the recorded commit is there)
+    assert kinds(processes(clone, "pull")) == ["sql"]
+    # lead: target 0
+    assert kinds(processes(clone, "fetch")) == ["sql"]
