@@ -64,8 +64,7 @@ def _tracked(repo: Repo) -> dict[str, Any]:
     return found
 
 
-def _select(repo: Repo, targets: Sequence[str]) -> list[str]:
-    tracked = _tracked(repo)
+def _select(tracked: dict[str, Any], targets: Sequence[str]) -> list[str]:
     if not targets:
         return sorted(tracked)
     paths = []
@@ -88,8 +87,11 @@ def compact(repo: Repo, targets: Sequence[str] = (), dry_run: bool = False) -> l
 
     Databases not in the workspace (not checked out) are skipped with a warning.
     """
+    from .output import read_heads
+
+    tracked = _tracked(repo)
     done = []
-    for path in _select(repo, targets):
+    for path in _select(tracked, targets):
         shown = os.path.relpath(path)
         db = Database(path)
         if not db.exists:
@@ -101,6 +103,9 @@ def compact(repo: Repo, targets: Sequence[str] = (), dry_run: bool = False) -> l
             continue
         with dvc_errors(f"cannot compact Dolt database '{shown}': "):
             seconds = gc(db)
+        # gc rewrote the files the heads cache keys on: refill it now, so that
+        # the next `dvc status` starts no dolt process.
+        read_heads(tracked[path])
         done.append(Compaction(shown, journal, seconds))
     return done
 

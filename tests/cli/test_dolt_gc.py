@@ -58,7 +58,11 @@ def test_gc_compacts_and_keeps_what_dvc_recorded(dvc_repo, make_db):
     assert journal_bytes(db.path) == 0
     after = db.heads()
     assert (after, after.branch) == (second, second.branch)
-    assert dvc(repo, "status").stdout.strip() == UP_TO_DATE
+    # gc rewrote the files the heads cache keys on; it refilled the cache.
+    trace = repo.parent / "trace.jsonl"
+    proc = dvc(repo, "status", env={"DVC_DOLT_TRACE": str(trace)})
+    assert proc.stdout.strip() == UP_TO_DATE
+    assert not trace.exists() or trace.read_text() == ""
 
     git(repo, "checkout", "-q", "HEAD~1", "--", "labels.dvc")
     dvc(repo, "checkout", "--force")
@@ -114,12 +118,21 @@ def test_gc_refuses_a_database_a_sql_server_serves(dvc_repo, make_db):
         assert server.serves_cli()
 
 
-def test_gc_help(dvc_repo):
+def test_gc_help_and_nothing_to_do(dvc_repo, make_db):
     proc = dvc(dvc_repo, "dolt", "gc", "--help")
     assert "usage: dvc dolt gc" in proc.stdout
     assert "--dry-run" in proc.stdout
     assert "DVC_DOLT_JOURNAL_HINT_BYTES" in proc.stdout
     assert "gc" in dvc(dvc_repo, "dolt", "--help").stdout
+    assert dvc(dvc_repo, "dolt", "gc").stdout.strip() == "No Dolt database to compact."
+
+    # A tracked database that is not checked out is skipped, with a warning.
+    make_db("labels", parent=dvc_repo)
+    dvc(dvc_repo, "add", "labels")
+    (dvc_repo / "labels").rename(dvc_repo.parent / "elsewhere")
+    proc = dvc(dvc_repo, "dolt", "gc")
+    assert proc.stdout.strip() == "No Dolt database to compact."
+    assert "WARNING: Dolt database 'labels' is not in the workspace: skipped" in proc.stderr
 
 
 def test_add_and_commit_hint_at_a_large_journal(dvc_repo, make_db):
