@@ -404,7 +404,7 @@ def print_table(results: dict[str, list], notes: dict[str, list[str]]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rows", default="10000,1000000", help="comma-separated sizes")
     parser.add_argument("--repeat", type=int, default=5)
@@ -421,10 +421,16 @@ def main() -> int:
     parser.add_argument(
         "--state",
         default="imported,gc",
-        help="with --wide-gb: the database as imported, after dolt gc, or both (default)",
+        help="with --wide-gb: imported (as `dolt table import` left it), gc (after `dvc dolt gc`)"
+        " or imported,gc (the default)",
     )
     parser.add_argument("--only", choices=("plain", "ext", "both"), default="both")
     args = parser.parse_args()
+    states = args.state.split(",")
+    if not set(states) <= {"imported", "gc"}:
+        parser.error("--state takes imported, gc or imported,gc")
+    if (args.template or args.state != "imported,gc") and not args.wide_gb:
+        parser.error("--template and --state go with --wide-gb")
 
     results: dict[str, list] = {}
     notes: dict[str, list[str]] = {}
@@ -442,11 +448,11 @@ def main() -> int:
             size = info["imported_bytes"] / GB
             notes["start-up"] = ["", "journal (Dolt's chunk journal, median of --repeat):"]
             notes["start-up"] += journal_report(template, info, args.repeat)
-            for state in args.state.split(","):
+            for state in states:
                 title = (
                     f"{size:.2f} GB, {rows:,} rows, as `dolt table import` left it"
                     if state == "imported"
-                    else f"{size:.2f} GB, {rows:,} rows, after `dolt gc`"
+                    else f"{size:.2f} GB, {rows:,} rows, after `dvc dolt gc`"
                     f" ({info['gc_bytes'] / GB:.2f} GB)"
                 )
                 print(title, flush=True)
