@@ -16,9 +16,9 @@ journal, and after `dolt gc` (what `dvc dolt gc` runs). It also measures the
 journal's cost (one `dolt sql`, the heads query) and compares dvc-dolt's first
 push with a raw `dolt push` of the same database to a `file://` remote.
 Building takes minutes: --template DIR keeps the built databases for the next
-run. Plain DVC needs ~5 copies of the database on disk at once (workspace,
-cache and remote, each holding two versions of the journal file, then a
-clone); each copy is deleted as soon as its figure is taken.
+run. Plain DVC needs ~5 copies of the database on disk at once (the
+workspace, then its cache and its remote, each holding two versions of the
+journal file); each copy is deleted as soon as its figure is taken.
 
 Needs dolt (see README) and a Python with dvc-dolt installed. Not run in CI.
 """
@@ -362,8 +362,10 @@ def journal_report(template: Path, info: dict, repeat: int) -> list[str]:
             f" `dolt sql -q 'select 1'` {one:.2f}s, heads query {heads:.2f}s"
         )
     lines.append(
-        f"dolt gc: {info['gc_s']:.0f}s for a {info['gc_journal_bytes'] / GB:.2f} GB journal"
-        f" ({info['gc_s'] / (info['gc_journal_bytes'] / GB):.0f} s/GB)"
+        f"dolt gc, when the template was built: {info['gc_s']:.0f}s for a"
+        f" {info['gc_journal_bytes'] / GB:.2f} GB journal"
+        f" ({info['gc_s'] / (info['gc_journal_bytes'] / GB):.0f} s/GB; this run's: `dvc dolt gc`"
+        " below)"
     )
     return lines
 
