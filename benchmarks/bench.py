@@ -232,8 +232,9 @@ def cache_bytes(repo: Path) -> int:
     return dir_size(cache) if cache.exists() else 0
 
 
-# A side's figures: what -> (seconds or MB, dolt processes or None).
-Figures = dict[str, tuple[float, Optional[int]]]
+# A side's figures: what -> (seconds or MB, dolt processes: "2" per run, or "1 in 5"
+# runs of a repeated command; None where not counted).
+Figures = dict[str, tuple[float, Optional[str]]]
 
 ROWS = [
     "dvc add db",
@@ -268,7 +269,7 @@ def side(
 
         if ext:
             seconds, procs = trace.count(once)
-            out[what] = (seconds, round(procs / times))
+            out[what] = (seconds, f"{procs}" if times == 1 else f"{procs} in {times} runs")
         else:
             out[what] = (once(), None)
 
@@ -335,7 +336,7 @@ def section(
         p, e = sides["plain"].get(what), sides["ext"].get(what)
         if p is None and e is None:
             continue
-        procs = "" if e is None or e[1] is None else str(e[1])
+        procs = "" if e is None or e[1] is None else e[1]
         rows.append((what, p and p[0], e and e[0], procs))
     ext = sides["ext"]
     note = ""
