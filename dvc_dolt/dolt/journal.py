@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Optional
 
 from . import runner
-from .database import Database
+from .database import Database, kept_branch
 from .errors import DoltCommandError
+from .runner import quote_string
 
 JOURNAL_NAME = "v" * 32
 # gc rewrites the whole store: ~40 s per GB of journal on a 2-core machine.
@@ -68,3 +70,22 @@ def gc(db: Database) -> float:
     started = time.monotonic()
     db.run(["gc"], timeout=runner._timeout(GC_TIMEOUT))
     return time.monotonic() - started
+
+
+def keep_unreached(db: Database, commits: Iterable[str], dry_run: bool = False) -> list[str]:
+    """Those of ``commits`` that ``db`` holds and no branch reaches, each now
+    on a ``dvc/kept/<hash>`` branch (with ``dry_run``, not yet).
+
+    ``dolt gc`` deletes every commit no branch or tag reaches, the reflog
+    notwithstanding: a commit someone still needs must be on a ref first.
+    """
+    reached = db.branches_containing(commits)
+    unreached = sorted(commit for commit, branches in reached.items() if not branches)
+    if unreached and not dry_run:
+        db.sql(
+            ";\n".join(
+                f"call dolt_branch({quote_string(kept_branch(c))}, {quote_string(c)})"
+                for c in unreached
+            )
+        )
+    return unreached

@@ -110,15 +110,16 @@ GC_HELP = "Compact the chunk journal of tracked Dolt databases (runs `dolt gc` i
 GC_DESCRIPTION = (
     GC_HELP + "\n\nDolt appends every write to a chunk journal, and every dolt command"
     " loads its index: a database filled by `dolt table import` pays for its whole size"
-    " on each command (about 0.3 s per GB of journal). `dolt gc` moves the data into"
-    " table files (about 40 s per GB). Commits, branches, tags, rows and uncommitted"
-    " changes stay as they are, so DVC's records stay valid; like any `dolt gc`, it"
-    " deletes commits that no branch or tag reaches (checkout keeps every commit it"
-    " moves away from on a dvc/kept branch). With no target, every Dolt database that"
-    " the workspace's .dvc files and dvc.yaml track, as output or dependency. A"
-    " database served by a running `dolt sql-server` is refused: stop the server first."
-    " dvc-dolt never runs it by itself; `dvc add` and `dvc commit` say when a journal"
-    " has grown past 256 MiB (DVC_DOLT_JOURNAL_HINT_BYTES, in bytes or `off`, changes that)."
+    " on each command (about 0.35 s per GB of journal). `dolt gc` moves the data into"
+    " table files (about 40 s per GB). Branches, tags, rows and uncommitted changes stay"
+    " as they are. `dolt gc` deletes every commit that no branch or tag reaches, so a"
+    " commit that the workspace, a git revision or an experiment records is first put"
+    " on a dvc/kept/<hash> branch (checkout already keeps there the commits it moves"
+    " away from). With no target, every Dolt database that the workspace's .dvc files"
+    " and dvc.yaml track, as output or dependency. A database served by a running"
+    " `dolt sql-server` is refused: stop the server first. dvc-dolt never runs it by"
+    " itself; `dvc add`, `dvc commit` and `dvc repro` say when a journal has grown past"
+    " 256 MiB (DVC_DOLT_JOURNAL_HINT_BYTES, in bytes or `off`, changes that)."
 )
 
 
@@ -136,6 +137,8 @@ def _gc_command():
             if not done:
                 ui.write("No Dolt database to compact.")
             for item in done:
+                for line in item.kept_lines(self.args.dry_run):
+                    ui.write(line)
                 journal = f"{size_text(item.journal)} in its journal"
                 if item.seconds is None:
                     ui.write(f"Would compact Dolt database '{item.path}' ({journal})")

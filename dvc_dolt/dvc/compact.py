@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
-from dvc_dolt.dolt import Database
-from dvc_dolt.dolt.journal import gc, journal_bytes
+from dvc_dolt.dolt import Database, kept_branch
+from dvc_dolt.dolt.journal import gc, journal_bytes, keep_unreached
 
 from .errors import DvcDoltError, dvc_errors
 
@@ -43,6 +43,16 @@ class Compaction:
     path: str
     journal: Optional[int]
     seconds: Optional[float] = None
+    # Commits DVC records that no branch reached: now on dvc/kept branches.
+    kept: tuple[str, ...] = ()
+
+    def kept_lines(self, dry_run: bool) -> list[str]:
+        verb = "Would keep" if dry_run else "Kept"
+        return [
+            f"{verb} commit {commit} of Dolt database '{self.path}' on branch"
+            f" '{kept_branch(commit)}': DVC records it and no branch reaches it"
+            for commit in self.kept
+        ]
 
 
 def size_text(count: Optional[int]) -> str:
@@ -85,28 +95,39 @@ def _select(tracked: dict[str, Any], targets: Sequence[str]) -> list[str]:
 def compact(repo: Repo, targets: Sequence[str] = (), dry_run: bool = False) -> list[Compaction]:
     """Run ``dolt gc`` in each selected database; what was done, in order.
 
-    Databases not in the workspace (not checked out) are skipped with a warning.
+    A commit that the workspace, a git revision or an experiment records, and
+    that no branch reaches (a hand-made ``dolt reset`` left it), is put on a
+    ``dvc/kept/<hash>`` branch first: gc would delete it. Databases not in
+    the workspace (not checked out) are skipped with a warning.
     """
     from .output import read_heads
+    from .prune import recorded_commits
 
     tracked = _tracked(repo)
+    selected = _select(tracked, targets)
+    # Any database's record counts for every database, as in `dvc dolt prune`:
+    # `dvc move` renames one, and older revisions record it under its old path.
+    recorded = set().union(*recorded_commits(repo).values()) if selected else set()
     done = []
-    for path in _select(tracked, targets):
+    for path in selected:
         shown = os.path.relpath(path)
         db = Database(path)
         if not db.exists:
             logger.warning("Dolt database '%s' is not in the workspace: skipped", shown)
             continue
+        heads = tracked[path].recorded_heads
+        needed = recorded | ({heads.commit} if heads else set())
         journal = journal_bytes(path)
-        if dry_run:
-            done.append(Compaction(shown, journal))
-            continue
         with dvc_errors(f"cannot compact Dolt database '{shown}': "):
+            kept = tuple(keep_unreached(db, needed, dry_run))
+            if dry_run:
+                done.append(Compaction(shown, journal, kept=kept))
+                continue
             seconds = gc(db)
         # gc rewrote the files the heads cache keys on: refill it now, so that
         # the next `dvc status` starts no dolt process.
         read_heads(tracked[path])
-        done.append(Compaction(shown, journal, seconds))
+        done.append(Compaction(shown, journal, seconds, kept))
     return done
 
 

@@ -8,7 +8,7 @@ import re
 import sys
 
 import pytest
-from helpers import commit, dvc, error_lines, git, insert
+from helpers import commit, dolt, dvc, error_lines, git, insert
 from sql_server import SqlServer
 
 from dvc_dolt.dolt.journal import journal_bytes
@@ -168,3 +168,41 @@ def test_hint_once_per_database_per_command(dvc_repo, make_db):
             f"{sys.executable} -c \"open('{name}.txt', 'w').write('1')\"")  # fmt: skip
     proc = dvc(repo, "repro", env={"DVC_DOLT_JOURNAL_HINT_BYTES": "1"})
     assert len(hints(proc)) == 1
+
+
+def test_gc_keeps_recorded_commits_that_no_branch_reaches(dvc_repo, make_db):
+    """dolt gc deletes what no branch or tag reaches: a commit a git revision
+    records, left behind by a hand-made `dolt reset`, must survive it."""
+    repo = dvc_repo
+    db = make_db("labels", parent=repo)
+    dvc(repo, "add", "labels")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "labels v1")
+    first = db.heads()
+    grow(db)
+    commit(db, "more rows")
+    dvc(repo, "add", "labels")
+    git(repo, "commit", "-qam", "labels v2")
+    second = db.heads()
+    git(repo, "checkout", "-q", "HEAD~1")  # v1 in the workspace, v2 only in git history
+    dvc(repo, "checkout")
+    assert db.heads() == first
+    dolt(db.path, "branch", "-D", f"dvc/kept/{second.commit}")  # by hand: nothing reaches v2
+    assert db.branches() == ["main"]
+
+    proc = dvc(repo, "dolt", "gc", "--dry-run")
+    assert proc.stdout.splitlines()[0] == (
+        f"Would keep commit {second.commit} of Dolt database 'labels' on branch"
+        f" 'dvc/kept/{second.commit}': DVC records it and no branch reaches it"
+    )
+    assert db.branches() == ["main"]
+    proc = dvc(repo, "dolt", "gc")
+    assert proc.stdout.splitlines()[0] == (
+        f"Kept commit {second.commit} of Dolt database 'labels' on branch"
+        f" 'dvc/kept/{second.commit}': DVC records it and no branch reaches it"
+    )
+    assert sorted(db.branches()) == [f"dvc/kept/{second.commit}", "main"]
+
+    git(repo, "checkout", "-q", "main")
+    dvc(repo, "checkout")
+    assert db.heads() == second

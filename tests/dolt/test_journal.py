@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from helpers import dolt, insert
+from helpers import dolt, insert, two_commits
 
 from dvc_dolt.dolt import Database, NotADatabaseError
-from dvc_dolt.dolt.journal import gc, journal_bytes
+from dvc_dolt.dolt.journal import gc, journal_bytes, keep_unreached
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -48,3 +48,18 @@ def test_gc_keeps_every_head_and_uncommitted_work(make_db):
 def test_gc_of_a_missing_database_is_a_clear_error(tmp_path):
     with pytest.raises(NotADatabaseError, match="is not a Dolt database"):
         gc(Database(tmp_path / "nothing"))
+
+
+def test_keep_unreached_puts_a_branch_on_what_gc_would_delete(make_db):
+    db, first, second = two_commits(make_db)
+    dolt(db.path, "reset", "--hard", first)  # second: only the reflog has it
+    absent = "0" * 32
+
+    assert keep_unreached(db, [first, second, absent], dry_run=True) == [second]
+    assert db.branches() == ["main"]
+    assert keep_unreached(db, [first, second, absent]) == [second]
+    assert sorted(db.branches()) == [f"dvc/kept/{second}", "main"]
+    assert keep_unreached(db, [first, second]) == []
+
+    gc(db)
+    assert db.missing_commits([first, second]) == []
