@@ -52,12 +52,9 @@ def journal_bytes(db_path: str | os.PathLike[str]) -> Optional[int]:
     return total
 
 
-def gc(db: Database) -> float:
-    """Run ``dolt gc`` on ``db``; the seconds it took.
-
-    Refused while a ``dolt sql-server`` serves the database: the CLI would
-    hand the collection to that server, whose sessions it interrupts.
-    """
+def refuse_served(db: Database) -> None:
+    """DoltCommandError when a ``dolt sql-server`` serves ``db``: the CLI would
+    hand ``dolt gc`` to that server, which ends its clients' sessions."""
     server = db.server()
     if server is not None:
         why = (
@@ -67,6 +64,12 @@ def gc(db: Database) -> float:
         raise DoltCommandError(
             f"Dolt database '{db.path}': {why}", ["dolt", "gc"], None, reason=why
         )
+
+
+def gc(db: Database) -> float:
+    """Run ``dolt gc`` on ``db``; the seconds it took. Refused while a
+    ``dolt sql-server`` serves the database (:func:`refuse_served`)."""
+    refuse_served(db)
     started = time.monotonic()
     db.run(["gc"], timeout=runner._timeout(GC_TIMEOUT))
     return time.monotonic() - started

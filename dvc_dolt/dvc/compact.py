@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
 from dvc_dolt.dolt import Database, kept_branch
-from dvc_dolt.dolt.journal import gc, journal_bytes, keep_unreached
+from dvc_dolt.dolt.journal import gc, journal_bytes, keep_unreached, refuse_served
 
 from .errors import DvcDoltError, dvc_errors
 
@@ -119,6 +119,7 @@ def compact(repo: Repo, targets: Sequence[str] = (), dry_run: bool = False) -> l
         needed = recorded | ({heads.commit} if heads else set())
         journal = journal_bytes(path)
         with dvc_errors(f"cannot compact Dolt database '{shown}': "):
+            refuse_served(db)
             kept = tuple(keep_unreached(db, needed, dry_run))
             if dry_run:
                 done.append(Compaction(shown, journal, kept=kept))

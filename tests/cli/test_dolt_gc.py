@@ -109,12 +109,14 @@ def test_gc_refuses_a_database_a_sql_server_serves(dvc_repo, make_db):
     dvc(repo, "add", "labels")
     journal = journal_bytes(db.path)
     with SqlServer(db) as server:
-        proc = dvc(repo, "dolt", "gc", ok=False)
-        (line,) = error_lines(proc)
-        assert line.startswith("ERROR: cannot compact Dolt database 'labels': ")
-        assert f"served by a running dolt sql-server (pid {server.proc.pid})" in line
-        assert "stop the server" in line
+        for dry_run in (["--dry-run"], []):
+            proc = dvc(repo, "dolt", "gc", *dry_run, ok=False)
+            (line,) = error_lines(proc)
+            assert line.startswith("ERROR: cannot compact Dolt database 'labels': ")
+            assert f"served by a running dolt sql-server (pid {server.proc.pid})" in line
+            assert "stop the server" in line
         assert journal_bytes(db.path) == journal
+        assert db.branches() == ["main"]
         assert server.serves_cli()
 
 
