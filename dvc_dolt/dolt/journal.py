@@ -76,14 +76,25 @@ def gc(db: Database) -> float:
 
 
 def keep_unreached(db: Database, commits: Iterable[str], dry_run: bool = False) -> list[str]:
-    """Those of ``commits`` that ``db`` holds and no branch reaches, each now
-    on a ``dvc/kept/<hash>`` branch (with ``dry_run``, not yet).
+    """Those of ``commits`` that ``db`` holds and no branch or tag reaches, each
+    now on a ``dvc/kept/<hash>`` branch (with ``dry_run``, not yet).
 
     ``dolt gc`` deletes every commit no branch or tag reaches, the reflog
     notwithstanding: a commit someone still needs must be on a ref first.
+    Two dolt processes however many commits, three when one is kept.
     """
-    reached = db.branches_containing(commits)
-    unreached = sorted(commit for commit, branches in reached.items() if not branches)
+    wanted = sorted(set(commits))
+    held = [c for c in wanted if c not in set(db.missing_commits(wanted))] if wanted else []
+    if not held:
+        return []
+    results = db.sql(
+        ";\n".join(
+            f"select (select count(*) from dolt_branches where has_ancestor(hash, {q}))"
+            f" + (select count(*) from dolt_tags where has_ancestor(tag_hash, {q})) as refs"
+            for q in map(quote_string, held)
+        )
+    )
+    unreached = [c for c, rows in zip(held, results) if not int(rows[0]["refs"])]
     if unreached and not dry_run:
         db.sql(
             ";\n".join(

@@ -63,3 +63,11 @@ def test_keep_unreached_puts_a_branch_on_what_gc_would_delete(make_db):
 
     gc(db)
     assert db.missing_commits([first, second]) == []
+
+
+def test_keep_unreached_leaves_tagged_commits_alone(make_db):
+    db, first, second = two_commits(make_db)
+    dolt(db.path, "tag", "v2", second)
+    dolt(db.path, "reset", "--hard", first)
+    assert keep_unreached(db, [first, second]) == []
+    assert db.branches() == ["main"]
