@@ -34,6 +34,7 @@ from dvc_dolt.dolt import (
 )
 from dvc_dolt.dolt.state import HeadsCache
 
+from .compact import hint_journal
 from .errors import DvcDoltError, dvc_errors
 
 logger = logging.getLogger("dvc").getChild("dolt")
@@ -177,6 +178,7 @@ class DoltMixin:
         self.hash_info = HashInfo(HASH_NAME, heads.checksum)
         self.obj = None
         self.files = None
+        hint_journal(self)
 
     def add(self, path: Optional[str] = None, no_commit: bool = False, relink: bool = True) -> None:
         if path and os.path.abspath(path) != os.path.abspath(self.fs_path):
