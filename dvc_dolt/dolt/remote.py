@@ -423,7 +423,7 @@ def clone_at(
                 ) from None
             raise
         if cache and key:
-            cache.file(Database(dest), key, heads)
+            cache.file(Database(dest), key, heads, [])  # a fresh clone is clean
     except DoltRemoteError as exc:
         if _means_missing_ref(exc) or _means_missing_database(exc):
             raise _pin_missing(dest, commit, remote, url, exc) from exc

@@ -189,44 +189,52 @@ class HeadsCache(EntryFile):
 
     def heads(self, db: Database) -> Heads:
         """The database's heads, from the cache when its files have not changed."""
-        if not enabled():
-            return db.heads()
-        key = state_key(db.path)
-        cached = self._lookup(db, key)
-        if cached is not None:
-            return cached
-        heads = db.heads()
-        self._remember(db, key, heads)
-        return heads
+        return self.inspect(db)[0]
 
     def inspect(self, db: Database) -> tuple[Heads, list[str]]:
-        """:meth:`Database.inspect`, leaving its heads in the cache."""
+        """:meth:`Database.inspect`, from the cache when the files have not changed.
+
+        A miss asks the whole inspection, not just the heads: in the same
+        process it costs little, and the `add`, `commit` or `repro` that
+        follows a `status` needs it.
+        """
         if not enabled():
             return db.inspect()
         key = state_key(db.path)
+        entry = self._get(db, key)
+        if entry is not None and isinstance(entry.get("reasons"), list):
+            return self._heads_of(entry), [str(r) for r in entry["reasons"]]
         heads, reasons = db.inspect()
-        self._remember(db, key, heads)
+        self._remember(db, key, heads, reasons)
         return heads, reasons
 
     def cached(self, db: Database) -> Optional[Heads]:
         """The heads on file for the database as it is now, without asking dolt."""
         return self._lookup(db, state_key(db.path)) if enabled() else None
 
-    def file(self, db: Database, key: str, heads: Heads) -> None:
+    def file(
+        self, db: Database, key: str, heads: Heads, reasons: Optional[list[str]] = None
+    ) -> None:
         """File ``heads`` for ``db`` under ``key``, the :func:`state_key` of the
         files they were read from (e.g. a clone nobody else could see yet)."""
         if enabled():
-            self._put(db, self._entry(key, heads))
+            self._put(db, self._entry(key, heads, reasons))
 
     def key(self, db: Database) -> Optional[str]:
         """The database's :func:`state_key` now, for :meth:`remember`; None when off."""
         return state_key(db.path) if enabled() else None
 
-    def remember(self, db: Database, key: Optional[str], heads: Heads) -> None:
-        """File ``heads``, read from dolt after :meth:`key` gave ``key``, if no
-        write came in between."""
+    def remember(
+        self,
+        db: Database,
+        key: Optional[str],
+        heads: Heads,
+        reasons: Optional[list[str]] = None,
+    ) -> None:
+        """File ``heads`` (and ``reasons``, the database's dirty reasons), read
+        from dolt after :meth:`key` gave ``key``, if no write came in between."""
         if enabled():
-            self._remember(db, key, heads)
+            self._remember(db, key, heads, reasons)
 
     def moved(self, old: Database, new: Database) -> None:
         """``old`` was renamed to ``new``: the key holds, the files are the same."""
@@ -237,8 +245,10 @@ class HeadsCache(EntryFile):
 
     def _lookup(self, db: Database, key: Optional[str]) -> Optional[Heads]:
         entry = self._get(db, key)
-        if entry is None:
-            return None
+        return None if entry is None else self._heads_of(entry)
+
+    @staticmethod
+    def _heads_of(entry: dict[str, Any]) -> Heads:
         return Heads(
             entry["commit"],
             entry["staged"],
@@ -247,16 +257,22 @@ class HeadsCache(EntryFile):
             head_root=entry.get("head_root") or None,
         )
 
-    def _remember(self, db: Database, key: Optional[str], heads: Heads) -> None:
+    def _remember(
+        self,
+        db: Database,
+        key: Optional[str],
+        heads: Heads,
+        reasons: Optional[list[str]] = None,
+    ) -> None:
         # Only trust a key that held across the query: a write racing with it
         # must not leave old heads filed under a new key.
         if not key or state_key(db.path) != key:
             return
-        self._put(db, self._entry(key, heads))
+        self._put(db, self._entry(key, heads, reasons))
 
     @staticmethod
-    def _entry(key: str, heads: Heads) -> dict[str, str]:
-        return {
+    def _entry(key: str, heads: Heads, reasons: Optional[list[str]] = None) -> dict[str, Any]:
+        entry: dict[str, Any] = {
             "key": key,
             "commit": heads.commit,
             "staged": heads.staged,
@@ -264,3 +280,7 @@ class HeadsCache(EntryFile):
             "branch": heads.branch or "",
             "head_root": heads.head_root or "",
         }
+        if reasons is not None:
+            # Why the database is dirty, as dolt said it for these very files.
+            entry["reasons"] = list(reasons)
+        return entry

@@ -91,7 +91,7 @@ def look_at(item: DoltMixin) -> Look:
     with dvc_errors(f"Dolt database '{item}': "):
         plan = db.plan_restore(recorded.commit)
     if cache:
-        cache.remember(db, key, plan.before)
+        cache.remember(db, key, plan.before, list(plan.reasons))
     return Look(item, True, plan if plan.needed else None)
 
 
