@@ -445,6 +445,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="dvc-dolt-bench-") as tmp:
         base = Path(tmp)
         setup_identity(base)
+        # As installed from a wheel: byte-compiled once, not at every command
+        # (with PYTHONDONTWRITEBYTECODE, DVC and dvc-dolt compile at each run).
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        os.environ["PYTHONPYCACHEPREFIX"] = str(base / "pycache")
         start_plain = median_of(args.repeat, lambda: run([DVC, "--version"], base, PLAIN))
         start_ext = median_of(args.repeat, lambda: run([DVC, "--version"], base))
         results["start-up"] = [("dvc --version", start_plain, start_ext, "0")]
