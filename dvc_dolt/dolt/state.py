@@ -202,7 +202,11 @@ class HeadsCache(EntryFile):
             return db.inspect()
         key = state_key(db.path)
         entry = self._get(db, key)
-        if entry is not None and isinstance(entry.get("reasons"), list):
+        if (
+            entry is not None
+            and "unverified" not in entry
+            and isinstance(entry.get("reasons"), list)
+        ):
             return self._heads_of(entry), [str(r) for r in entry["reasons"]]
         heads, reasons = db.inspect()
         self._remember(db, key, heads, reasons)
@@ -245,6 +249,22 @@ class HeadsCache(EntryFile):
 
     def _lookup(self, db: Database, key: Optional[str]) -> Optional[Heads]:
         entry = self._get(db, key)
+        return None if entry is None or "unverified" in entry else self._heads_of(entry)
+
+    def file_moved(self, db: Database, heads: Heads) -> None:
+        """File what dolt said the heads were as it finished moving them.
+
+        Not trusted as the heads (a write between dolt's answer and reading the
+        files for the key would be filed as the move's); :meth:`hint` offers
+        them to a restore that checks them in dolt before it acts.
+        """
+        key = state_key(db.path) if enabled() else None
+        if key:
+            self._put(db, {**self._entry(key, heads), "unverified": True})
+
+    def hint(self, db: Database) -> Optional[Heads]:
+        """The heads on file for the database's files now, trusted or not."""
+        entry = self._get(db, state_key(db.path)) if enabled() else None
         return None if entry is None else self._heads_of(entry)
 
     @staticmethod

@@ -85,6 +85,10 @@ def look_at(item: DoltMixin) -> Look:
     known = cache.cached(db) if cache else None
     if known == recorded:
         return Look(item, True)
+    if known is None and cache:
+        # What the last restore left: good enough to move from, once dolt checks it.
+        hint = cache.hint(db)
+        known = hint if hint is not None and hint != recorded else None
     if known is not None and known.head_root is not None and known.is_clean:
         return Look(item, True, known=known)
     key = cache.key(db) if cache else None
@@ -119,6 +123,9 @@ def restore_item(
         if result is None:
             # Not as the cache knew it (a write meanwhile): look, then move.
             result = db.restore(recorded.commit, force=force, plan=plan)
+    cache = heads_cache(item)  # type: ignore[arg-type]
+    if cache and result.changed:
+        cache.file_moved(db, result.after)
     if result.kept:
         logger.warning(
             "Dolt database '%s': commit %s (the HEAD of branch '%s') is kept on branch '%s'",

@@ -108,3 +108,21 @@ def test_unknown_target_keeps_dvcs_own_suggestion(dvc_repo, make_db):
     proc = dvc(dvc_repo, "checkout", "no-such-target", ok=False)
     assert "Did you mean `git checkout no-such-target`?" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_work_done_after_a_checkout_still_stops_the_next_one(dvc_repo, make_db):
+    """The heads a restore leaves are filed only as a hint for the next move:
+    uncommitted work made since is seen before DVC changes any file."""
+    repo = dvc_repo
+    db, old = two_revisions(repo, make_db)
+    new_rev = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "checkout", "-q", old)
+    dvc(repo, "checkout")
+    assert (repo / "model.txt").read_text() == "old model"
+    insert(db, [(4, "uncommitted")])
+    dirty = db.heads()
+    git(repo, "checkout", "-q", new_rev)
+    proc = dvc(repo, "checkout", ok=False)
+    assert "uncommitted changes to table 't'" in proc.stderr
+    assert (repo / "model.txt").read_text() == "old model"  # DVC changed nothing
+    assert db.heads() == dirty

@@ -138,6 +138,15 @@ def test_push_checkout_and_pull(processes, project, tmp_path):
     assert kinds(processes(repo, "checkout")) == ["sql"]
     assert processes(repo, "status") == []
     git(repo, "checkout", "-q", "HEAD", "--", "db.dvc")
+    # Back and forth: each move starts from what the last one left, checked in
+    # the same process that moves.
+    assert kinds(processes(repo, "checkout")) == ["sql"]
+    assert db.heads() == latest
+    git(repo, "checkout", "-q", "HEAD~1", "--", "db.dvc")
+    assert kinds(processes(repo, "checkout")) == ["sql"]
+    git(repo, "checkout", "-q", "HEAD", "--", "db.dvc")
+    assert kinds(processes(repo, "checkout")) == ["sql"]
+    assert db.heads() == latest
 
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(repo), str(clone))
