@@ -126,6 +126,9 @@ def probe_version(path: str, timeout: float = 30) -> tuple[int, int, int] | None
                 text=True,
                 errors="replace",
                 env=env,
+                # Run inside a database, dolt would load its journal first (~0.5 s
+                # for a 1 GB one) just to print its version.
+                cwd=home,
                 timeout=timeout,
                 check=False,
             )
