@@ -209,7 +209,7 @@ class HeadsCache(EntryFile):
         ):
             return self._heads_of(entry), [str(r) for r in entry["reasons"]]
         heads, reasons = db.inspect()
-        self._remember(db, key, heads, reasons)
+        self.remember(db, key, heads, reasons)
         return heads, reasons
 
     def cached(self, db: Database) -> Optional[Heads]:
@@ -227,18 +227,6 @@ class HeadsCache(EntryFile):
     def key(self, db: Database) -> Optional[str]:
         """The database's :func:`state_key` now, for :meth:`remember`; None when off."""
         return state_key(db.path) if enabled() else None
-
-    def remember(
-        self,
-        db: Database,
-        key: Optional[str],
-        heads: Heads,
-        reasons: Optional[list[str]] = None,
-    ) -> None:
-        """File ``heads`` (and ``reasons``, the database's dirty reasons), read
-        from dolt after :meth:`key` gave ``key``, if no write came in between."""
-        if enabled():
-            self._remember(db, key, heads, reasons)
 
     def moved(self, old: Database, new: Database) -> None:
         """``old`` was renamed to ``new``: the key holds, the files are the same."""
@@ -277,18 +265,18 @@ class HeadsCache(EntryFile):
             head_root=entry.get("head_root") or None,
         )
 
-    def _remember(
+    def remember(
         self,
         db: Database,
         key: Optional[str],
         heads: Heads,
         reasons: Optional[list[str]] = None,
     ) -> None:
-        # Only trust a key that held across the query: a write racing with it
-        # must not leave old heads filed under a new key.
-        if not key or state_key(db.path) != key:
-            return
-        self._put(db, self._entry(key, heads, reasons))
+        """File ``heads`` (and ``reasons``, the database's dirty reasons), read
+        from dolt after :meth:`key` gave ``key``, if no write came in between:
+        a write racing with the query must not leave old heads under a new key."""
+        if enabled() and key and state_key(db.path) == key:
+            self._put(db, self._entry(key, heads, reasons))
 
     @staticmethod
     def _entry(key: str, heads: Heads, reasons: Optional[list[str]] = None) -> dict[str, Any]:

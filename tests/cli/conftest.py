@@ -31,3 +31,15 @@ def exp_repo(dvc_repo, make_db, monkeypatch):
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "baseline")
     return repo
+
+
+@pytest.fixture
+def pushed_repo(dvc_repo, make_db, tmp_path):
+    """A project whose database `labels` is pushed to a local DVC remote."""
+    make_db("labels", rows=[(1, "a"), (2, "b")], parent=dvc_repo)
+    dvc(dvc_repo, "add", "labels")
+    dvc(dvc_repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    git(dvc_repo, "add", "-A")
+    git(dvc_repo, "commit", "-qm", "labels")
+    dvc(dvc_repo, "push")
+    return dvc_repo

@@ -24,12 +24,9 @@ def grow(db, first: int = 10) -> None:
     insert(db, [(i, os.urandom(250).hex()) for i in range(first, first + 100)])
 
 
-def hints(proc) -> list[str]:
-    return [line for line in (proc.stdout + proc.stderr).splitlines() if HINT in line]
-
-
-def test_gc_compacts_and_keeps_what_dvc_recorded(dvc_repo, make_db):
-    repo = dvc_repo
+def two_versions(repo, make_db):
+    """Database 'labels' recorded at two git commits, the second with a grown
+    journal: (db, first heads, second heads)."""
     db = make_db("labels", parent=repo)
     dvc(repo, "add", "labels")
     git(repo, "add", "-A")
@@ -39,7 +36,16 @@ def test_gc_compacts_and_keeps_what_dvc_recorded(dvc_repo, make_db):
     commit(db, "more rows")
     dvc(repo, "add", "labels")
     git(repo, "commit", "-qam", "labels v2")
-    second = db.heads()
+    return db, first, db.heads()
+
+
+def hints(proc) -> list[str]:
+    return [line for line in (proc.stdout + proc.stderr).splitlines() if HINT in line]
+
+
+def test_gc_compacts_and_keeps_what_dvc_recorded(dvc_repo, make_db):
+    repo = dvc_repo
+    db, first, second = two_versions(repo, make_db)
     journal = journal_bytes(db.path)
     assert journal > 50_000
 
@@ -176,16 +182,7 @@ def test_gc_keeps_recorded_commits_that_no_branch_reaches(dvc_repo, make_db):
     """dolt gc deletes what no branch or tag reaches: a commit a git revision
     records, left behind by a hand-made `dolt reset`, must survive it."""
     repo = dvc_repo
-    db = make_db("labels", parent=repo)
-    dvc(repo, "add", "labels")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "labels v1")
-    first = db.heads()
-    grow(db)
-    commit(db, "more rows")
-    dvc(repo, "add", "labels")
-    git(repo, "commit", "-qam", "labels v2")
-    second = db.heads()
+    db, first, second = two_versions(repo, make_db)
     git(repo, "checkout", "-q", "HEAD~1")  # v1 in the workspace, v2 only in git history
     dvc(repo, "checkout")
     assert db.heads() == first

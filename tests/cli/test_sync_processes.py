@@ -3,7 +3,6 @@ cost of pushing to the wrong place (counted, not timed)."""
 
 import json
 
-import pytest
 from helpers import commit, dolt, dvc, git, insert
 
 from dvc_dolt.dolt import Database
@@ -17,19 +16,6 @@ def traced(repo, trace, *args):
     return [argv[1:] for argv in argvs if argv[1:] != ["version"]]
 
 
-@pytest.fixture
-def pushed(dvc_repo, make_db, tmp_path):
-    """A database added and pushed once to a local DVC remote."""
-    repo = dvc_repo
-    make_db("labels", parent=repo)
-    dvc(repo, "add", "labels")
-    dvc(repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "labels")
-    dvc(repo, "push")
-    return repo
-
-
 def new_commit(repo, value):
     db = Database(repo / "labels")
     insert(db, [(10 + len(value), value)])
@@ -38,55 +24,55 @@ def new_commit(repo, value):
     return db.heads().commit
 
 
-def test_a_second_push_is_one_dolt_process(pushed, tmp_path):
-    head = new_commit(pushed, "second")
-    calls = traced(pushed, tmp_path / "trace", "push")
+def test_a_second_push_is_one_dolt_process(pushed_repo, tmp_path):
+    head = new_commit(pushed_repo, "second")
+    calls = traced(pushed_repo, tmp_path / "trace", "push")
     assert [c[0] for c in calls] == ["push"]
     assert f"{head}:refs/heads/dvc/pin/{head}" in calls[0]
 
     # The pin is really there: a fresh clone pulls that commit.
     fresh = tmp_path / "fresh"
-    git(pushed, "commit", "-qam", "second")
-    git(tmp_path, "clone", "-q", str(pushed), str(fresh))
+    git(pushed_repo, "commit", "-qam", "second")
+    git(tmp_path, "clone", "-q", str(pushed_repo), str(fresh))
     dvc(fresh, "pull")
     assert Database(fresh / "labels").heads().commit == head
 
 
-def test_a_moved_dvc_remote_is_pushed_to_in_its_new_place(pushed, tmp_path):
-    new_commit(pushed, "second")
-    dvc(pushed, "remote", "modify", "storage", "url", str(tmp_path / "elsewhere"))
-    calls = traced(pushed, tmp_path / "trace", "push")
+def test_a_moved_dvc_remote_is_pushed_to_in_its_new_place(pushed_repo, tmp_path):
+    new_commit(pushed_repo, "second")
+    dvc(pushed_repo, "remote", "modify", "storage", "url", str(tmp_path / "elsewhere"))
+    calls = traced(pushed_repo, tmp_path / "trace", "push")
     assert calls[-1][0] == "push"
     assert (tmp_path / "elsewhere" / "dolt" / "labels").is_dir()
-    remotes = dolt(pushed / "labels", "remote", "-v")
+    remotes = dolt(pushed_repo / "labels", "remote", "-v")
     assert (tmp_path / "elsewhere" / "dolt" / "labels").as_uri() in remotes
     assert (tmp_path / "storage" / "dolt" / "labels").as_uri() not in remotes
 
 
-def test_a_remote_removed_by_hand_is_added_again(pushed, tmp_path):
-    new_commit(pushed, "second")
-    dolt(pushed / "labels", "remote", "remove", "dvc-storage")
-    calls = traced(pushed, tmp_path / "trace", "push")
+def test_a_remote_removed_by_hand_is_added_again(pushed_repo, tmp_path):
+    new_commit(pushed_repo, "second")
+    dolt(pushed_repo / "labels", "remote", "remove", "dvc-storage")
+    calls = traced(pushed_repo, tmp_path / "trace", "push")
     assert [c[0] for c in calls] == ["sql", "remote", "push"]
-    assert "dvc-storage" in dolt(pushed / "labels", "remote", "-v")
+    assert "dvc-storage" in dolt(pushed_repo / "labels", "remote", "-v")
 
 
-def test_a_remote_pointed_elsewhere_by_hand_is_put_back(pushed, tmp_path):
+def test_a_remote_pointed_elsewhere_by_hand_is_put_back(pushed_repo, tmp_path):
     """The user re-aimed dvc-dolt's remote: the push still goes to the DVC remote."""
-    new_commit(pushed, "second")
-    db = pushed / "labels"
+    new_commit(pushed_repo, "second")
+    db = pushed_repo / "labels"
     dolt(db, "remote", "remove", "dvc-storage")
     dolt(db, "remote", "add", "dvc-storage", (tmp_path / "mine").as_uri())
-    traced(pushed, tmp_path / "trace", "push")
+    traced(pushed_repo, tmp_path / "trace", "push")
     assert (tmp_path / "storage" / "dolt" / "labels").as_uri() in dolt(db, "remote", "-v")
     # (`dolt remote add` makes the directory of a file:// remote, empty.)
     assert not any((tmp_path / "mine").iterdir())
 
 
-def test_pull_in_a_fresh_clone_is_a_clone_and_a_rename(pushed, tmp_path):
-    head = Database(pushed / "labels").heads()
+def test_pull_in_a_fresh_clone_is_a_clone_and_a_rename(pushed_repo, tmp_path):
+    head = Database(pushed_repo / "labels").heads()
     fresh = tmp_path / "fresh"
-    git(tmp_path, "clone", "-q", str(pushed), str(fresh))
+    git(tmp_path, "clone", "-q", str(pushed_repo), str(fresh))
     calls = traced(fresh, tmp_path / "trace", "pull")
     assert [c[0] for c in calls] == ["clone", "sql"]
     pulled = Database(fresh / "labels")
@@ -97,11 +83,11 @@ def test_pull_in_a_fresh_clone_is_a_clone_and_a_rename(pushed, tmp_path):
         assert traced(fresh, tmp_path / "trace", *args) == [], args
 
 
-def test_a_pull_after_a_new_commit_still_asks_dolt(pushed, tmp_path):
+def test_a_pull_after_a_new_commit_still_asks_dolt(pushed_repo, tmp_path):
     """The database moved on since the last look: the cache must not answer for it."""
-    recorded = Database(pushed / "labels").heads().commit
+    recorded = Database(pushed_repo / "labels").heads().commit
     fresh = tmp_path / "fresh"
-    git(tmp_path, "clone", "-q", str(pushed), str(fresh))
+    git(tmp_path, "clone", "-q", str(pushed_repo), str(fresh))
     dvc(fresh, "pull")
     db = Database(fresh / "labels")
     insert(db, [(7, "local")])
