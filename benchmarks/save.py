@@ -95,7 +95,7 @@ def main() -> int:
     ratio = median["save"] / baseline
     both = median["import+commit"]
     print(f"api.save of {args.rows:,} rows x 5 columns into a new table, median of {args.repeat}:")
-    print(f"  dolt table import -u (CSV on disk)            {baseline:7.2f}s  (1.00x, the baseline)")
+    print(f"  dolt table import -u (CSV on disk)            {baseline:7.2f}s  (1.00x, baseline)")
     print(f"  dolt table import -u + dolt commit            {both:7.2f}s  ({both / baseline:.2f}x)")
     verdict = "met" if ratio <= TARGET else "MISSED"
     print(
