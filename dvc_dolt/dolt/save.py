@@ -101,7 +101,10 @@ def save(
     on_branch = db.on_branch(target)
     start = _require_clean(db, target, f"save table '{table}'").commit
 
-    write_table(on_branch, table, frame, mode=mode, primary_key=primary_key)
+    # `dolt table import`, the fast way in, only writes the checked-out
+    # branch: without --branch, write_table may use it.
+    checked_out = db.branch is None and current is not None and target == current.branch
+    write_table(db if checked_out else on_branch, table, frame, mode=mode, primary_key=primary_key)
     message = message or f"Save table {table}"
     commit_args = [quote_string("-Am"), quote_string(message)]
     if author:
