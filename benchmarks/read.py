@@ -19,6 +19,7 @@ import argparse
 import io
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -87,19 +88,52 @@ def setup_dolt_home(base: Path) -> None:
         dolt(base, "config", "--global", "--add", key, value)
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - start, result
+class Clock:
+    """Wall-clock and CPU seconds (this process and its waited-for children: dolt)."""
+
+    def __enter__(self) -> Clock:
+        self.wall, self.cpu = time.perf_counter(), _cpu()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall, _cpu() - self.cpu
 
 
-def interleaved(repeat: int, routes: dict[str, Callable[[], Any]]) -> dict[str, float]:
-    """Median seconds of each route, the routes taking turns so that load hits all alike."""
-    times: dict[str, list[float]] = {name: [] for name in routes}
+def _cpu() -> float:
+    own, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Clock, Any]:
+    with Clock() as clock:
+        result = fn()
+    return clock, result
+
+
+def interleaved(repeat: int, routes: dict[str, Callable[[], Any]]) -> dict[str, Clock]:
+    """Median wall and CPU seconds of each route, the routes taking turns so that load
+    from elsewhere hits all alike."""
+    times: dict[str, list[Clock]] = {name: [] for name in routes}
     for _ in range(repeat):
         for name, fn in routes.items():
             times[name].append(timed(fn)[0])
-    return {name: statistics.median(values) for name, values in times.items()}
+    return {name: median(clocks) for name, clocks in times.items()}
+
+
+def median(clocks: Sequence[Clock]) -> Clock:
+    out = Clock()
+    out.wall = statistics.median(c.wall for c in clocks)
+    out.cpu = statistics.median(c.cpu for c in clocks)
+    return out
+
+
+def figures(clock: Clock, baseline: Clock) -> str:
+    return (
+        f"{clock.wall:7.2f}s ({clock.wall / baseline.wall:.2f}x)"
+        f"  cpu {clock.cpu:6.2f}s ({clock.cpu / baseline.cpu:.2f}x)"
+    )
 
 
 def dolt_processes(trace: Path, fn: Callable[[], Any]) -> list[list[str]]:
@@ -169,21 +203,19 @@ def main() -> int:
         read_calls = dolt_processes(base / "trace", lambda: api.read(db, "labels"))
 
     baseline = median["csv"]
-    ratio = median["read"] / baseline
-    print(f"api.read of {args.rows:,} rows x 5 columns, median of {args.repeat}:")
-    print(f"  dolt sql -r csv + pyarrow.csv.read_csv   {baseline:7.2f}s  (1.00x, the baseline)")
+    ratio = median["read"].wall / baseline.wall
+    print(f"api.read of {args.rows:,} rows x 5 columns, median of {args.repeat} (wall, cpu):")
     lines = [
-        ("  ... + Table.to_pandas()                  ", "csv+pandas"),
-        ("  dolt table export + pandas.read_csv      ", "export"),
-        ("  api.read(db, sql='select * ...')         ", "sql"),
+        ("dolt sql -r csv + pyarrow.csv.read_csv (baseline)", "csv"),
+        ("  ... + Table.to_pandas()", "csv+pandas"),
+        ("dolt table export + pandas.read_csv", "export"),
+        ("api.read(db, sql='select * from labels')", "sql"),
+        ("api.read(db, 'labels')", "read"),
     ]
     for text, key in lines:
-        print(f"{text}{median[key]:7.2f}s  ({median[key] / baseline:.2f}x)")
+        print(f"  {text:<50} {figures(median[key], baseline)}")
     verdict = "met" if ratio <= TARGET else "MISSED"
-    print(
-        f"  api.read(db, 'labels')                   {median['read']:7.2f}s  "
-        f"({ratio:.2f}x; target <= {TARGET}x: {verdict})"
-    )
+    print(f"  target 6, api.read <= {TARGET}x the baseline (wall): {ratio:.2f}x, {verdict}")
     show_processes("api.read(db, 'labels')", read_calls)
     return 0
 

@@ -161,7 +161,10 @@ def _read_whole_table(db: Database, table: str) -> tuple[Optional[dict[str, str]
     )
     _, pa, _ = _pandas()
     with _stream(db, ["sql", "-r", "csv", "-q", query]) as out:
-        out.readline()  # the header: csv,s
+        # The header (csv,s), after the empty line a sql-server gives for `set`.
+        for header in iter(out.readline, b""):
+            if header.rstrip(b"\r\n") == b"csv,s":
+                break
         line = out.readline().decode("utf-8")
         fields = next(csv.reader([line]), None)
         if not fields or len(fields) != 2 or not fields[1]:
