@@ -487,9 +487,9 @@ def _importable(
 
     Import writes to the checked-out branch whatever ``--branch`` says; it
     puts names into SQL without escaping backticks; it skips file columns the
-    table lacks (matching names case-sensitively); its CSV reader turns
-    ``\\r\\n`` inside a value into ``\\n``; and a running sql-server would not
-    see its writes until restarted. Those cases go through SQL.
+    table lacks (matching names case-sensitively); and its CSV reader turns
+    ``\\r\\n`` inside a value into ``\\n``. Those cases go through SQL, as do
+    databases a sql-server serves: ``dolt sql`` writes through the server.
     """
     if db.branch is not None or not len(frame.columns) or db.server() is not None:
         return None
@@ -528,10 +528,10 @@ def _arrow_rows(frame: pd.DataFrame) -> Optional[Any]:
         elif api.is_integer_dtype(series.dtype):
             array = pa.array(series, from_pandas=True)
         elif api.is_float_dtype(series.dtype):
-            values = series.to_numpy(dtype="float64", na_value=np.nan)
-            if np.isinf(values).any():
+            if np.isinf(series.to_numpy(dtype="float64", na_value=np.nan)).any():
                 raise TableWriteError(f"column '{name}' holds infinity, which SQL cannot store")
-            array = pa.array(values, from_pandas=True)
+            # In its own width: a float32 0.1 is written "0.1", as repr() gives SQL.
+            array = pa.array(series, from_pandas=True)
         elif api.is_datetime64_any_dtype(series.dtype):
             if getattr(series.dt, "tz", None) is not None:
                 series = series.dt.tz_convert("UTC").dt.tz_localize(None)
