@@ -158,7 +158,7 @@ def dolt_processes(trace: Path, fn: Callable[[], Any]) -> list[list[str]]:
 def show_processes(label: str, calls: Sequence[Sequence[str]]) -> None:
     print(f"  dolt processes of {label}: {len(calls)}")
     for argv in calls:
-        text = " ".join(argv)
+        text = " ".join(argv).replace("\n", " ")
         print(f"    {text[:96]}{'...' if len(text) > 96 else ''}")
 
 
