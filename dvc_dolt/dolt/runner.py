@@ -234,8 +234,7 @@ def stream(
     dolt = find_dolt()
     shown = redact_argv(["dolt", *args])
     limit = timeout if timeout is not None else _timeout(LOCAL_TIMEOUT)
-    logger.debug("running %s%s", _for_log(shown), f" in {cwd}" if cwd else "")
-    _trace(shown, cwd)
+    announce(shown, cwd)
     started = time.monotonic()
     # stderr goes to a file: a pipe nobody reads could fill and stall dolt.
     with tempfile.TemporaryFile() as stderr:
