@@ -180,14 +180,15 @@ def no_dolt_on_path(
 
 @pytest.fixture
 def count_dolt_processes(monkeypatch, dolt_bin):
-    """Counts real dolt processes started through subprocess.run."""
+    """Counts real dolt processes, whether subprocess.run or Popen (streams) started them."""
     calls = []
-    real_run = subprocess.run
 
-    def counting_run(args, *a, **kw):
-        if args and args[0] == dolt_bin.path:
-            calls.append(list(args[1:]))
-        return real_run(args, *a, **kw)
+    # subprocess.run starts its process through subprocess.Popen too.
+    class CountingPopen(subprocess.Popen):
+        def __init__(self, args, *a, **kw):
+            if args and args[0] == dolt_bin.path:
+                calls.append(list(args[1:]))
+            super().__init__(args, *a, **kw)
 
-    monkeypatch.setattr(subprocess, "run", counting_run)
+    monkeypatch.setattr(subprocess, "Popen", CountingPopen)
     return calls

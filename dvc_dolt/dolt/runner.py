@@ -8,8 +8,11 @@ import logging
 import os
 import re
 import subprocess
+import tempfile
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import IO, Any
 
 from .binary import find_dolt
@@ -209,6 +212,86 @@ def run(
             reason,
         )
     return proc
+
+
+@contextmanager
+def stream(
+    args: Sequence[str],
+    cwd: str | os.PathLike[str] | None = None,
+    *,
+    timeout: float | None = None,
+    error_class: type[DoltCommandError] = DoltCommandError,
+    context: str = "",
+) -> Iterator[IO[bytes]]:
+    """Run ``dolt <args>`` and yield its stdout, a binary pipe, to read while dolt writes.
+
+    Reading overlaps dolt's own work: rows parsed as they come cost no time
+    after dolt ends. On leaving, dolt is waited for and its failure raised as
+    by :func:`run` (rows read from a dolt that failed are never the answer).
+    An exception while reading kills dolt and propagates. After ``timeout``
+    seconds dolt is killed and DoltTimeoutError raised.
+    """
+    dolt = find_dolt()
+    shown = redact_argv(["dolt", *args])
+    limit = timeout if timeout is not None else _timeout(LOCAL_TIMEOUT)
+    announce(shown, cwd)
+    started = time.monotonic()
+    # stderr goes to a file: a pipe nobody reads could fill and stall dolt.
+    with tempfile.TemporaryFile() as stderr:
+        proc = subprocess.Popen(  # noqa: S603 - argv list, no shell
+            [dolt.path, *args],
+            cwd=cwd,
+            env=dolt_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+        )
+        assert proc.stdout is not None
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            proc.kill()
+
+        timer = threading.Timer(limit, expire)
+        timer.start()
+        try:
+            try:
+                yield proc.stdout
+                # Whatever the reader left: dolt must not block on a full pipe.
+                while proc.stdout.read(1 << 16):
+                    pass
+            except BaseException:
+                proc.kill()
+                raise
+            finally:
+                proc.stdout.close()
+                proc.wait()
+        finally:
+            timer.cancel()
+        stderr.seek(0)
+        errors = stderr.read().decode("utf-8", "replace")
+    logger.debug(
+        "%s: exit %d in %.3fs", " ".join(shown[:2]), proc.returncode, time.monotonic() - started
+    )
+    prefix = f"{context}: " if context else ""
+    if expired.is_set():
+        raise DoltTimeoutError(
+            f"{prefix}'{' '.join(shown)}' did not finish within {limit:g}s "
+            f"(raise ${ENV_TIMEOUT} to allow longer)",
+            shown,
+            None,
+        )
+    if proc.returncode != 0:
+        reason = first_meaningful_line(errors) or f"exit code {proc.returncode}"
+        raise error_class(
+            f"{prefix}'{' '.join(shown[:2])}' failed: {reason}",
+            shown,
+            proc.returncode,
+            "",
+            redact(errors),
+            reason,
+        )
 
 
 def parse_json_documents(stdout: str) -> list[list[dict[str, Any]]]:

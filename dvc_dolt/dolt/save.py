@@ -14,11 +14,11 @@ dolt rolls it back and the target branch is left as it was.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from .database import Database, TableDiffStat
-from .errors import DoltCommandError, DoltError
+from .errors import DirtyDatabaseError, DoltCommandError, DoltError
 from .heads import Heads
 from .runner import quote_string
 from .tables import write_table
@@ -81,37 +81,46 @@ def save(
     must have no uncommitted changes, so a save never commits someone else's
     work. Returns (and passes to ``on_saved``) a :class:`SaveResult`.
     """
-    heads = _branch_heads(db)
-    current = db.heads() if branch is None or start_point is None else None
-    target = branch or current.branch
-    if not target:
-        raise DoltError(f"Dolt database '{db.path}' has no checked-out branch: pass branch=")
-    before = heads.get(target)
-    if before is None:
-        base = start_point or current.commit
-        db.sql(f"call dolt_branch({quote_string(target)}, {quote_string(base)})")
-    elif start_point is not None:
-        raise DoltError(
-            f"branch '{target}' exists already: start_point applies to new branches only"
-        )
+    action = f"save table '{table}'"
+    heads = _branch_heads(db) if branch is not None or merge_into else {}
+    if branch is None:
+        # The usual call: the checked-out branch, looked at (and checked
+        # clean) by one dolt process.
+        current, reasons = db.inspect()
+        target = current.branch
+        if not target:
+            raise DoltError(f"Dolt database '{db.path}' has no checked-out branch: pass branch=")
+        if reasons:
+            raise DirtyDatabaseError(str(db.path), reasons, f"{action} on branch '{target}'")
+        if start_point is not None:
+            raise DoltError(
+                f"branch '{target}' exists already: start_point applies to new branches only"
+            )
+        before = start = current.commit
+    else:
+        target = branch
+        current = db.heads() if start_point is None else None
+        before = heads.get(target)
+        if before is None:
+            base = start_point or current.commit
+            db.sql(f"call dolt_branch({quote_string(target)}, {quote_string(base)})")
+        elif start_point is not None:
+            raise DoltError(
+                f"branch '{target}' exists already: start_point applies to new branches only"
+            )
+        start = _require_clean(db, target, action).commit
     if merge_into:
         if merge_into not in heads:
             raise DoltError(f"Dolt database '{db.path}' has no branch '{merge_into}' to merge into")
         _require_clean(db, merge_into, "merge")
     on_branch = db.on_branch(target)
-    start = _require_clean(db, target, f"save table '{table}'").commit
 
-    write_table(on_branch, table, frame, mode=mode, primary_key=primary_key)
+    # `dolt table import`, the fast way in, only writes the checked-out
+    # branch: without --branch, write_table may use it.
+    checked_out = db.branch is None and current is not None and target == current.branch
+    write_table(db if checked_out else on_branch, table, frame, mode=mode, primary_key=primary_key)
     message = message or f"Save table {table}"
-    commit_args = [quote_string("-Am"), quote_string(message)]
-    if author:
-        commit_args += [quote_string("--author"), quote_string(author)]
-    statuses = on_branch.sql("select count(*) as n from dolt_status")[0]
-    # int(): a running sql-server answers "0", which is truthy.
-    if statuses and int(statuses[0].get("n") or 0):
-        on_branch.sql(f"call dolt_commit({', '.join(commit_args)})")
-    after = on_branch.heads().commit
-    stats = on_branch.diff_stat(start, after).get(table, TableDiffStat(table))
+    after, stats = _commit(on_branch, table, start, message, author)
 
     merge_commit = None
     if merge_into and after != heads.get(merge_into):
@@ -131,6 +140,29 @@ def save(
     if on_saved is not None:
         on_saved(result)
     return result
+
+
+_STATS = [f.name for f in fields(TableDiffStat) if f.name != "table"]
+
+
+def _commit(
+    db: Database, table: str, start: str, message: str, author: Optional[str]
+) -> tuple[str, TableDiffStat]:
+    """Commit whatever changed (nothing: no commit); the head after, and ``table``'s
+    row counts since ``start``. One dolt process."""
+    args = [quote_string("-Am"), quote_string(message), quote_string("--skip-empty")]
+    if author:
+        args += [quote_string("--author"), quote_string(author)]
+    stats = ", ".join(f"{name} as {name}" for name in _STATS)
+    results = db.sql(
+        f"call dolt_commit({', '.join(args)});\n"
+        "select dolt_hashof('HEAD') as head;\n"
+        f"select {stats} from dolt_diff_stat({quote_string(start)}, 'HEAD', {quote_string(table)})"
+    )
+    # The call's own document is not counted on: the last two are the selects.
+    (head,), rows = results[-2], results[-1]
+    counts = {name: int(rows[0].get(name) or 0) for name in _STATS} if rows else {}
+    return head["head"], TableDiffStat(table, **counts)
 
 
 def _merge(db: Database, source: str, target: str, message: str, author: Optional[str]) -> str:
