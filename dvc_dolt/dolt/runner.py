@@ -148,6 +148,17 @@ def announce(shown: list[str], cwd: str | os.PathLike[str] | None) -> None:
             fobj.write(json.dumps({"cwd": str(cwd), "argv": shown}) + "\n")
 
 
+def _timed_out(shown: list[str], context: str, limit: float) -> DoltTimeoutError:
+    prefix = f"{context}: " if context else ""
+    # The subcommand only: a query of several statements would fill the screen.
+    return DoltTimeoutError(
+        f"{prefix}'{' '.join(shown[:2])}' did not finish within {limit:g}s "
+        f"(raise ${ENV_TIMEOUT} to allow longer)",
+        shown,
+        None,
+    )
+
+
 def run(
     args: Sequence[str],
     cwd: str | os.PathLike[str] | None = None,
@@ -189,13 +200,7 @@ def run(
             proc.stdout = ""
     except subprocess.TimeoutExpired as exc:
         logger.debug("%s: no answer within %gs", " ".join(shown[:2]), limit)
-        prefix = f"{context}: " if context else ""
-        raise DoltTimeoutError(
-            f"{prefix}'{' '.join(shown)}' did not finish within {limit:g}s "
-            f"(raise ${ENV_TIMEOUT} to allow longer)",
-            shown,
-            None,
-        ) from exc
+        raise _timed_out(shown, context, limit) from exc
     logger.debug(
         "%s: exit %d in %.3fs", " ".join(shown[:2]), proc.returncode, time.monotonic() - started
     )
@@ -276,12 +281,7 @@ def stream(
     )
     prefix = f"{context}: " if context else ""
     if expired.is_set():
-        raise DoltTimeoutError(
-            f"{prefix}'{' '.join(shown)}' did not finish within {limit:g}s "
-            f"(raise ${ENV_TIMEOUT} to allow longer)",
-            shown,
-            None,
-        )
+        raise _timed_out(shown, context, limit)
     if proc.returncode != 0:
         reason = first_meaningful_line(errors) or f"exit code {proc.returncode}"
         raise error_class(
