@@ -14,24 +14,21 @@ Usage: python benchmarks/save.py [--rows 1000000] [--repeat 3]
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import sys
 import tempfile
 from pathlib import Path
 
 from read import (
-    TARGET,
     Clock,
     dolt,
     dolt_processes,
-    figures,
-    make_frame,
     median,
     new_database,
-    setup_dolt_home,
+    parse_args,
+    prepared,
+    report,
     show_processes,
-    write_csv,
 )
 
 
@@ -41,16 +38,10 @@ def main() -> int:
     from dvc_dolt import api
     from dvc_dolt.dolt.tables import create_table_sql
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = parse_args(__doc__)
     with tempfile.TemporaryDirectory(prefix="dvc-dolt-save-") as tmp:
         base = Path(tmp)
-        setup_dolt_home(base)
-        frame = make_frame(args.rows)
-        rows_csv = base / "rows.csv"
-        write_csv(frame, rows_csv)
+        frame, rows_csv = prepared(base, args.rows)
         ddl = create_table_sql("labels", frame, ["id"])
         fresh = (base / f"db{i}" for i in itertools.count())
 
@@ -94,8 +85,6 @@ def main() -> int:
             lambda: api.save(small.assign(score=0.5), saved["db"], "labels", primary_key="id"),
         )
 
-    baseline = medians["import"]
-    ratio = medians["save"].wall / baseline.wall
     rows = f"{args.rows:,} rows x 5 columns"
     print(f"api.save of {rows} into a new table, median of {args.repeat} (wall, cpu):")
     lines = [
@@ -103,10 +92,7 @@ def main() -> int:
         ("dolt table import -u + dolt commit", "import+commit"),
         ("api.save(frame, db, 'labels', primary_key='id')", "save"),
     ]
-    for text, key in lines:
-        print(f"  {text:<50} {figures(medians[key], baseline)}")
-    verdict = "met" if ratio <= TARGET else "MISSED"
-    print(f"  target 6, api.save <= {TARGET}x the baseline (wall): {ratio:.2f}x, {verdict}")
+    report("api.save", lines, medians, "import", "save")
     show_processes("api.save of a new table", calls)
     show_processes("api.save upserting into it", again)
     return 0

@@ -80,10 +80,11 @@ class LocalServer:
             server = cls(int(pid), int(port) if port != "-" else None)
         except (OSError, ValueError):
             return None
-        return server if _process_exists(server.pid) else None
+        return server if process_exists(server.pid) else None
 
 
-def _process_exists(pid: int) -> bool:
+def process_exists(pid: int) -> bool:
+    """Whether process ``pid`` is alive (another user's counts; on Windows, assumed)."""
     if pid <= 0:  # os.kill would signal a whole process group
         return False
     if os.name == "nt":
@@ -214,19 +215,37 @@ class Database:
         its own environment, so that case is refused.
         """
         self._require()
-        kwargs.setdefault("context", f"Dolt database '{self.path}'")
+        kwargs.setdefault("context", self._context)
         if kwargs.get("env"):
-            server = self.server()
-            if server is not None:
-                error_class = kwargs.get("error_class", DoltCommandError)
-                why = (
-                    f"the database is served by a running dolt sql-server (pid {server.pid}),"
-                    f" which would run `dolt {args[0]}` without this remote's settings"
-                    " (endpoint, credentials): stop the server and run the command again"
-                )
-                shown = runner.redact_argv(["dolt", *args])
-                raise error_class(f"{kwargs['context']}: {why}", shown, None, reason=why)
+            self.refuse_served(
+                args,
+                f"which would run `dolt {args[0]}` without this remote's settings"
+                " (endpoint, credentials): stop the server and run the command again",
+                kwargs.get("error_class", DoltCommandError),
+                kwargs["context"],
+            )
         return runner.run([*self._global_args, *args], self.path, **kwargs).stdout
+
+    @property
+    def _context(self) -> str:
+        return f"Dolt database '{self.path}'"
+
+    def refuse_served(
+        self,
+        args: list[str],
+        what_then: str,
+        error_class: type[DoltCommandError] = DoltCommandError,
+        context: str = "",
+    ) -> None:
+        """Raise ``error_class`` when a ``dolt sql-server`` serves the database,
+        which dolt's CLI would hand ``dolt <args>`` to; ``what_then`` says what
+        the server would do with it, and what to do instead."""
+        server = self.server()
+        if server is None:
+            return
+        why = f"the database is served by a running dolt sql-server (pid {server.pid}), {what_then}"
+        prefix = f"{context or self._context}: "
+        raise error_class(prefix + why, runner.redact_argv(["dolt", *args]), None, reason=why)
 
     def server(self) -> Optional[LocalServer]:
         """The running ``dolt sql-server`` that dolt's CLI would route through, if any.
@@ -246,7 +265,7 @@ class Database:
         return runner.sql(
             query,
             self.path,
-            context=f"Dolt database '{self.path}'",
+            context=self._context,
             global_args=self._global_args,
         )
 

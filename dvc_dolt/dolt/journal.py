@@ -23,7 +23,6 @@ from typing import Optional
 
 from . import runner
 from .database import Database, kept_branch
-from .errors import DoltCommandError
 from .runner import quote_string
 
 JOURNAL_NAME = "v" * 32
@@ -55,15 +54,11 @@ def journal_bytes(db_path: str | os.PathLike[str]) -> Optional[int]:
 def refuse_served(db: Database) -> None:
     """DoltCommandError when a ``dolt sql-server`` serves ``db``: the CLI would
     hand ``dolt gc`` to that server, which ends its clients' sessions."""
-    server = db.server()
-    if server is not None:
-        why = (
-            f"the database is served by a running dolt sql-server (pid {server.pid}):"
-            " stop the server and run the command again, or run `call dolt_gc()` through it"
-        )
-        raise DoltCommandError(
-            f"Dolt database '{db.path}': {why}", ["dolt", "gc"], None, reason=why
-        )
+    db.refuse_served(
+        ["gc"],
+        "which would end its clients' sessions: stop the server and run the command"
+        " again, or run `call dolt_gc()` through it",
+    )
 
 
 def gc(db: Database) -> float:

@@ -22,7 +22,7 @@ from typing import Any, Callable, NamedTuple, Optional
 from urllib.parse import unquote, urlsplit
 
 from . import runner
-from .database import Database, pin_branch
+from .database import Database, pin_branch, process_exists
 from .errors import (
     DoltCommandError,
     DoltError,
@@ -443,23 +443,10 @@ def remove_stale_clones(parent: Path, prefix: str) -> list[Path]:
     removed = []
     for candidate in parent.glob(glob.escape(prefix) + "*"):
         pid, sep, _ = candidate.name[len(prefix) :].partition("-")
-        if sep and pid.isdigit() and not _process_alive(int(pid)):
+        if sep and pid.isdigit() and not process_exists(int(pid)):
             shutil.rmtree(candidate, ignore_errors=True)
             removed.append(candidate)
     return removed
-
-
-def _process_alive(pid: int) -> bool:
-    if pid == os.getpid() or os.name == "nt":
-        # On Windows os.kill(pid, 0) would end the process, not probe it.
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # e.g. EPERM: alive, and someone else's
-        return True
-    return True
 
 
 def has_pins(

@@ -159,6 +159,32 @@ def _timed_out(shown: list[str], context: str, limit: float) -> DoltTimeoutError
     )
 
 
+def _check_exit(
+    shown: list[str],
+    context: str,
+    started: float,
+    returncode: int,
+    stdout: str,
+    stderr: str,
+    error_class: type[DoltCommandError],
+) -> None:
+    """Log how dolt ended; ``error_class`` with dolt's own words if it failed."""
+    elapsed = time.monotonic() - started
+    logger.debug("%s: exit %d in %.3fs", " ".join(shown[:2]), returncode, elapsed)
+    if returncode == 0:
+        return
+    prefix = f"{context}: " if context else ""
+    reason = first_meaningful_line(stderr, stdout) or f"exit code {returncode}"
+    raise error_class(
+        f"{prefix}'{' '.join(shown[:2])}' failed: {reason}",
+        shown,
+        returncode,
+        redact(stdout),
+        redact(stderr),
+        reason,
+    )
+
+
 def run(
     args: Sequence[str],
     cwd: str | os.PathLike[str] | None = None,
@@ -201,21 +227,7 @@ def run(
     except subprocess.TimeoutExpired as exc:
         logger.debug("%s: no answer within %gs", " ".join(shown[:2]), limit)
         raise _timed_out(shown, context, limit) from exc
-    logger.debug(
-        "%s: exit %d in %.3fs", " ".join(shown[:2]), proc.returncode, time.monotonic() - started
-    )
-    if proc.returncode != 0:
-        message = first_meaningful_line(proc.stderr, proc.stdout)
-        prefix = f"{context}: " if context else ""
-        reason = message or f"exit code {proc.returncode}"
-        raise error_class(
-            f"{prefix}'{' '.join(shown[:2])}' failed: {reason}",
-            shown,
-            proc.returncode,
-            redact(proc.stdout),
-            redact(proc.stderr),
-            reason,
-        )
+    _check_exit(shown, context, started, proc.returncode, proc.stdout, proc.stderr, error_class)
     return proc
 
 
@@ -276,22 +288,9 @@ def stream(
             timer.cancel()
         stderr.seek(0)
         errors = stderr.read().decode("utf-8", "replace")
-    logger.debug(
-        "%s: exit %d in %.3fs", " ".join(shown[:2]), proc.returncode, time.monotonic() - started
-    )
-    prefix = f"{context}: " if context else ""
     if expired.is_set():
         raise _timed_out(shown, context, limit)
-    if proc.returncode != 0:
-        reason = first_meaningful_line(errors) or f"exit code {proc.returncode}"
-        raise error_class(
-            f"{prefix}'{' '.join(shown[:2])}' failed: {reason}",
-            shown,
-            proc.returncode,
-            "",
-            redact(errors),
-            reason,
-        )
+    _check_exit(shown, context, started, proc.returncode, "", errors, error_class)
 
 
 def parse_json_documents(stdout: str) -> list[list[dict[str, Any]]]:

@@ -185,7 +185,12 @@ class EntryFile:
 
 
 class HeadsCache(EntryFile):
-    """Heads by database path, behind :func:`state_key`."""
+    """Heads by database path, behind :func:`state_key`.
+
+    An entry dolt's answer to a look filed (:meth:`remember`, :meth:`file`)
+    carries the database's dirty reasons, and is trusted. One that
+    :meth:`file_moved` filed carries none: only a hint for the next move.
+    """
 
     def heads(self, db: Database) -> Heads:
         """The database's heads, from the cache when its files have not changed."""
@@ -202,31 +207,52 @@ class HeadsCache(EntryFile):
             return db.inspect()
         key = state_key(db.path)
         entry = self._get(db, key)
-        if (
-            entry is not None
-            and "unverified" not in entry
-            and isinstance(entry.get("reasons"), list)
-        ):
+        if entry is not None and isinstance(entry.get("reasons"), list):
             return self._heads_of(entry), [str(r) for r in entry["reasons"]]
         heads, reasons = db.inspect()
         self.remember(db, key, heads, reasons)
         return heads, reasons
 
-    def cached(self, db: Database) -> Optional[Heads]:
-        """The heads on file for the database as it is now, without asking dolt."""
-        return self._lookup(db, state_key(db.path)) if enabled() else None
+    def filed(self, db: Database) -> tuple[Optional[Heads], bool]:
+        """The heads on file for the database as it is now, and whether they
+        are trusted (else only a hint); no dolt process."""
+        entry = self._get(db, state_key(db.path)) if enabled() else None
+        if entry is None:
+            return None, False
+        return self._heads_of(entry), isinstance(entry.get("reasons"), list)
 
-    def file(
-        self, db: Database, key: str, heads: Heads, reasons: Optional[list[str]] = None
-    ) -> None:
+    def cached(self, db: Database) -> Optional[Heads]:
+        """The trusted heads on file for the database as it is now."""
+        heads, trusted = self.filed(db)
+        return heads if trusted else None
+
+    def key(self, db: Database) -> Optional[str]:
+        """The database's :func:`state_key` now, for :meth:`remember`; None when off."""
+        return state_key(db.path) if enabled() else None
+
+    def remember(self, db: Database, key: Optional[str], heads: Heads, reasons: list[str]) -> None:
+        """File ``heads`` and ``reasons`` (the database's dirty reasons), read from
+        dolt after :meth:`key` gave ``key``, if no write came in between: a write
+        racing with the query must not leave old heads under a new key."""
+        if enabled() and key and state_key(db.path) == key:
+            self._put(db, self._entry(key, heads, reasons))
+
+    def file(self, db: Database, key: str, heads: Heads, reasons: list[str]) -> None:
         """File ``heads`` for ``db`` under ``key``, the :func:`state_key` of the
         files they were read from (e.g. a clone nobody else could see yet)."""
         if enabled():
             self._put(db, self._entry(key, heads, reasons))
 
-    def key(self, db: Database) -> Optional[str]:
-        """The database's :func:`state_key` now, for :meth:`remember`; None when off."""
-        return state_key(db.path) if enabled() else None
+    def file_moved(self, db: Database, heads: Heads) -> None:
+        """File what dolt said the heads were as it finished moving them.
+
+        Only as a hint (a write between dolt's answer and reading the files for
+        the key would be filed as the move's): :meth:`filed` offers them to a
+        restore that checks them in dolt before it acts.
+        """
+        key = self.key(db)
+        if key:
+            self._put(db, self._entry(key, heads))
 
     def moved(self, old: Database, new: Database) -> None:
         """``old`` was renamed to ``new``: the key holds, the files are the same."""
@@ -234,26 +260,6 @@ class HeadsCache(EntryFile):
             entry = self._load().pop(os.path.abspath(old.path), None)
             if entry is not None:
                 self._put(new, entry)
-
-    def _lookup(self, db: Database, key: Optional[str]) -> Optional[Heads]:
-        entry = self._get(db, key)
-        return None if entry is None or "unverified" in entry else self._heads_of(entry)
-
-    def file_moved(self, db: Database, heads: Heads) -> None:
-        """File what dolt said the heads were as it finished moving them.
-
-        Not trusted as the heads (a write between dolt's answer and reading the
-        files for the key would be filed as the move's); :meth:`hint` offers
-        them to a restore that checks them in dolt before it acts.
-        """
-        key = state_key(db.path) if enabled() else None
-        if key:
-            self._put(db, {**self._entry(key, heads), "unverified": True})
-
-    def hint(self, db: Database) -> Optional[Heads]:
-        """The heads on file for the database's files now, trusted or not."""
-        entry = self._get(db, state_key(db.path)) if enabled() else None
-        return None if entry is None else self._heads_of(entry)
 
     @staticmethod
     def _heads_of(entry: dict[str, Any]) -> Heads:
@@ -264,19 +270,6 @@ class HeadsCache(EntryFile):
             branch=entry.get("branch") or None,
             head_root=entry.get("head_root") or None,
         )
-
-    def remember(
-        self,
-        db: Database,
-        key: Optional[str],
-        heads: Heads,
-        reasons: Optional[list[str]] = None,
-    ) -> None:
-        """File ``heads`` (and ``reasons``, the database's dirty reasons), read
-        from dolt after :meth:`key` gave ``key``, if no write came in between:
-        a write racing with the query must not leave old heads under a new key."""
-        if enabled() and key and state_key(db.path) == key:
-            self._put(db, self._entry(key, heads, reasons))
 
     @staticmethod
     def _entry(key: str, heads: Heads, reasons: Optional[list[str]] = None) -> dict[str, Any]:

@@ -82,13 +82,12 @@ def look_at(item: DoltMixin) -> Look:
     if recorded is None or not db.exists:
         return Look(item, db.exists)
     cache = heads_cache(item)  # type: ignore[arg-type]
-    known = cache.cached(db) if cache else None
+    known, trusted = cache.filed(db) if cache else (None, False)
     if known == recorded:
-        return Look(item, True)
-    if known is None and cache:
-        # What the last restore left: good enough to move from, once dolt checks it.
-        hint = cache.hint(db)
-        known = hint if hint is not None and hint != recorded else None
+        if trusted:
+            return Look(item, True)
+        # What the last restore left is no proof the database is still there.
+        known = None
     if known is not None and known.head_root is not None and known.is_clean:
         return Look(item, True, known=known)
     key = cache.key(db) if cache else None

@@ -49,14 +49,15 @@ _USE_CACHE_ATTR = "_dvc_dolt_use_cache"
 
 
 @cache
-def _heads_cache(tmp_dir: str) -> HeadsCache:
+def heads_cache_at(tmp_dir: str) -> HeadsCache:
+    """The heads cache of the repository whose ``.dvc/tmp`` is ``tmp_dir``."""
     return HeadsCache(os.path.join(tmp_dir, HEADS_CACHE_FILE))
 
 
 def heads_cache(item: Output) -> Optional[HeadsCache]:
     repo = item.repo
     tmp_dir = getattr(repo, "tmp_dir", None) if repo is not None else None
-    return _heads_cache(tmp_dir) if tmp_dir else None
+    return heads_cache_at(tmp_dir) if tmp_dir else None
 
 
 def read_heads(item: Output) -> Heads:

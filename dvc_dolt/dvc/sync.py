@@ -34,7 +34,7 @@ from dvc_dolt.dolt.runner import redact
 from dvc_dolt.dolt.state import HeadsCache
 
 from .errors import DvcDoltError
-from .output import DoltMixin, _heads_cache, warm_heads
+from .output import DoltMixin, heads_cache_at, warm_heads
 from .remotes import DoltRemoteSpec, database_key, dolt_remote_for, legacy_database_key
 
 if TYPE_CHECKING:
@@ -284,10 +284,10 @@ def _fetch_one(repo: Repo, target: Target, commits: set[str]) -> bool:
     cloned = False
     if not db.exists:
         first = sorted(commits)[0]
-        cloned = _clone_first(db, sources, first, _heads_cache(repo.tmp_dir))
+        cloned = _clone_first(db, sources, first, heads_cache_at(repo.tmp_dir))
         if cloned:
             commits = commits - {first}
-    heads = _heads_cache(repo.tmp_dir).cached(db)
+    heads = heads_cache_at(repo.tmp_dir).cached(db)
     if heads is not None:
         # Its HEAD commit is in it: a no-op pull asks dolt nothing.
         commits = commits - {heads.commit}
@@ -335,7 +335,7 @@ def place_fetched(repo: Repo, path: str, shown: str) -> bool:
         return False
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     shutil.move(staged, path)
-    _heads_cache(repo.tmp_dir).moved(Database(staged), Database(path))
+    heads_cache_at(repo.tmp_dir).moved(Database(staged), Database(path))
     return True
 
 
