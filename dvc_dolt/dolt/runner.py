@@ -323,7 +323,7 @@ def sql(
     """
     try:
         proc = run(
-            [*global_args, "sql", "-r", "json", "-q", query],
+            [*global_args, "sql", *find_dolt().sql_options, "-r", "json", "-q", query],
             cwd,
             context=context,
             timeout=timeout,

@@ -2,9 +2,12 @@
 cache already knows the database clean. It must do exactly what the look-then-move
 restore does, and nothing at all when the database is not as known."""
 
+import json
+
 import pytest
 from helpers import commit, dolt, insert, sql, two_commits
 
+from dvc_dolt.dolt.binary import DoltBinary
 from dvc_dolt.dolt.database import KEPT_PREFIX, SCRATCH_PREFIX
 
 
@@ -118,3 +121,23 @@ def test_unclean_or_special_heads_are_not_taken(make_db):
     dirty = db.heads()
     assert db.restore_known(first, dirty) is None
     assert "uncommitted" in sql(db, "select v from t where id = 4")
+
+
+def test_restore_runs_without_dolts_automatic_gc(make_db, tmp_path, monkeypatch):
+    # dolt >= 1.59 starts an automatic GC from a `dolt sql` that writes, and
+    # cuts it off when the process exits: at 1.17 GB it cost up to 5 s of a
+    # checkout (benchmarks/bench.py), having freed nothing.
+    db, first, _ = two_commits(make_db)
+    known = db.heads()
+    trace = tmp_path / "trace.jsonl"
+    monkeypatch.setenv("DVC_DOLT_TRACE", str(trace))
+    assert db.restore_known(first, known).after.commit == first
+    argvs = [json.loads(line)["argv"] for line in trace.read_text().splitlines()]
+    assert [argv[1:3] for argv in argvs] == [["sql", "--disable-auto-gc"]]
+
+
+def test_auto_gc_flag_only_for_dolts_that_know_it():
+    assert DoltBinary("dolt", (1, 40, 0)).sql_options == ()
+    assert DoltBinary("dolt", (1, 58, 9)).sql_options == ()
+    assert DoltBinary("dolt", (1, 59, 0)).sql_options == ("--disable-auto-gc",)
+    assert DoltBinary("dolt", (2, 7, 2)).sql_options == ("--disable-auto-gc",)
