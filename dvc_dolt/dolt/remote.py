@@ -100,7 +100,11 @@ class RemotesCache(EntryFile):
         entry = self._get(db, key)
         if entry is not None:
             return {name: (url, dict(params)) for name, (url, params) in entry["remotes"].items()}
-        known = remote_settings(db)
+        # Dolt's own list saves the first push of a database a process; the
+        # query answers when a release lays the file out otherwise.
+        known = _listed_settings(db)
+        if known is None:
+            known = remote_settings(db)
         if key and remotes_key(db.path) == key:
             self._put(db, {"key": key, "remotes": known})
         return known
@@ -112,21 +116,34 @@ class RemotesCache(EntryFile):
         another process made meanwhile must not be papered over.
         """
         key = remotes_key(db.path)
-        if key and enabled() and _listed_remotes(db) == {n: u for n, (u, _) in known.items()}:
+        if key and enabled() and _listed_settings(db) == _normal(known):
             self._put(db, {"key": key, "remotes": known})
         else:
             self.forget(db)
 
 
-def _listed_remotes(db: Database) -> Optional[dict[str, str]]:
-    """Remote name -> URL as ``.dolt/repo_state.json`` lists them (Dolt 1.x, 2.x);
-    None when the file is not laid out that way."""
+def _listed_settings(db: Database) -> Optional[Settings]:
+    """:func:`remote_settings` as ``.dolt/repo_state.json`` lists them (Dolt 1.x,
+    2.x), without a dolt process; None when the file is not laid out that way."""
     try:
         with open(os.path.join(db.path, ".dolt", "repo_state.json"), encoding="utf-8") as fobj:
-            listed = json.load(fobj).get("remotes")
-        return {str(name): str(spec["url"]) for name, spec in listed.items()}
+            listed = json.load(fobj)["remotes"]
+        return {
+            str(name): (_url_of(spec["url"]), _params_of(spec.get("params")))
+            for name, spec in listed.items()
+        }
     except (OSError, ValueError, AttributeError, KeyError, TypeError):
         return None
+
+
+def _url_of(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"a remote URL is a string, not {value!r}")
+    return value
+
+
+def _normal(settings: Settings) -> Settings:
+    return {name: (url, dict(params)) for name, (url, params) in settings.items()}
 
 
 def remotes(db: Database) -> dict[str, str]:

@@ -53,7 +53,7 @@ def test_a_remote_removed_by_hand_is_added_again(pushed_repo, tmp_path):
     new_commit(pushed_repo, "second")
     dolt(pushed_repo / "labels", "remote", "remove", "dvc-storage")
     calls = traced(pushed_repo, tmp_path / "trace", "push")
-    assert [c[0] for c in calls] == ["sql", "remote", "push"]
+    assert [c[0] for c in calls] == ["remote", "push"]
     assert "dvc-storage" in dolt(pushed_repo / "labels", "remote", "-v")
 
 

@@ -5,12 +5,14 @@ from helpers import commit, dolt, insert
 
 from dvc_dolt.dolt import Database, DoltRemoteError, PinNotFoundError, UnknownCommitError
 from dvc_dolt.dolt.remote import (
+    _listed_settings,
     clone_at,
     ensure_remote,
     fetch_pin,
     has_pin,
     push_pin,
     push_pins,
+    remote_settings,
     remotes,
 )
 
@@ -38,6 +40,46 @@ def test_ensure_remote_is_idempotent(make_db, tmp_path):
     other = (tmp_path / "r2").as_uri()
     assert ensure_remote(db, "dvc", other)
     assert remotes(db) == {"dvc": other}
+
+
+def test_dolts_own_remote_list_agrees_with_its_query(make_db, tmp_path):
+    # A first push reads the remotes from .dolt/repo_state.json instead of
+    # asking dolt: the two must agree, params included.
+    db = make_db()
+    assert _listed_settings(db) == remote_settings(db) == {}
+    dolt(db.path, "remote", "add", "plain", (tmp_path / "r").as_uri())
+    dolt(
+        db.path,
+        "remote",
+        "add",
+        "--aws-region",
+        "eu-west-1",
+        "--aws-creds-type",
+        "file",
+        "s3",
+        "aws://[table:bucket]/db",
+    )
+    assert _listed_settings(db) == remote_settings(db)
+    assert _listed_settings(db)["s3"] == (
+        "aws://[table:bucket]/db",
+        {"aws-region": "eu-west-1", "aws-creds-type": "file"},
+    )
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        '{"head": "refs/heads/main"}',
+        '{"remotes": []}',
+        '{"remotes": {"r": {"name": "r"}}}',
+        '{"remotes": {"r": {"url": 7}}}',
+        "not json",
+    ],
+)
+def test_a_remote_list_laid_out_otherwise_is_not_used(tmp_path, layout):
+    (tmp_path / ".dolt").mkdir()
+    (tmp_path / ".dolt" / "repo_state.json").write_text(layout)
+    assert _listed_settings(Database(tmp_path)) is None
 
 
 def test_push_and_fetch_pin(make_db, tmp_path, remote_url):
