@@ -32,6 +32,8 @@ import logging
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Optional
 
@@ -189,7 +191,7 @@ class HeadsCache(EntryFile):
 
     An entry dolt's answer to a look filed (:meth:`remember`, :meth:`file`)
     carries the database's dirty reasons, and is trusted. One that
-    :meth:`file_moved` filed carries none: only a hint for the next move.
+    :meth:`file_hint` filed carries none: only a hint for the next move.
     """
 
     def heads(self, db: Database) -> Heads:
@@ -243,16 +245,26 @@ class HeadsCache(EntryFile):
         if enabled():
             self._put(db, self._entry(key, heads, reasons))
 
-    def file_moved(self, db: Database, heads: Heads) -> None:
-        """File what dolt said the heads were as it finished moving them.
+    def file_hint(self, db: Database, heads: Heads) -> None:
+        """File heads dolt gave as it finished a command that wrote to the store.
 
         Only as a hint (a write between dolt's answer and reading the files for
-        the key would be filed as the move's): :meth:`filed` offers them to a
-        restore that checks them in dolt before it acts.
+        the key would be filed as that command's): :meth:`filed` offers them to
+        a restore that checks them in dolt before it acts.
         """
         key = self.key(db)
         if key:
             self._put(db, self._entry(key, heads))
+
+    @contextmanager
+    def kept_across(self, db: Database) -> Iterator[None]:
+        """Around a dolt command that leaves the heads alone but changes the files
+        the key reads (a push writes remote-tracking refs): heads on file before
+        it stay on file after it, as a hint (:meth:`file_hint`)."""
+        before, _ = self.filed(db)
+        yield
+        if before is not None and self.filed(db)[0] is None:
+            self.file_hint(db, before)
 
     def moved(self, old: Database, new: Database) -> None:
         """``old`` was renamed to ``new``: the key holds, the files are the same."""

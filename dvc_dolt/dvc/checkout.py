@@ -124,7 +124,7 @@ def restore_item(
             result = db.restore(recorded.commit, force=force, plan=plan)
     cache = heads_cache(item)  # type: ignore[arg-type]
     if cache and result.changed:
-        cache.file_moved(db, result.after)
+        cache.file_hint(db, result.after)
     if result.kept:
         logger.warning(
             "Dolt database '%s': commit %s (the HEAD of branch '%s') is kept on branch '%s'",

@@ -171,7 +171,8 @@ def push(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
             if target in present:
                 db = Database(target.path)
                 name = _remote_name(repo, db, spec, REMOTE_PREFIX + (target.remote or "home"))
-                new = push_pins(db, name, todo[target], spec.env, spec.user)
+                with heads_cache_at(repo.tmp_dir).kept_across(db):
+                    new = push_pins(db, name, todo[target], spec.env, spec.user)
             else:
                 new = _push_from_elsewhere(repo, target, todo[target], present, spec)
         except (DoltError, DvcDoltError) as exc:

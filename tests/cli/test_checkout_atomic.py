@@ -126,3 +126,19 @@ def test_work_done_after_a_checkout_still_stops_the_next_one(dvc_repo, make_db):
     assert "uncommitted changes to table 't'" in proc.stderr
     assert (repo / "model.txt").read_text() == "old model"  # DVC changed nothing
     assert db.heads() == dirty
+
+
+def test_work_done_after_a_push_still_stops_the_next_checkout(dvc_repo, make_db, tmp_path):
+    """A push keeps the heads on file only as a hint (it wrote remote-tracking
+    refs): uncommitted work made since is seen before DVC changes any file."""
+    repo = dvc_repo
+    db, old = two_revisions(repo, make_db)
+    dvc(repo, "remote", "add", "-d", "store", str(tmp_path / "store"))
+    dvc(repo, "push")
+    insert(db, [(4, "uncommitted")])
+    dirty = db.heads()
+    git(repo, "checkout", "-q", old)
+    proc = dvc(repo, "checkout", ok=False)
+    assert "uncommitted changes to table 't'" in proc.stderr
+    assert (repo / "model.txt").read_text() == "new model"  # DVC changed nothing
+    assert db.heads() == dirty
