@@ -231,3 +231,52 @@ def test_the_dvc_internal_an_import_reads_keeps_its_shape():
         "rev",
         "locked",
     ]
+
+
+def test_import_of_a_database_a_pipeline_writes(exp_repo, user, tmp_path):
+    source = exp_repo  # `scores` is recorded in dvc.lock by stage `score`
+    dvc(source, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    git(source, "commit", "-qam", "remote")
+    dvc(source, "push")
+    scores = Database(source / "scores")
+    recorded = scores.heads()
+    dolt(scores.path, "sql", "-q", "insert into scores values (1000, 1)")
+    commit(scores, "unrecorded")
+
+    dvc(user, "import", str(source), "scores")
+
+    assert Database(user / "scores").heads() == recorded
+
+
+def test_a_record_the_source_has_not_committed_to_git_is_one_error(
+    dvc_repo, make_db, user, tmp_path
+):
+    source = dvc_repo
+    make_db("labels", parent=source)
+    dvc(source, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    dvc(source, "add", "labels")
+    dvc(source, "push")  # pushed, but labels.dvc is not in git
+
+    proc = dvc(user, "import", str(source), "labels", ok=False)
+
+    (line,) = error_lines(proc)
+    assert "does not record Dolt database 'labels'" in line
+    assert "commit its record" in line
+    assert not (user / "labels").exists()
+
+
+def test_update_refuses_uncommitted_work_unless_forced(pushed_repo, user):
+    source = pushed_repo
+    dvc(user, "import", str(source), "labels")
+    imported = Database(user / "labels")
+    insert(imported, [(9, "uncommitted")])
+    newer = record(source, "more labels", [(3, "c")])
+
+    proc = dvc(user, "update", "labels.dvc", ok=False)
+    (line,) = error_lines(proc)
+    assert "uncommitted work" in line
+    assert imported.dirty_reasons() != []
+
+    dvc(user, "update", "--force", "labels.dvc")
+    assert imported.heads().commit == newer
+    assert imported.dirty_reasons() == []
