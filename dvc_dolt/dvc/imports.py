@@ -21,7 +21,6 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Optional
@@ -33,6 +32,7 @@ from .errors import DvcDoltError
 from .output import DoltMixin, heads_cache_at
 from .remotes import DoltRemoteSpec
 from .sync import OVERRIDE_KEY, Target, _clone_first, _fetch_one, _sources, place_fetched
+from .update_force import forced
 
 if TYPE_CHECKING:
     from dvc.dependency.repo import RepoDependency
@@ -44,37 +44,6 @@ logger = logging.getLogger("dvc").getChild("dolt")
 # What DVC names the remote it makes up for a local source without one: the
 # source's own cache, which never holds a database.
 AUTO_REMOTE = "auto-generated-upstream"
-
-# `dvc update --force`, from the command to the import's download (DVC passes
-# no force down to it).
-_force: ContextVar[bool] = ContextVar("dvc_dolt_update_force", default=False)
-
-
-@contextmanager
-def forcing(force: bool) -> Iterator[None]:
-    """Let an update move imported databases that moved on locally (``--force``)."""
-    token = _force.set(bool(force))
-    try:
-        yield
-    finally:
-        _force.reset(token)
-
-
-def add_force_option(subparsers: Any) -> None:
-    """``dvc update --force``, unless this DVC has its own."""
-    parser = subparsers.choices.get("update")
-    if parser is None or "--force" in parser._option_string_actions:
-        return
-    parser.add_argument(
-        "-f",
-        "--force",
-        action="store_true",
-        default=False,
-        help=(
-            "Move imported Dolt databases even when they are not at the commit their "
-            "import recorded (their commits are kept on branches)."
-        ),
-    )
 
 
 @dataclass(frozen=True)
@@ -249,7 +218,7 @@ def sync_import_with(
             f"{_describe(dep, rev)} does not record Dolt database '{dep.def_path}': in the "
             "source project, commit its record (.dvc file or dvc.lock) to git"
         )
-    bring(to, found, _describe(dep, rev), force=_force.get())
+    bring(to, found, _describe(dep, rev), force=forced())
     return None
 
 

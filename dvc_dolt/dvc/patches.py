@@ -580,7 +580,7 @@ def _patch_repo_get(module: ModuleType) -> None:
 def _patch_commands_update(module: ModuleType) -> None:
     def make_add_parser(add_parser):
         def add_parser_(subparsers, parent_parser):
-            from .imports import add_force_option
+            from .update_force import add_force_option
 
             add_parser(subparsers, parent_parser)
             add_force_option(subparsers)
@@ -589,7 +589,7 @@ def _patch_commands_update(module: ModuleType) -> None:
 
     def make_run(run):
         def run_(self):
-            from .imports import forcing
+            from .update_force import forcing
 
             with forcing(getattr(self.args, "force", False)):
                 return run(self)
