@@ -186,6 +186,12 @@ def test_import_from_a_git_url(pushed_repo, user, tmp_path):
 
     assert Database(user / "labels").heads() == recorded
     assert entry(user, "labels.dvc")["deps"][0]["repo"]["url"] == bare.as_uri()
+    git(user, "add", "-A")
+    git(user, "commit", "-qm", "import labels")
+    fresh = tmp_path / "fresh"
+    git(tmp_path, "clone", "-q", str(user), str(fresh))
+    dvc(fresh, "pull")
+    assert Database(fresh / "labels").heads() == recorded
 
 
 def test_a_commit_the_source_never_pushed_is_one_error(pushed_repo, user, tmp_path):
