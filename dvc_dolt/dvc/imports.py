@@ -352,6 +352,11 @@ def get_with(
         return dvc_get()
     if os.path.lexists(dest):
         raise DvcDoltError(f"cannot clone Dolt database '{path}' into '{dest}': it exists")
+    if Database(os.path.dirname(os.path.abspath(dest))).exists:
+        raise DvcDoltError(
+            f"cannot clone Dolt database '{path}' into '{dest}': it would be inside "
+            f"Dolt database '{os.path.dirname(dest)}'"
+        )
     with _fetch_errors(found, source):
         _clone_first(Database(os.path.abspath(dest)), list(found.sources), found.commit, None)
     return None

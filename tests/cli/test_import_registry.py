@@ -171,6 +171,11 @@ def test_get_gives_a_plain_clone_at_the_recorded_commit(pushed_repo, tmp_path):
     assert got.heads().branch == "main"
     assert got.dirty_reasons() == []
     assert sorted(p.name for p in elsewhere.iterdir()) == ["got"]
+    # DVC would put it inside the directory `got`, here a database: refused.
+    proc = dvc(elsewhere, "get", str(source), "labels", "-o", "got", ok=False)
+    (line,) = error_lines(proc)
+    assert "inside Dolt database 'got'" in line
+    assert not (elsewhere / "got" / "labels").exists()
 
 
 def test_import_from_a_git_url(pushed_repo, user, tmp_path):
