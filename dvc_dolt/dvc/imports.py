@@ -269,9 +269,9 @@ def _fetch_errors(found: Recorded, source: str) -> Iterator[None]:
 def _check_movable(to: Output, db: Database, commit: str, force: bool) -> None:
     """Refuse to move an imported database that is neither what its import recorded
     nor already ``commit``."""
-    heads, reasons = db.inspect()
     if force:
         return
+    heads, reasons = db.inspect()
     how = (
         "`dvc update --force` moves it to the source's commit (a commit it leaves is "
         "kept on a dvc/kept/ branch)"
@@ -283,12 +283,18 @@ def _check_movable(to: Output, db: Database, commit: str, force: bool) -> None:
             DirtyDatabaseError(str(db.path), reasons),
         )
     recorded = to.recorded_heads if isinstance(to, DoltMixin) else None
-    if heads.commit != commit and (recorded is None or heads.commit != recorded.commit):
-        was = f"the imported commit {recorded.commit}" if recorded else "an import's commit"
+    if heads.commit == commit or (recorded and heads.commit == recorded.commit):
+        return
+    if recorded is None:
+        # `dvc import --force` onto a database: DVC would overwrite files.
         raise DvcDoltError(
-            f"Dolt database '{to}' is at commit {heads.commit} (branch '{heads.branch}'), "
-            f"not {was}: {how}"
+            f"'{to}' is a Dolt database this import did not make (at commit "
+            f"{heads.commit}): move it away, then import"
         )
+    raise DvcDoltError(
+        f"Dolt database '{to}' is at commit {heads.commit} (branch '{heads.branch}'), "
+        f"not the imported commit {recorded.commit}: {how}"
+    )
 
 
 # -- dvc get ---------------------------------------------------------------

@@ -291,3 +291,16 @@ def test_update_refuses_uncommitted_work_unless_forced(pushed_repo, user):
     dvc(user, "update", "--force", "labels.dvc")
     assert imported.heads().commit == newer
     assert imported.dirty_reasons() == []
+
+
+def test_import_force_never_overwrites_a_database(pushed_repo, user, make_db):
+    source = pushed_repo
+    mine = make_db("labels", rows=[(5, "mine")], parent=user)
+    before = mine.heads()
+
+    proc = dvc(user, "import", "--force", str(source), "labels", ok=False)
+
+    (line,) = error_lines(proc)
+    assert "this import did not make" in line
+    assert mine.heads() == before
+    assert not (user / "labels.dvc").exists()
