@@ -37,14 +37,16 @@ runs the whole test suite on 3.50.3 and 3.67.1.
   dvc.cli.parser    COMMANDS (list of modules)       `dvc run`, an alias of
                                                      `dvc stage add --run`;
                                                      `dvc dolt lineage`
-  dvc.stage.imports sync_import(stage, dry, force,    `dvc import`/`update` of a database:
-                    jobs, no_download) (bound by      a clone of the commit the source
-                    dvc.stage); reads dvc.dependency. recorded, from the source's remote
-                    repo.RepoDependency._make_fs(rev)
+  dvc.stage.imports
+                    sync_import(stage, dry, force,   `dvc import`/`update` of a database:
+                    jobs, no_download) (bound by     a clone of the commit the source
+                    dvc.stage); reads                recorded, from the source's remote
+                    RepoDependency._make_fs(rev)     (the test of its shape runs in CI)
   dvc.repo.get      get(url, path, out, rev, ...)    `dvc get` of a database: a clone
                     (bound in Repo's class body)
-  dvc.commands.update  add_parser(subparsers, ...),  `dvc update --force`: move imported
-                    CmdUpdate.run(self)               databases that moved on locally
+  dvc.commands.update
+                    add_parser(subparsers, ...),     `dvc update --force`: move imported
+                    CmdUpdate.run(self)              databases that moved on locally
 
 A DVC we do not know is left as shipped
 ---------------------------------------
