@@ -304,3 +304,12 @@ def test_import_force_never_overwrites_a_database(pushed_repo, user, make_db):
     assert "this import did not make" in line
     assert mine.heads() == before
     assert not (user / "labels.dvc").exists()
+
+
+def test_import_no_download_of_a_database_is_refused(pushed_repo, user):
+    proc = dvc(user, "import", "--no-download", str(pushed_repo), "labels", ok=False)
+
+    (line,) = error_lines(proc)
+    assert "--no-download is not supported" in line
+    assert not (user / "labels").exists()
+    assert not (user / "labels.dvc").exists()
