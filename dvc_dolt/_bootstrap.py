@@ -21,6 +21,7 @@ PATCHED_MODULES = frozenset(
     {
         "dvc.cli.parser",
         "dvc.commands.diff",
+        "dvc.commands.update",
         "dvc.config_schema",
         "dvc.dependency",
         "dvc.info",
@@ -29,7 +30,9 @@ PATCHED_MODULES = frozenset(
         "dvc.repo.checkout",
         "dvc.repo.experiments.apply",
         "dvc.repo.experiments.run",
+        "dvc.repo.get",
         "dvc.stage.cache",
+        "dvc.stage.imports",
         "dvc.stage.loader",
     }
 )

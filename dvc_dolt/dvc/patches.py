@@ -37,6 +37,16 @@ runs the whole test suite on 3.50.3 and 3.67.1.
   dvc.cli.parser    COMMANDS (list of modules)       `dvc run`, an alias of
                                                      `dvc stage add --run`;
                                                      `dvc dolt lineage`
+  dvc.stage.imports
+                    sync_import(stage, dry, force,   `dvc import`/`update` of a database:
+                    jobs, no_download) (bound by     a clone of the commit the source
+                    dvc.stage); reads                recorded, from the source's remote
+                    RepoDependency._make_fs(rev)     (the test of its shape runs in CI)
+  dvc.repo.get      get(url, path, out, rev, ...)    `dvc get` of a database: a clone
+                    (bound in Repo's class body)
+  dvc.commands.update
+                    add_parser(subparsers, ...),     `dvc update --force`: move imported
+                    CmdUpdate.run(self)              databases that moved on locally
 
 A DVC we do not know is left as shipped
 ---------------------------------------
@@ -123,6 +133,12 @@ POINTS: dict[str, dict[str, str]] = {
     },
     "dvc.info": {"get_dvc_info": "()", "SUBPROJECTS": "tuple"},
     "dvc.cli.parser": {"COMMANDS": "list"},
+    "dvc.stage.imports": {"sync_import": "(stage, dry, force, jobs, no_download)"},
+    "dvc.repo.get": {"get": "(url, path, out, rev, jobs, force, config, remote, remote_config)"},
+    "dvc.commands.update": {
+        "add_parser": "(subparsers, parent_parser)",
+        "CmdUpdate.run": "(self)",
+    },
 }
 
 _MARK = "__dvc_dolt_patched__"
@@ -537,6 +553,55 @@ def _patch_cli_parser(module: ModuleType) -> None:
     _extend(module.COMMANDS, [cli.run_alias, cli.dolt_command])
 
 
+def _patch_stage_imports(module: ModuleType) -> None:
+    # Runs while dvc.stage imports it, before it binds the function.
+    def make_sync_import(sync_import):
+        def sync_import_(stage, *args, **kwargs):
+            from .imports import sync_import_with
+
+            return sync_import_with(sync_import, stage, *args, **kwargs)
+
+        return sync_import_
+
+    _wrap(module, "sync_import", make_sync_import)
+
+
+def _patch_repo_get(module: ModuleType) -> None:
+    # Runs inside dvc.repo's class body, before `Repo.get` binds the function.
+    def make_get(get):
+        def get_(url, path, *args, **kwargs):
+            from .imports import get_with
+
+            return get_with(get, url, path, *args, **kwargs)
+
+        return get_
+
+    _wrap(module, "get", make_get)
+
+
+def _patch_commands_update(module: ModuleType) -> None:
+    def make_add_parser(add_parser):
+        def add_parser_(subparsers, parent_parser):
+            from .update_force import add_force_option
+
+            add_parser(subparsers, parent_parser)
+            add_force_option(subparsers)
+
+        return add_parser_
+
+    def make_run(run):
+        def run_(self):
+            from .update_force import forcing
+
+            with forcing(getattr(self.args, "force", False)):
+                return run(self)
+
+        return run_
+
+    _wrap(module, "add_parser", make_add_parser)
+    _wrap(module.CmdUpdate, "run", make_run)
+
+
 PATCHES: dict[str, Callable[[ModuleType], None]] = {
     "dvc.output": _patch_output,
     "dvc.dependency": _patch_dependency,
@@ -550,6 +615,9 @@ PATCHES: dict[str, Callable[[ModuleType], None]] = {
     "dvc.info": _patch_info,
     "dvc.cli.parser": _patch_cli_parser,
     "dvc.commands.diff": _patch_commands_diff,
+    "dvc.stage.imports": _patch_stage_imports,
+    "dvc.repo.get": _patch_repo_get,
+    "dvc.commands.update": _patch_commands_update,
 }
 assert set(PATCHES) == set(POINTS) == PATCHED_MODULES, "keep _bootstrap.PATCHED_MODULES in step"
 
