@@ -28,6 +28,7 @@ PATCHED_MODULES = frozenset(
         "dvc.repo",
         "dvc.repo.checkout",
         "dvc.repo.experiments.apply",
+        "dvc.repo.experiments.executor.local",
         "dvc.repo.experiments.run",
         "dvc.stage.cache",
         "dvc.stage.loader",

@@ -1,0 +1,73 @@
+"""`dvc exp run --temp` with Dolt databases: the temporary copy of the git
+repository gets each database (cloned from the workspace's), and the
+experiment's output commits come back to the workspace's databases."""
+
+import pytest
+from helpers import commit, dolt, dvc, error_lines, git, insert, require_extra
+
+from dvc_dolt import api
+from dvc_dolt.dolt import Database
+
+require_extra("pandas", "api")
+
+
+def scores(repo):
+    return api.read(repo / "scores", "scores").sort_values("id")["score"].tolist()
+
+
+def branches(db):
+    rows = dolt(db.path, "sql", "-r", "csv", "-q", "select name, hash from dolt_branches")
+    return dict(line.split(",") for line in rows.splitlines()[1:])
+
+
+def lock_of(repo, rev):
+    return git(repo, "show", f"{rev}:dvc.lock")
+
+
+@pytest.mark.timeout(300)
+def test_temp_run_reads_the_recorded_commit_and_brings_its_output_back(exp_repo):
+    repo = exp_repo
+    labels, scores_db = Database(repo / "labels"), Database(repo / "scores")
+    # The workspace's labels move on to a third row, committed in Dolt but not
+    # recorded by DVC: DVC records it in the experiment (it commits data
+    # dependencies when it queues), and the stage must read exactly that.
+    insert(labels, [(3, "c")])
+    new_labels = commit(labels, "third label")
+    before = scores_db.heads()
+
+    dvc(repo, "exp", "run", "--temp", "-S", "scale=2", "-n", "double")
+
+    # The temporary run touched neither workspace database's heads.
+    assert scores_db.heads() == before
+    assert labels.heads().commit == new_labels
+    (ref,) = [
+        r
+        for r in git(repo, "for-each-ref", "--format=%(refname)", "refs/exps").split()
+        if r.endswith("/double")
+    ]
+    lock = lock_of(repo, ref)
+    assert new_labels in lock, lock  # the stage read the recorded commit
+    # Its output commit came back to the workspace database, on its branch.
+    made = branches(scores_db)["dvc/exp/double"]
+    assert made in lock
+    assert not [b for b in branches(scores_db) if b.startswith("dvc/pin/")]
+
+    dvc(repo, "exp", "apply", "double")
+    assert scores_db.heads().commit == made
+    assert scores(repo) == [2, 4, 6]  # three labels: it saw the third row
+
+
+@pytest.mark.timeout(120)
+def test_temp_run_refuses_a_dirty_database(exp_repo):
+    repo = exp_repo
+    labels = Database(repo / "labels")
+    dolt(labels.path, "sql", "-q", "insert into t values (9, 'z')")
+    before = labels.heads()
+    proc = dvc(repo, "exp", "run", "--temp", "-S", "scale=2", ok=False)
+    lines = error_lines(proc)
+    assert lines[0].startswith("ERROR: cannot run an experiment outside the workspace"), lines
+    assert "labels" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert labels.heads() == before
+    assert "scale: 1" in (repo / "params.yaml").read_text()
+    assert not git(repo, "for-each-ref", "refs/exps").strip()
