@@ -147,6 +147,9 @@ def prepare_temp(executor: BaseExecutor, repo: Repo, rev: str) -> None:
     """
     from .parallel import in_parallel
 
+    paths = _database_paths(repo)
+    if not paths:
+        return
     root = _temp_root(executor)
     recorded = {use.path: use.commit for use in records(repo, rev) if use.role == WROTE}
 
@@ -162,7 +165,7 @@ def prepare_temp(executor: BaseExecutor, repo: Repo, rev: str) -> None:
             clone_at(url, dest, commit)
         logger.debug("Dolt database '%s' cloned at %s into '%s'", shown, commit, dest)
 
-    in_parallel(clone, _database_paths(repo))
+    in_parallel(clone, paths)
 
 
 def bring_back(executor: BaseExecutor, repo: Repo, exp_ref: ExpRefInfo) -> None:
