@@ -87,18 +87,23 @@ def refuse_dirty(repo: Repo) -> None:
     Only commits reach the temporary copy: the experiment would silently run
     without that work.
     """
-    refused = []
-    for item in _dolt_items(repo):
-        if not item.database.exists:
-            continue
-        _, reasons = item.database.inspect()
-        if reasons:
-            refused.append(f"Dolt database '{item}': " + "; ".join(reasons))
+    from .parallel import in_parallel
+
+    def reasons(shown: str) -> list[str]:
+        db = Database(os.path.join(repo.root_dir, *shown.split("/")))
+        with dvc_errors(f"Dolt database '{shown}': "):
+            return db.inspect()[1] if db.exists else []
+
+    paths = _database_paths(repo)
+    refused = [
+        f"Dolt database '{shown}': " + "; ".join(found)
+        for shown, found in zip(paths, in_parallel(reasons, paths))
+        if found
+    ]
     if refused:
         raise DvcDoltError(
             "cannot run an experiment outside the workspace: only Dolt commits reach "
-            "its temporary copy. Commit the changes (`dolt commit`) first.\n"
-            + "\n".join(sorted(set(refused)))
+            "its temporary copy. Commit the changes (`dolt commit`) first.\n" + "\n".join(refused)
         )
 
 
