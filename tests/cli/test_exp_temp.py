@@ -71,3 +71,27 @@ def test_temp_run_refuses_a_dirty_database(exp_repo):
     assert labels.heads() == before
     assert "scale: 1" in (repo / "params.yaml").read_text()
     assert not git(repo, "for-each-ref", "refs/exps").strip()
+
+
+@pytest.mark.timeout(400)
+def test_exp_push_then_pull_in_a_fresh_clone_then_apply(exp_repo, tmp_path):
+    repo = exp_repo
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", str(origin))
+    dvc(repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    git(repo, "commit", "-qam", "storage")
+    git(repo, "remote", "add", "origin", str(origin))
+    git(repo, "push", "-q", "origin", "main")
+    dvc(repo, "push")
+    dvc(repo, "exp", "run", "--temp", "-S", "scale=2", "-n", "double")
+    made = branches(Database(repo / "scores"))["dvc/exp/double"]
+
+    dvc(repo, "exp", "push", "origin", "double")
+
+    fresh = tmp_path / "fresh"
+    git(tmp_path, "clone", "-q", "-b", "main", str(origin), str(fresh))
+    dvc(fresh, "pull")
+    dvc(fresh, "exp", "pull", "origin", "double")
+    dvc(fresh, "exp", "apply", "double")
+    assert Database(fresh / "scores").heads().commit == made
+    assert scores(fresh) == [2, 4]
