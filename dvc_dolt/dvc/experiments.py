@@ -25,7 +25,7 @@ import os
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from dvc_dolt.dolt import Database, DoltError
+from dvc_dolt.dolt import Database, DoltError, UnknownCommitError
 from dvc_dolt.dolt.remote import clone_at, fetch_pins, push_pins, remote_named_for
 
 from .errors import DvcDoltError, dvc_errors
@@ -166,7 +166,13 @@ def prepare_temp(executor: BaseExecutor, repo: Repo, rev: str) -> None:
         url = exchange_url(repo, shown)
         with dvc_errors(f"Dolt database '{shown}': "):
             commit = recorded.get(shown) or workspace.heads().commit
-            push_pins(workspace, _exchange_remote(repo, workspace, url), [commit])
+            try:
+                push_pins(workspace, _exchange_remote(repo, workspace, url), [commit])
+            except UnknownCommitError:
+                raise DvcDoltError(
+                    f"Dolt database '{shown}' does not hold commit {commit}, which the "
+                    f"experiment starts from: `dvc fetch {shown}` brings it"
+                ) from None
             clone_at(url, dest, commit)
         logger.debug("Dolt database '%s' cloned at %s into '%s'", shown, commit, dest)
 

@@ -2,6 +2,8 @@
 repository gets each database (cloned from the workspace's), and the
 experiment's output commits come back to the workspace's databases."""
 
+import shutil
+
 import pytest
 from helpers import commit, dolt, dvc, error_lines, git, insert, require_extra
 
@@ -95,3 +97,19 @@ def test_exp_push_then_pull_in_a_fresh_clone_then_apply(exp_repo, tmp_path):
     dvc(fresh, "exp", "apply", "double")
     assert Database(fresh / "scores").heads().commit == made
     assert scores(fresh) == [2, 4]
+
+
+@pytest.mark.timeout(120)
+def test_temp_run_says_to_pull_a_recorded_commit_the_workspace_lacks(exp_repo, make_db):
+    repo = exp_repo
+    recorded = Database(repo / "scores").heads().commit
+    # Another database took the place of scores: the recorded commit is not in it.
+    shutil.rmtree(repo / "scores")
+    make_db("scores", parent=repo, rows=[], table="placeholder")
+    proc = dvc(repo, "exp", "run", "--temp", "-S", "scale=2", ok=False)
+    (line,) = error_lines(proc)
+    assert "'scores'" in line, line
+    assert recorded in line, line
+    assert "dvc fetch scores" in line, line
+    assert "Traceback" not in proc.stderr
+    assert not git(repo, "for-each-ref", "refs/exps").strip()
