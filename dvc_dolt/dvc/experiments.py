@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,8 @@ EXP_BRANCH_PREFIX = "dvc/exp/"
 # copies in experiments' temporary directories trade commits.
 EXCHANGE_DIR = os.path.join("dolt", "exchange")
 EXCHANGE_REMOTE = "dvc-exchange"
+# Under .dvc/tmp: experiments' databases whose commits could not be brought back.
+STRANDED_DIR = os.path.join("dolt", "stranded")
 
 
 def experiment_branch(name: str) -> str:
@@ -191,6 +194,7 @@ def bring_back(executor: BaseExecutor, repo: Repo, exp_ref: ExpRefInfo) -> None:
     if not exp_rev:
         return
     root = _temp_root(executor)
+    failed = []
     for use in records(repo, exp_rev):
         if use.role != WROTE:
             continue
@@ -203,20 +207,27 @@ def bring_back(executor: BaseExecutor, repo: Repo, exp_ref: ExpRefInfo) -> None:
             _keep_for_apply(repo, clone, use.path)
             continue
         url = exchange_url(repo, use.path)
-        with dvc_errors(
-            f"Dolt database '{use.path}': the commit of experiment '{exp_ref.name}' "
-            "could not be brought back from its temporary copy: "
-        ):
+        try:
             push_pins(clone, remote_named_for(clone, url, "origin"), [use.commit])
             fetch_pins(workspace, _exchange_remote(repo, workspace, url), [use.commit])
+        except DoltError as exc:
+            # DVC removes the copy next: keep the database, and its commit, out of it.
+            kept = os.path.join(repo.tmp_dir, STRANDED_DIR, exp_ref.name, database_key(use.path))
+            os.makedirs(os.path.dirname(kept), exist_ok=True)
+            shutil.move(str(clone.path), kept)
+            failed.append(
+                f"Dolt database '{use.path}': commit {use.commit} of experiment "
+                f"'{exp_ref.name}' could not be brought back ({exc}); the database that "
+                f"holds it is kept at '{kept}'"
+            )
     keep_experiment(repo, exp_rev)
+    if failed:
+        raise DvcDoltError("\n".join(failed))
 
 
 def _keep_for_apply(repo: Repo, clone: Database, shown: str) -> None:
     """A database the workspace lacks: keep the experiment's clone where
     `dvc exp apply` (checkout) takes it from, as if `dvc fetch` had cloned it."""
-    import shutil
-
     from .sync import fetched_path
 
     dest = fetched_path(repo, shown)

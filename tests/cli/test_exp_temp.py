@@ -113,3 +113,34 @@ def test_temp_run_says_to_pull_a_recorded_commit_the_workspace_lacks(exp_repo, m
     assert "dvc fetch scores" in line, line
     assert "Traceback" not in proc.stderr
     assert not git(repo, "for-each-ref", "refs/exps").strip()
+
+
+SABOTAGE = """
+import os
+import shutil
+
+# The exchange store of 'scores' becomes a plain file: the commit cannot go back.
+store = os.path.join(os.environ["DVC_ROOT"], ".dvc", "tmp", "dolt", "exchange", "scores")
+shutil.rmtree(store)
+open(store, "w").close()
+"""
+
+
+@pytest.mark.timeout(300)
+def test_temp_run_keeps_a_commit_it_could_not_bring_back(exp_repo):
+    repo = exp_repo
+    with open(repo / "scale.py", "a") as script:
+        script.write(SABOTAGE)
+    proc = dvc(repo, "exp", "run", "--temp", "-S", "scale=2", "-n", "double", ok=False)
+    (line,) = error_lines(proc)
+    assert line.startswith("ERROR: Dolt database 'scores': commit "), line
+    assert "Traceback" not in proc.stderr
+    (ref,) = [
+        r
+        for r in git(repo, "for-each-ref", "--format=%(refname)", "refs/exps").split()
+        if r.endswith("/double")
+    ]
+    kept = Database(repo / ".dvc" / "tmp" / "dolt" / "stranded" / "double" / "scores")
+    assert f"kept at '{kept.path}'" in proc.stderr
+    # The database kept aside holds the experiment's commit, as its HEAD.
+    assert kept.heads().commit in lock_of(repo, ref)
