@@ -29,6 +29,7 @@ PATCHED_MODULES = frozenset(
         "dvc.repo",
         "dvc.repo.checkout",
         "dvc.repo.experiments.apply",
+        "dvc.repo.experiments.executor.local",
         "dvc.repo.experiments.run",
         "dvc.repo.get",
         "dvc.stage.cache",

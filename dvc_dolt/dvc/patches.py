@@ -24,8 +24,12 @@ runs the whole test suite on 3.50.3 and 3.67.1.
   dvc.repo          Repo.status (locked method)      `status -c` for databases
   dvc.repo          Repo.diff (locked method)        Dolt outputs and their row counts
                                                      in `dvc diff`
-  dvc.repo.experiments.run  run(repo, ...)          refuse --temp/--queue; branch
+  dvc.repo.experiments.run  run(repo, ...)          refuse --queue/--run-all and
+                                                     dirty databases for --temp; branch
                                                      dvc/exp/<name> on output commits
+  dvc.repo.experiments.executor.local                --temp: clone the databases into
+                    TempDirExecutor.init_cache,      the temporary copy; bring the
+                    BaseLocalExecutor.collect_cache  experiment's commits back
   dvc.repo.experiments.apply  apply(repo, rev, ...)  refuse dirty databases (DVC forces
                                                      its checkout)
   dvc.commands.diff CmdDiff._show_diff (static),     show the row counts in text and
@@ -120,6 +124,10 @@ POINTS: dict[str, dict[str, str]] = {
         "checkout": "(self, targets, with_deps, force, relink, recursive, allow_missing, ...)"
     },
     "dvc.repo.experiments.run": {"run": "(repo, ..., run_all, tmp_dir, queue)"},
+    "dvc.repo.experiments.executor.local": {
+        "TempDirExecutor.init_cache": "(self, repo, rev, run_cache)",
+        "BaseLocalExecutor.collect_cache": "(self, repo, exp_ref, run_cache)",
+    },
     "dvc.repo.experiments.apply": {"apply": "(repo, ...)"},
     "dvc.commands.diff": {
         "CmdDiff._show_diff": "(diff, hide_missing)",
@@ -440,6 +448,33 @@ def _patch_exp_run(module: ModuleType) -> None:
     _wrap(module, "run", make_run)
 
 
+def _patch_exp_executor(module: ModuleType) -> None:
+    temp_executor = module.TempDirExecutor
+
+    def make_init_cache(init_cache):
+        def init_cache_(self, repo, rev, run_cache=True):
+            from .experiments import prepare_temp
+
+            init_cache(self, repo, rev, run_cache)
+            prepare_temp(self, repo, rev)
+
+        return init_cache_
+
+    def make_collect_cache(collect_cache):
+        def collect_cache_(self, repo, exp_ref, run_cache=True):
+            from .experiments import bring_back
+
+            collect_cache(self, repo, exp_ref, run_cache)
+            # Workspace runs keep their commits in run_with.
+            if isinstance(self, temp_executor):
+                bring_back(self, repo, exp_ref)
+
+        return collect_cache_
+
+    _wrap(module.TempDirExecutor, "init_cache", make_init_cache)
+    _wrap(module.BaseLocalExecutor, "collect_cache", make_collect_cache)
+
+
 def _patch_exp_apply(module: ModuleType) -> None:
     def make_apply(apply):
         def apply_(repo, *args, **kwargs):
@@ -611,6 +646,7 @@ PATCHES: dict[str, Callable[[ModuleType], None]] = {
     "dvc.repo.checkout": _patch_repo_checkout,
     "dvc.repo.experiments.run": _patch_exp_run,
     "dvc.repo.experiments.apply": _patch_exp_apply,
+    "dvc.repo.experiments.executor.local": _patch_exp_executor,
     "dvc.config_schema": _patch_config_schema,
     "dvc.info": _patch_info,
     "dvc.cli.parser": _patch_cli_parser,
