@@ -14,8 +14,8 @@ the experiment starts from, through a local store (no network). When DVC
 has collected the experiment's git refs, the commits its stages made come
 back the same way into the workspace's databases, on branch
 ``dvc/exp/<experiment>``.
-``--queue`` and ``--run-all`` run in other processes (DVC's celery workers)
-and are refused at once; see docs/experiments-design.md.
+``--queue`` and ``--run-all`` run in other processes (DVC's celery workers),
+which the databases do not reach yet: they are refused at once.
 """
 
 from __future__ import annotations
