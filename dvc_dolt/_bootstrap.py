@@ -23,6 +23,7 @@ PATCHED_MODULES = frozenset(
         "dvc.commands.diff",
         "dvc.config_schema",
         "dvc.dependency",
+        "dvc.fs",
         "dvc.fs.dvc",
         "dvc.info",
         "dvc.output",

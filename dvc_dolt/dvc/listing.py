@@ -38,6 +38,10 @@ class DatabaseReadError(DvcDoltError):
     """A database was opened as a file."""
 
 
+class DatabaseCopyError(DvcDoltError):
+    """A database was to be copied as files (`dvc get`, ``DVCFileSystem.get``)."""
+
+
 def databases(repo: Repo) -> dict[Key, Output]:
     """The repo's database outputs by their key (path parts from the repo root)."""
     if not getattr(repo, "dvc_dir", None):  # a plain git repository: no outputs
@@ -198,3 +202,23 @@ def refuse_read(fs: _DVCFileSystem, path: str) -> None:
         f"dvc_dolt.api, e.g. dvc_dolt.api.read('{shown}', '<table>', rev=...) "
         "(pip install 'dvc-dolt[api]')"
     )
+
+
+def refuse_copy(fs: _DVCFileSystem, path: Any) -> None:
+    """Raise :class:`DatabaseCopyError` if ``path`` (or a list of paths) is, lies in
+    or holds a database: with nothing inside it to list, a copy would be an
+    empty folder."""
+    for one in path if isinstance(path, list) else [path]:
+        if not isinstance(one, str):
+            continue
+        _, key, dbs = _where(fs, one)
+        container = _containing(dbs, key)
+        held = container or next((db for db in sorted(dbs) if db[: len(key)] == key), None)
+        if held is None:
+            continue
+        shown = "/".join(held)
+        where = "" if container else f"cannot copy '{one.strip('/') or '.'}': "
+        raise DatabaseCopyError(
+            f"{where}'{shown}' is a Dolt database, which DVC cannot copy as files: "
+            "clone it with `dolt clone`, or read its tables with dvc_dolt.api"
+        )

@@ -42,7 +42,10 @@ and ``dvc.fs.dvc`` were checked on 3.50.3 and 3.67.1 only.
                     (bound as Repo.data_status)
   dvc.fs.dvc        _DVCFileSystem.ls, .info,        a database is one leaf entry of
                     .walk (added: fsspec's, checked  `dvc ls` and DVCFileSystem;
-                    absent), ._open, .get_file       opening it points to dvc_dolt.api
+                    absent), ._open, .get_file,      opening it points to dvc_dolt.api;
+                    .get (own or fsspec's)           copying it is refused
+  dvc.fs            download(fs, fs_path, to, jobs)  `dvc get` never copies a database
+                                                     as an empty folder
 
 A DVC we do not know is left as shipped
 ---------------------------------------
@@ -130,6 +133,7 @@ POINTS: dict[str, dict[str, str]] = {
     "dvc.info": {"get_dvc_info": "()", "SUBPROJECTS": "tuple"},
     "dvc.cli.parser": {"COMMANDS": "list"},
     "dvc.repo.data": {"status": "(repo, ...)"},
+    "dvc.fs": {"download": "(fs, fs_path, to, jobs)", "DVCFileSystem": "type"},
     "dvc.fs.dvc": {
         "_DVCFileSystem.ls": "(self, path, detail, dvc_only, **kwargs)",
         "_DVCFileSystem.info": "(self, path, **kwargs)",
@@ -142,7 +146,7 @@ POINTS: dict[str, dict[str, str]] = {
 }
 
 _MARK = "__dvc_dolt_patched__"
-_TYPES = {"dict": dict, "list": list, "tuple": tuple}
+_TYPES = {"dict": dict, "list": list, "tuple": tuple, "type": type}
 
 # None until the version gate has run; False once switched off, for good.
 _on: bool | None = None
@@ -612,6 +616,32 @@ def _patch_fs_dvc(module: ModuleType) -> None:
     walk = cls.walk  # fsspec's, inherited
     _replace(cls, "walk", _guard(walk, make_walk(walk)))
 
+    def make_get(get):
+        def get_(self, rpath, *args, **kwargs):
+            from .listing import refuse_copy
+
+            refuse_copy(self, rpath)
+            return get(self, rpath, *args, **kwargs)
+
+        return get_
+
+    get = cls.get  # DVC's own since 3.5x, fsspec's before
+    _replace(cls, "get", _guard(get, make_get(get)))
+
+
+def _patch_fs(module: ModuleType) -> None:
+    def make_download(download):
+        def download_(fs, fs_path, *args, **kwargs):
+            if isinstance(fs, module.DVCFileSystem):
+                from .listing import refuse_copy
+
+                refuse_copy(fs.fs, fs_path)
+            return download(fs, fs_path, *args, **kwargs)
+
+        return download_
+
+    _wrap(module, "download", make_download)
+
 
 PATCHES: dict[str, Callable[[ModuleType], None]] = {
     "dvc.output": _patch_output,
@@ -628,6 +658,7 @@ PATCHES: dict[str, Callable[[ModuleType], None]] = {
     "dvc.commands.diff": _patch_commands_diff,
     "dvc.repo.data": _patch_repo_data,
     "dvc.fs.dvc": _patch_fs_dvc,
+    "dvc.fs": _patch_fs,
 }
 assert set(PATCHES) == set(POINTS) == PATCHED_MODULES, "keep _bootstrap.PATCHED_MODULES in step"
 

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import commit, dvc, git, insert
+from helpers import commit, dvc, error_lines, git, insert
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -207,3 +207,28 @@ def test_dvc_api_open_and_read_of_a_database_point_to_dvc_dolt_api(nested, path)
             pass
     # Plain files are read as before.
     assert dvc.api.read("data/plain.txt", repo=str(nested)) == "plain\n"
+
+
+def test_dvc_get_never_copies_a_database_as_an_empty_folder(nested, tmp_path):
+    # DVC copies files; a database is none (dvc_dolt.api or a clone reads it).
+    for path in ("data/db", "data"):
+        proc = dvc(nested, "get", ".", path, "-o", str(tmp_path / "got"), ok=False)
+        (line,) = error_lines(proc)
+        assert line.endswith(
+            f"{'' if path == 'data/db' else f'cannot copy {path!r}: '}'data/db' is a "
+            "Dolt database, which DVC cannot copy as files: clone it with `dolt clone`, or "
+            "read its tables with dvc_dolt.api"
+        ), line
+        assert not (tmp_path / "got").exists()
+
+
+def test_dvcfilesystem_get_of_a_database_is_refused(nested, tmp_path):
+    from dvc.api import DVCFileSystem
+    from dvc.exceptions import DvcException
+
+    fs = DVCFileSystem(str(nested))
+    with pytest.raises(DvcException, match=r"'data/db' is a Dolt database"):
+        fs.get("data/db", str(tmp_path / "got"), recursive=True)
+    assert not (tmp_path / "got").exists()
+    fs.get("data/plain.txt", str(tmp_path / "plain.txt"))
+    assert (tmp_path / "plain.txt").read_text() == "plain\n"
