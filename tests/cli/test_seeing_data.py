@@ -14,7 +14,9 @@ pytestmark = pytest.mark.timeout(300)
 
 
 def data_status(repo: Path, *args: str, env: dict | None = None) -> dict:
-    return json.loads(dvc(repo, "data", "status", "--json", *args, env=env).stdout)
+    proc = dvc(repo, "data", "status", "--json", *args, env=env)
+    assert "WARNING" not in proc.stderr, proc.stderr
+    return json.loads(proc.stdout)
 
 
 @pytest.fixture
@@ -86,6 +88,8 @@ def test_data_status_of_a_missing_database(tracked, tmp_path):
 
 def test_data_status_targets(tracked, make_db):
     repo, db = tracked
+    if "targets" not in dvc(repo, "data", "status", "--help").stdout:
+        pytest.skip("this DVC's `data status` takes no targets (DVC 3.50 does not)")
     make_db("other", parent=repo)
     dvc(repo, "add", "other")
     insert(db, [(3, "c")])
