@@ -113,7 +113,7 @@ def test_data_status_not_in_remote(tracked, tmp_path):
     }
 
 
-def test_a_no_op_data_status_starts_no_dolt_process(tracked, tmp_path):
+def test_a_no_op_data_status_or_ls_starts_no_dolt_process(tracked, tmp_path):
     repo, db = tracked
     trace = tmp_path / "trace.jsonl"
     env = {"DVC_DOLT_TRACE": str(trace)}
@@ -123,6 +123,9 @@ def test_a_no_op_data_status_starts_no_dolt_process(tracked, tmp_path):
     assert trace.exists()
     trace.unlink()
     assert data_status(repo, "--unchanged", env=env) == {"uncommitted": {"modified": ["db/"]}}
+    assert not trace.exists(), trace.read_text()
+    # Listing needs no heads at all.
+    assert "db" in dvc(repo, "ls", "--dvc-only", "-R", ".", env=env).stdout.split()
     assert not trace.exists(), trace.read_text()
 
 
