@@ -170,7 +170,8 @@ def _missing_on_remote(repo: Repo, keys: list[Key], remote: Optional[str]) -> li
 
     wanted = {"/".join(key): key for key in keys}
     try:
-        found = collect(repo, remote=remote)
+        # push=True: as DVC, leave out what `push: false` keeps off the remote.
+        found = collect(repo, remote=remote, push=True)
     except NoRemoteError:
         # As DVC does for its own files: without a remote, nothing is listed.
         logger.debug("no DVC remote: databases are not checked against one")

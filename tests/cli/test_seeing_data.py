@@ -100,6 +100,8 @@ def test_data_status_targets(tracked, make_db):
 
 def test_data_status_not_in_remote(tracked, tmp_path):
     repo, db = tracked
+    # No remote: as for DVC's own files, nothing is listed, and no error.
+    assert data_status(repo, "--not-in-remote") == {}
     dvc(repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
     assert data_status(repo, "--not-in-remote") == {"not_in_remote": ["db/"]}
     dvc(repo, "push")
