@@ -21,9 +21,9 @@ PATCHED_MODULES = frozenset(
     {
         "dvc.cli.parser",
         "dvc.commands.diff",
+        "dvc.commands.update",
         "dvc.config_schema",
         "dvc.dependency",
-        "dvc.fs",
         "dvc.fs.dvc",
         "dvc.info",
         "dvc.output",
@@ -31,8 +31,11 @@ PATCHED_MODULES = frozenset(
         "dvc.repo.checkout",
         "dvc.repo.data",
         "dvc.repo.experiments.apply",
+        "dvc.repo.experiments.executor.local",
         "dvc.repo.experiments.run",
+        "dvc.repo.get",
         "dvc.stage.cache",
+        "dvc.stage.imports",
         "dvc.stage.loader",
     }
 )

@@ -7,28 +7,47 @@ a branch ``dvc/exp/<experiment>`` in each database. A name used again (on
 another baseline, or with ``exp run -f``) moves that branch; the commit it
 leaves is kept on ``dvc/kept/<hash>`` unless another ref reaches it.
 
-``--temp`` and ``--queue`` run experiments in a copy of the git repository,
-where the git-ignored databases are absent: they are refused at once.
+``--temp`` runs the experiment in a copy of the git repository, which does
+not hold the git-ignored databases. Before DVC checks out and reproduces
+there, each database is cloned into the copy from the workspace's, at the commit
+the experiment starts from, through a local store (no network). When DVC
+has collected the experiment's git refs, the commits its stages made come
+back the same way into the workspace's databases, on branch
+``dvc/exp/<experiment>``.
+``--queue`` and ``--run-all`` run in other processes (DVC's celery workers),
+which the databases do not reach yet: they are refused at once.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from dvc_dolt.dolt import Database, DoltError
+from dvc_dolt.dolt import Database, DoltError, UnknownCommitError
+from dvc_dolt.dolt.remote import clone_at, fetch_pins, push_pins, remote_named_for
 
-from .errors import DvcDoltError
+from .errors import DvcDoltError, dvc_errors
 from .lineage import WROTE, records
 from .output import DoltMixin
+from .remotes import database_key
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
+    from dvc.repo.experiments.executor.base import BaseExecutor
+    from dvc.repo.experiments.refs import ExpRefInfo
 
 logger = logging.getLogger("dvc").getChild("dolt")
 
 EXP_BRANCH_PREFIX = "dvc/exp/"
+# Under .dvc/tmp: the store through which workspace databases and their
+# copies in experiments' temporary directories trade commits.
+EXCHANGE_DIR = os.path.join("dolt", "exchange")
+EXCHANGE_REMOTE = "dvc-exchange"
+# Under .dvc/tmp: experiments' databases whose commits could not be brought back.
+STRANDED_DIR = os.path.join("dolt", "stranded")
 
 
 def experiment_branch(name: str) -> str:
@@ -46,18 +65,182 @@ def _dolt_items(repo: Repo) -> list[DoltMixin]:
 
 def run_with(dvc_run, repo: Repo, *args: Any, **kwargs: Any) -> dict:
     """DVC's ``exp run``; then a branch per experiment on its Dolt outputs' commits."""
-    elsewhere = [flag for flag in ("tmp_dir", "queue", "run_all") if kwargs.get(flag)]
+    elsewhere = [flag for flag in ("queue", "run_all") if kwargs.get(flag)]
     if elsewhere and _dolt_items(repo):
         raise DvcDoltError(
-            "experiments with Dolt databases run in the workspace only: `--temp`, "
-            "`--queue` and `--run-all` run in a copy of the git repository, which "
-            "does not hold the (git-ignored) databases. Run `dvc exp run` without them."
+            "experiments with Dolt databases run in the workspace or with `--temp` only: "
+            "`--queue` and `--run-all` run in other processes, which do not bring the "
+            "(git-ignored) databases along yet. Run `dvc exp run` without them."
         )
+    temp = bool(kwargs.get("tmp_dir"))
+    if temp:
+        refuse_dirty(repo)
     results = dvc_run(repo, *args, **kwargs)
-    if not elsewhere:
+    if not (elsewhere or temp):
+        # A run in a temporary copy keeps its commits when DVC collects it:
+        # see bring_back().
         for exp_rev in results or {}:
             keep_experiment(repo, exp_rev)
     return results
+
+
+def refuse_dirty(repo: Repo) -> None:
+    """Refuse an experiment outside the workspace while a database has uncommitted work.
+
+    Only commits reach the temporary copy: the experiment would silently run
+    without that work.
+    """
+    from .parallel import in_parallel
+
+    def reasons(shown: str) -> list[str]:
+        db = Database(os.path.join(repo.root_dir, *shown.split("/")))
+        with dvc_errors(f"Dolt database '{shown}': "):
+            return db.inspect()[1] if db.exists else []
+
+    paths = _database_paths(repo)
+    refused = [
+        f"Dolt database '{shown}': " + "; ".join(found)
+        for shown, found in zip(paths, in_parallel(reasons, paths))
+        if found
+    ]
+    if refused:
+        raise DvcDoltError(
+            "cannot run an experiment outside the workspace: only Dolt commits reach "
+            "its temporary copy. Commit the changes (`dolt commit`) first.\n" + "\n".join(refused)
+        )
+
+
+def _database_paths(repo: Repo) -> list[str]:
+    """Repo-relative paths of the workspace's Dolt databases (deps and outputs)."""
+    return sorted(
+        {
+            "/".join(item.index_key[1])  # type: ignore[attr-defined]
+            for item in _dolt_items(repo)
+            if item.is_in_repo  # type: ignore[attr-defined]
+        }
+    )
+
+
+def _temp_root(executor: BaseExecutor) -> str:
+    """The DVC root inside an executor's temporary copy of the git repository."""
+    return os.path.dirname(os.path.join(executor.root_dir, executor.dvc_dir))
+
+
+def exchange_url(repo: Repo, shown: str) -> str:
+    """The ``file://`` store through which database ``shown`` and its copies trade commits.
+
+    A database with a chunk journal (every database dolt makes) cannot be a
+    remote itself ("cannot create NBS store for directory containing chunk
+    journal"), so commits travel through a plain store beside DVC's other
+    temporary files. Only chunks it lacks are written to it.
+    """
+    path = os.path.join(repo.tmp_dir, EXCHANGE_DIR, database_key(shown))
+    return PurePosixPath(os.path.abspath(path)).as_uri()
+
+
+def _exchange_remote(repo: Repo, db: Database, url: str) -> str:
+    from .sync import _remotes_cache
+
+    return remote_named_for(db, url, EXCHANGE_REMOTE, cache=_remotes_cache(repo.tmp_dir))
+
+
+def prepare_temp(executor: BaseExecutor, repo: Repo, rev: str) -> None:
+    """Clone each workspace database into the executor's temporary copy, no network.
+
+    ``rev`` is the git commit the experiment starts from. A database it
+    records (an output, a ``.dvc`` file) is cloned at that commit; one that
+    stages only read, at the workspace's current commit, which is what a run
+    in the workspace would read. DVC's checkout in the copy then finds each
+    output at its recorded commit.
+    """
+    from .parallel import in_parallel
+
+    paths = _database_paths(repo)
+    if not paths:
+        return
+    root = _temp_root(executor)
+    recorded = {use.path: use.commit for use in records(repo, rev) if use.role == WROTE}
+
+    def clone(shown: str) -> None:
+        workspace = Database(os.path.join(repo.root_dir, *shown.split("/")))
+        dest = os.path.join(root, *shown.split("/"))
+        if not workspace.exists or os.path.lexists(dest):
+            return
+        url = exchange_url(repo, shown)
+        with dvc_errors(f"Dolt database '{shown}': "):
+            commit = recorded.get(shown) or workspace.heads().commit
+            try:
+                push_pins(workspace, _exchange_remote(repo, workspace, url), [commit])
+            except UnknownCommitError:
+                raise DvcDoltError(
+                    f"Dolt database '{shown}' does not hold commit {commit}, which the "
+                    f"experiment starts from: `dvc fetch {shown}` brings it"
+                ) from None
+            clone_at(url, dest, commit)
+        logger.debug("Dolt database '%s' cloned at %s into '%s'", shown, commit, dest)
+
+    in_parallel(clone, paths)
+
+
+def bring_back(executor: BaseExecutor, repo: Repo, exp_ref: ExpRefInfo) -> None:
+    """Bring the commits an experiment made in its temporary copy into the workspace.
+
+    Runs after DVC fetched the experiment's git refs and before it removes
+    the copy. Each commit goes through the exchange store as a pin named by
+    the commit, so two experiments never push to one branch; in the
+    workspace database it then gets branch ``dvc/exp/<name>``.
+    """
+    exp_rev = repo.scm.get_ref(str(exp_ref))
+    if not exp_rev:
+        return
+    root = _temp_root(executor)
+    failed = []
+    for use in records(repo, exp_rev):
+        if use.role != WROTE:
+            continue
+        parts = use.path.split("/")
+        clone = Database(os.path.join(root, *parts))
+        workspace = Database(os.path.join(repo.root_dir, *parts))
+        if not clone.exists:
+            continue
+        if not workspace.exists:
+            _keep_for_apply(repo, clone, use.path)
+            continue
+        url = exchange_url(repo, use.path)
+        try:
+            push_pins(clone, remote_named_for(clone, url, "origin"), [use.commit])
+            fetch_pins(workspace, _exchange_remote(repo, workspace, url), [use.commit])
+        except DoltError as exc:
+            # DVC removes the copy next: keep the database, and its commit, out of it.
+            kept = os.path.join(repo.tmp_dir, STRANDED_DIR, exp_ref.name, database_key(use.path))
+            os.makedirs(os.path.dirname(kept), exist_ok=True)
+            shutil.move(str(clone.path), kept)
+            failed.append(
+                f"Dolt database '{use.path}': commit {use.commit} of experiment "
+                f"'{exp_ref.name}' could not be brought back ({exc}); the database that "
+                f"holds it is kept at '{kept}'"
+            )
+    keep_experiment(repo, exp_rev)
+    if failed:
+        raise DvcDoltError("\n".join(failed))
+
+
+def _keep_for_apply(repo: Repo, clone: Database, shown: str) -> None:
+    """A database the workspace lacks: keep the experiment's clone where
+    `dvc exp apply` (checkout) takes it from, as if `dvc fetch` had cloned it."""
+    from .sync import fetched_path
+
+    dest = fetched_path(repo, shown)
+    if os.path.exists(dest):
+        logger.warning(
+            "Dolt database '%s' is not in the workspace and '%s' exists: "
+            "the experiment's database is not kept",
+            shown,
+            dest,
+        )
+        return
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    shutil.move(str(clone.path), dest)
 
 
 def keep_experiment(repo: Repo, exp_rev: str) -> None:

@@ -217,8 +217,10 @@ def refuse_copy(fs: _DVCFileSystem, path: Any) -> None:
         if held is None:
             continue
         shown = "/".join(held)
-        where = "" if container else f"cannot copy '{one.strip('/') or '.'}': "
+        what = f"'{shown}' is a Dolt database"
+        if not container:
+            what = f"cannot copy '{one.strip('/') or '.'}': it holds Dolt database '{shown}'"
         raise DatabaseCopyError(
-            f"{where}'{shown}' is a Dolt database, which DVC cannot copy as files: "
-            "clone it with `dolt clone`, or read its tables with dvc_dolt.api"
+            f"{what}, which DVC cannot copy as files: `dvc get` the database on its own "
+            "(a clone at its recorded commit), or read its tables with dvc_dolt.api"
         )

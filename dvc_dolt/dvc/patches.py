@@ -25,8 +25,12 @@ and ``dvc.fs.dvc`` were checked on 3.50.3 and 3.67.1 only.
   dvc.repo          Repo.status (locked method)      `status -c` for databases
   dvc.repo          Repo.diff (locked method)        Dolt outputs and their row counts
                                                      in `dvc diff`
-  dvc.repo.experiments.run  run(repo, ...)          refuse --temp/--queue; branch
+  dvc.repo.experiments.run  run(repo, ...)          refuse --queue/--run-all and
+                                                     dirty databases for --temp; branch
                                                      dvc/exp/<name> on output commits
+  dvc.repo.experiments.executor.local                --temp: clone the databases into
+                    TempDirExecutor.init_cache,      the temporary copy; bring the
+                    BaseLocalExecutor.collect_cache  experiment's commits back
   dvc.repo.experiments.apply  apply(repo, rev, ...)  refuse dirty databases (DVC forces
                                                      its checkout)
   dvc.commands.diff CmdDiff._show_diff (static),     show the row counts in text and
@@ -38,14 +42,22 @@ and ``dvc.fs.dvc`` were checked on 3.50.3 and 3.67.1 only.
   dvc.cli.parser    COMMANDS (list of modules)       `dvc run`, an alias of
                                                      `dvc stage add --run`;
                                                      `dvc dolt lineage`
+  dvc.stage.imports
+                    sync_import(stage, dry, force,   `dvc import`/`update` of a database:
+                    jobs, no_download) (bound by     a clone of the commit the source
+                    dvc.stage); reads                recorded, from the source's remote
+                    RepoDependency._make_fs(rev)     (the test of its shape runs in CI)
+  dvc.repo.get      get(url, path, out, rev, ...)    `dvc get` of a database: a clone
+                    (bound in Repo's class body)
+  dvc.commands.update
+                    add_parser(subparsers, ...),     `dvc update --force`: move imported
+                    CmdUpdate.run(self)              databases that moved on locally
   dvc.repo.data     status(repo, ...)                databases in `dvc data status`
                     (bound as Repo.data_status)
   dvc.fs.dvc        _DVCFileSystem.ls, .info,        a database is one leaf entry of
                     .walk (added: fsspec's, checked  `dvc ls` and DVCFileSystem;
                     absent), ._open, .get_file,      opening it points to dvc_dolt.api;
                     .get (own or fsspec's)           copying it is refused
-  dvc.fs            download(fs, fs_path, to, jobs)  `dvc get` never copies a database
-                                                     as an empty folder
 
 A DVC we do not know is left as shipped
 ---------------------------------------
@@ -119,6 +131,10 @@ POINTS: dict[str, dict[str, str]] = {
         "checkout": "(self, targets, with_deps, force, relink, recursive, allow_missing, ...)"
     },
     "dvc.repo.experiments.run": {"run": "(repo, ..., run_all, tmp_dir, queue)"},
+    "dvc.repo.experiments.executor.local": {
+        "TempDirExecutor.init_cache": "(self, repo, rev, run_cache)",
+        "BaseLocalExecutor.collect_cache": "(self, repo, exp_ref, run_cache)",
+    },
     "dvc.repo.experiments.apply": {"apply": "(repo, ...)"},
     "dvc.commands.diff": {
         "CmdDiff._show_diff": "(diff, hide_missing)",
@@ -132,8 +148,13 @@ POINTS: dict[str, dict[str, str]] = {
     },
     "dvc.info": {"get_dvc_info": "()", "SUBPROJECTS": "tuple"},
     "dvc.cli.parser": {"COMMANDS": "list"},
+    "dvc.stage.imports": {"sync_import": "(stage, dry, force, jobs, no_download)"},
+    "dvc.repo.get": {"get": "(url, path, out, rev, jobs, force, config, remote, remote_config)"},
+    "dvc.commands.update": {
+        "add_parser": "(subparsers, parent_parser)",
+        "CmdUpdate.run": "(self)",
+    },
     "dvc.repo.data": {"status": "(repo, ...)"},
-    "dvc.fs": {"download": "(fs, fs_path, to, jobs)", "DVCFileSystem": "type"},
     "dvc.fs.dvc": {
         "_DVCFileSystem.ls": "(self, path, detail, dvc_only, **kwargs)",
         "_DVCFileSystem.info": "(self, path, **kwargs)",
@@ -146,7 +167,7 @@ POINTS: dict[str, dict[str, str]] = {
 }
 
 _MARK = "__dvc_dolt_patched__"
-_TYPES = {"dict": dict, "list": list, "tuple": tuple, "type": type}
+_TYPES = {"dict": dict, "list": list, "tuple": tuple}
 
 # None until the version gate has run; False once switched off, for good.
 _on: bool | None = None
@@ -444,6 +465,33 @@ def _patch_exp_run(module: ModuleType) -> None:
     _wrap(module, "run", make_run)
 
 
+def _patch_exp_executor(module: ModuleType) -> None:
+    temp_executor = module.TempDirExecutor
+
+    def make_init_cache(init_cache):
+        def init_cache_(self, repo, rev, run_cache=True):
+            from .experiments import prepare_temp
+
+            init_cache(self, repo, rev, run_cache)
+            prepare_temp(self, repo, rev)
+
+        return init_cache_
+
+    def make_collect_cache(collect_cache):
+        def collect_cache_(self, repo, exp_ref, run_cache=True):
+            from .experiments import bring_back
+
+            collect_cache(self, repo, exp_ref, run_cache)
+            # Workspace runs keep their commits in run_with.
+            if isinstance(self, temp_executor):
+                bring_back(self, repo, exp_ref)
+
+        return collect_cache_
+
+    _wrap(module.TempDirExecutor, "init_cache", make_init_cache)
+    _wrap(module.BaseLocalExecutor, "collect_cache", make_collect_cache)
+
+
 def _patch_exp_apply(module: ModuleType) -> None:
     def make_apply(apply):
         def apply_(repo, *args, **kwargs):
@@ -557,6 +605,55 @@ def _patch_cli_parser(module: ModuleType) -> None:
     _extend(module.COMMANDS, [cli.run_alias, cli.dolt_command])
 
 
+def _patch_stage_imports(module: ModuleType) -> None:
+    # Runs while dvc.stage imports it, before it binds the function.
+    def make_sync_import(sync_import):
+        def sync_import_(stage, *args, **kwargs):
+            from .imports import sync_import_with
+
+            return sync_import_with(sync_import, stage, *args, **kwargs)
+
+        return sync_import_
+
+    _wrap(module, "sync_import", make_sync_import)
+
+
+def _patch_repo_get(module: ModuleType) -> None:
+    # Runs inside dvc.repo's class body, before `Repo.get` binds the function.
+    def make_get(get):
+        def get_(url, path, *args, **kwargs):
+            from .imports import get_with
+
+            return get_with(get, url, path, *args, **kwargs)
+
+        return get_
+
+    _wrap(module, "get", make_get)
+
+
+def _patch_commands_update(module: ModuleType) -> None:
+    def make_add_parser(add_parser):
+        def add_parser_(subparsers, parent_parser):
+            from .update_force import add_force_option
+
+            add_parser(subparsers, parent_parser)
+            add_force_option(subparsers)
+
+        return add_parser_
+
+    def make_run(run):
+        def run_(self):
+            from .update_force import forcing
+
+            with forcing(getattr(self.args, "force", False)):
+                return run(self)
+
+        return run_
+
+    _wrap(module, "add_parser", make_add_parser)
+    _wrap(module.CmdUpdate, "run", make_run)
+
+
 def _patch_repo_data(module: ModuleType) -> None:
     # Runs before Repo's class body binds it as Repo.data_status.
     def make_status(status):
@@ -629,20 +726,6 @@ def _patch_fs_dvc(module: ModuleType) -> None:
     _replace(cls, "get", _guard(get, make_get(get)))
 
 
-def _patch_fs(module: ModuleType) -> None:
-    def make_download(download):
-        def download_(fs, fs_path, *args, **kwargs):
-            if isinstance(fs, module.DVCFileSystem):
-                from .listing import refuse_copy
-
-                refuse_copy(fs.fs, fs_path)
-            return download(fs, fs_path, *args, **kwargs)
-
-        return download_
-
-    _wrap(module, "download", make_download)
-
-
 PATCHES: dict[str, Callable[[ModuleType], None]] = {
     "dvc.output": _patch_output,
     "dvc.dependency": _patch_dependency,
@@ -652,13 +735,16 @@ PATCHES: dict[str, Callable[[ModuleType], None]] = {
     "dvc.repo.checkout": _patch_repo_checkout,
     "dvc.repo.experiments.run": _patch_exp_run,
     "dvc.repo.experiments.apply": _patch_exp_apply,
+    "dvc.repo.experiments.executor.local": _patch_exp_executor,
     "dvc.config_schema": _patch_config_schema,
     "dvc.info": _patch_info,
     "dvc.cli.parser": _patch_cli_parser,
     "dvc.commands.diff": _patch_commands_diff,
+    "dvc.stage.imports": _patch_stage_imports,
+    "dvc.repo.get": _patch_repo_get,
+    "dvc.commands.update": _patch_commands_update,
     "dvc.repo.data": _patch_repo_data,
     "dvc.fs.dvc": _patch_fs_dvc,
-    "dvc.fs": _patch_fs,
 }
 assert set(PATCHES) == set(POINTS) == PATCHED_MODULES, "keep _bootstrap.PATCHED_MODULES in step"
 

@@ -15,7 +15,7 @@ import shutil
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
@@ -58,6 +58,9 @@ class Target:
     shown: str  # path relative to the repo root, for messages
     remote: str  # DVC remote name
     url: Optional[str] = None  # the database's own Dolt remote (meta: dolt_remote)
+    # Where its pins are, when not on the remote above: an import's, on its
+    # source project's remote (see .imports).
+    sources: tuple[tuple[DoltRemoteSpec, str], ...] = field(default=(), compare=False)
 
     @property
     def where(self) -> str:
@@ -78,6 +81,8 @@ def collect(
     workspace: bool = True,
 ) -> dict[Target, set[str]]:
     """Recorded commits per database, over the revisions DVC's flags select."""
+    from .imports import import_target
+
     found: dict[Target, set[str]] = defaultdict(set)
     default_remote = repo.config["core"].get("remote")
     root = repo.root_dir  # inside the brancher, git revisions have root "/"
@@ -98,6 +103,12 @@ def collect(
                 continue
             heads = out.recorded_heads
             if heads is None:
+                continue
+            if out.stage.is_repo_import:
+                # Like DVC's own imports: never pushed, fetched from the source.
+                target = None if push else import_target(out, root)
+                if target is not None:
+                    found[target].add(heads.commit)
                 continue
             parts = out.index_key[1]
             url = (out.annot.meta or {}).get(OVERRIDE_KEY)
@@ -129,6 +140,8 @@ def remote_spec(repo: Repo, target: Target, key: Optional[str] = None) -> DoltRe
 def _sources(repo: Repo, target: Target) -> list[tuple[DoltRemoteSpec, str]]:
     """Where ``target``'s pins may be, newest layout first, with the name each
     gets as a remote of the database."""
+    if target.sources:
+        return list(target.sources)
     home = REMOTE_PREFIX + (target.remote or "home")
     found = [(remote_spec(repo, target), home)]
     legacy = legacy_database_key(target.shown)

@@ -3,6 +3,7 @@ DVC changes any file, and DVC's own CheckoutError still reaches the user."""
 
 import shutil
 
+import pytest
 import yaml
 from helpers import commit, dvc, error_lines, git, insert
 
@@ -110,35 +111,35 @@ def test_unknown_target_keeps_dvcs_own_suggestion(dvc_repo, make_db):
     assert "Traceback" not in proc.stderr
 
 
-def test_work_done_after_a_checkout_still_stops_the_next_one(dvc_repo, make_db):
-    """The heads a restore leaves are filed only as a hint for the next move:
-    uncommitted work made since is seen before DVC changes any file."""
-    repo = dvc_repo
-    db, old = two_revisions(repo, make_db)
-    new_rev = git(repo, "rev-parse", "HEAD").strip()
+def back_to_old(repo, tmp_path, new_rev, old):
+    """A checkout to the old revision: the heads it leaves are only a hint."""
     git(repo, "checkout", "-q", old)
     dvc(repo, "checkout")
-    assert (repo / "model.txt").read_text() == "old model"
-    insert(db, [(4, "uncommitted")])
-    dirty = db.heads()
-    git(repo, "checkout", "-q", new_rev)
-    proc = dvc(repo, "checkout", ok=False)
-    assert "uncommitted changes to table 't'" in proc.stderr
-    assert (repo / "model.txt").read_text() == "old model"  # DVC changed nothing
-    assert db.heads() == dirty
+    return new_rev, "old model"
 
 
-def test_work_done_after_a_push_still_stops_the_next_checkout(dvc_repo, make_db, tmp_path):
-    """A push keeps the heads on file only as a hint (it wrote remote-tracking
-    refs): uncommitted work made since is seen before DVC changes any file."""
-    repo = dvc_repo
-    db, old = two_revisions(repo, make_db)
+def pushed(repo, tmp_path, new_rev, old):
+    """A push, which writes remote-tracking refs: the heads on file stay only as a hint."""
     dvc(repo, "remote", "add", "-d", "store", str(tmp_path / "store"))
     dvc(repo, "push")
+    return old, "new model"
+
+
+@pytest.mark.parametrize("before", [back_to_old, pushed], ids=["after a checkout", "after a push"])
+def test_work_done_since_the_heads_were_filed_as_a_hint_stops_a_checkout(
+    dvc_repo, make_db, tmp_path, before
+):
+    """Uncommitted work made since a hint was filed is seen before DVC changes any file."""
+    repo = dvc_repo
+    db, old = two_revisions(repo, make_db)
+    target, model = before(repo, tmp_path, git(repo, "rev-parse", "HEAD").strip(), old)
+    assert (repo / "model.txt").read_text() == model
     insert(db, [(4, "uncommitted")])
     dirty = db.heads()
-    git(repo, "checkout", "-q", old)
+    # Status sees the work too.
+    assert "modified:           labels" in dvc(repo, "status").stdout
+    git(repo, "checkout", "-q", target)
     proc = dvc(repo, "checkout", ok=False)
     assert "uncommitted changes to table 't'" in proc.stderr
-    assert (repo / "model.txt").read_text() == "new model"  # DVC changed nothing
+    assert (repo / "model.txt").read_text() == model  # DVC changed nothing
     assert db.heads() == dirty

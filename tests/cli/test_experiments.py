@@ -55,14 +55,14 @@ def test_apply_refuses_a_dirty_database(exp_repo):
     assert db.heads() == before
 
 
-@pytest.mark.parametrize("flag", ["--temp", "--queue", "--run-all"])
-def test_temp_queue_and_run_all_fail_at_once(exp_repo, flag):
+@pytest.mark.parametrize("flag", ["--queue", "--run-all"])
+def test_queue_and_run_all_fail_at_once(exp_repo, flag):
     repo = exp_repo
     labels, scores_db = Database(repo / "labels"), Database(repo / "scores")
     before = (labels.heads(), scores_db.heads())
     proc = dvc(repo, "exp", "run", flag, "-S", "scale=5", ok=False)
     (line,) = error_lines(proc)
-    assert "run in the workspace only" in line
+    assert "run in the workspace or with `--temp` only" in line
     assert "Traceback" not in proc.stderr
     # Refused before DVC did anything: nothing queued, run or changed.
     assert "scale: 1" in (repo / "params.yaml").read_text()
