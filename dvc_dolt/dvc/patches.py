@@ -6,7 +6,8 @@ package. When a new DVC release comes out, this is the file to revisit:
 :data:`POINTS` lists every patch point with the parameters dvc-dolt relies on.
 Checked: :func:`check` passes on every DVC release from 3.50.0 to 3.67.1 (each
 imported, 2026-11-30; 3.49.0 too, which the version gate still refuses); CI
-runs the whole test suite on 3.50.3 and 3.67.1.
+runs the whole test suite on 3.50.3 and 3.67.1. The points of ``dvc.repo.data``
+and ``dvc.fs.dvc`` were checked on 3.50.3 and 3.67.1 only.
 
   module            patch point                      why
   ----------------  -------------------------------  ----------------------------------
@@ -51,6 +52,12 @@ runs the whole test suite on 3.50.3 and 3.67.1.
   dvc.commands.update
                     add_parser(subparsers, ...),     `dvc update --force`: move imported
                     CmdUpdate.run(self)              databases that moved on locally
+  dvc.repo.data     status(repo, ...)                databases in `dvc data status`
+                    (bound as Repo.data_status)
+  dvc.fs.dvc        _DVCFileSystem.ls, .info,        a database is one leaf entry of
+                    .walk (added: fsspec's, checked  `dvc ls` and DVCFileSystem;
+                    absent), ._open, .get_file,      opening it points to dvc_dolt.api;
+                    .get (own or fsspec's)           copying it is refused
 
 A DVC we do not know is left as shipped
 ---------------------------------------
@@ -146,6 +153,16 @@ POINTS: dict[str, dict[str, str]] = {
     "dvc.commands.update": {
         "add_parser": "(subparsers, parent_parser)",
         "CmdUpdate.run": "(self)",
+    },
+    "dvc.repo.data": {"status": "(repo, ...)"},
+    "dvc.fs.dvc": {
+        "_DVCFileSystem.ls": "(self, path, detail, dvc_only, **kwargs)",
+        "_DVCFileSystem.info": "(self, path, **kwargs)",
+        "_DVCFileSystem._open": "(self, path, mode, **kwargs)",
+        "_DVCFileSystem.get_file": "(self, rpath, lpath, **kwargs)",
+        "_DVCFileSystem._get_key_from_relative": "(self, path)",
+        "_DVCFileSystem._get_subrepo_info": "(self, key)",
+        "_DVCFileSystem.join": "(cls, *parts)",
     },
 }
 
@@ -637,6 +654,78 @@ def _patch_commands_update(module: ModuleType) -> None:
     _wrap(module.CmdUpdate, "run", make_run)
 
 
+def _patch_repo_data(module: ModuleType) -> None:
+    # Runs before Repo's class body binds it as Repo.data_status.
+    def make_status(status):
+        def status_(repo, *args, **kwargs):
+            from .data_status import status_with
+
+            return status_with(status, repo, *args, **kwargs)
+
+        return status_
+
+    _wrap(module, "status", make_status)
+
+
+def _patch_fs_dvc(module: ModuleType) -> None:
+    cls = module._DVCFileSystem
+    if "walk" in vars(cls):
+        # walk_with post-processes fsspec's generic walk, which lists through ls.
+        raise Unsupported("dvc.fs.dvc._DVCFileSystem defines its own walk")
+
+    def make_ls(ls):
+        def ls_(self, path, detail=True, dvc_only=False, **kwargs):
+            from .listing import ls_with
+
+            return ls_with(ls, self, path, detail=detail, dvc_only=dvc_only, **kwargs)
+
+        return ls_
+
+    def make_info(info):
+        def info_(self, path, **kwargs):
+            from .listing import info_with
+
+            return info_with(info, self, path, **kwargs)
+
+        return info_
+
+    def make_walk(walk):
+        def walk_(self, path, *args, **kwargs):
+            from .listing import walk_with
+
+            return walk_with(walk, self, path, *args, **kwargs)
+
+        return walk_
+
+    def make_refusing(method):
+        def refusing(self, path, *args, **kwargs):
+            from .listing import refuse_read
+
+            refuse_read(self, path)
+            return method(self, path, *args, **kwargs)
+
+        return refusing
+
+    _wrap(cls, "ls", make_ls)
+    _wrap(cls, "info", make_info)
+    _wrap(cls, "_open", make_refusing)
+    _wrap(cls, "get_file", make_refusing)
+    walk = cls.walk  # fsspec's, inherited
+    _replace(cls, "walk", _guard(walk, make_walk(walk)))
+
+    def make_get(get):
+        def get_(self, rpath, *args, **kwargs):
+            from .listing import refuse_copy
+
+            refuse_copy(self, rpath)
+            return get(self, rpath, *args, **kwargs)
+
+        return get_
+
+    get = cls.get  # DVC's own since 3.5x, fsspec's before
+    _replace(cls, "get", _guard(get, make_get(get)))
+
+
 PATCHES: dict[str, Callable[[ModuleType], None]] = {
     "dvc.output": _patch_output,
     "dvc.dependency": _patch_dependency,
@@ -654,6 +743,8 @@ PATCHES: dict[str, Callable[[ModuleType], None]] = {
     "dvc.stage.imports": _patch_stage_imports,
     "dvc.repo.get": _patch_repo_get,
     "dvc.commands.update": _patch_commands_update,
+    "dvc.repo.data": _patch_repo_data,
+    "dvc.fs.dvc": _patch_fs_dvc,
 }
 assert set(PATCHES) == set(POINTS) == PATCHED_MODULES, "keep _bootstrap.PATCHED_MODULES in step"
 
