@@ -17,7 +17,8 @@ from dvc.exceptions import CheckoutError, NoOutputOrStageError
 from dvc.stage.exceptions import StageFileBadNameError, StageFileDoesNotExistError
 
 from dvc_dolt.dolt import DirtyDatabaseError, Heads, UnknownCommitError
-from dvc_dolt.dolt.database import RestorePlan
+from dvc_dolt.dolt.database import Database, RestorePlan, RestoreResult
+from dvc_dolt.dolt.state import HeadsCache
 
 from .errors import DvcDoltError, dvc_errors
 from .output import DoltMixin, heads_cache, read_heads
@@ -98,6 +99,23 @@ def look_at(item: DoltMixin) -> Look:
     return Look(item, True, plan if plan.needed else None)
 
 
+def after_restore(
+    cache: Optional[HeadsCache], db: Database, shown: object, result: RestoreResult
+) -> None:
+    """File the heads a restore left (only as a hint) and say where the commit
+    it left is kept, if it kept one."""
+    if cache and result.changed:
+        cache.file_hint(db, result.after)
+    if result.kept:
+        logger.warning(
+            "Dolt database '%s': commit %s (the HEAD of branch '%s') is kept on branch '%s'",
+            shown,
+            result.before.commit,
+            result.before.branch,
+            result.kept,
+        )
+
+
 def restore_item(
     item: DoltMixin,
     force: bool = False,
@@ -122,17 +140,7 @@ def restore_item(
         if result is None:
             # Not as the cache knew it (a write meanwhile): look, then move.
             result = db.restore(recorded.commit, force=force, plan=plan)
-    cache = heads_cache(item)  # type: ignore[arg-type]
-    if cache and result.changed:
-        cache.file_hint(db, result.after)
-    if result.kept:
-        logger.warning(
-            "Dolt database '%s': commit %s (the HEAD of branch '%s') is kept on branch '%s'",
-            item,
-            result.before.commit,
-            result.before.branch,
-            result.kept,
-        )
+    after_restore(heads_cache(item), db, item, result)  # type: ignore[arg-type]
     if result.after != recorded:
         # The recorded heads were of a clean database, so a clean restore of
         # the commit reproduces them; anything else means a hand-edited record.

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from dvc_dolt.dolt import Database, DirtyDatabaseError, DoltError, PinNotFoundError
 from dvc_dolt.dolt.runner import redact
 
+from .checkout import after_restore
 from .errors import DvcDoltError
 from .output import DoltMixin, heads_cache_at
 from .remotes import DoltRemoteSpec
@@ -238,16 +239,7 @@ def bring(to: Output, found: Recorded, source: str, force: bool = False) -> None
         if known is not None and known.commit == found.commit and known.is_clean:
             return  # a fresh clone of the commit
         result = db.restore(found.commit, force=force)
-    if result.changed:
-        cache.file_hint(db, result.after)
-    if result.kept:
-        logger.warning(
-            "Dolt database '%s': commit %s (the HEAD of branch '%s') is kept on branch '%s'",
-            to,
-            result.before.commit,
-            result.before.branch,
-            result.kept,
-        )
+    after_restore(cache, db, to, result)
 
 
 @contextmanager
