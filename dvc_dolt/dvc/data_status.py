@@ -23,7 +23,8 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Optional
 
-from .output import DoltMixin, read_heads, warm_heads
+from .listing import databases
+from .output import read_heads, warm_heads
 
 if TYPE_CHECKING:
     from dvc.output import Output
@@ -41,12 +42,10 @@ def _shown(key: Key) -> str:
 
 def _recorded(repo: Repo) -> dict[Key, tuple[Output, Optional[str]]]:
     """Each database output of the repo's index, with its recorded checksum."""
-    found: dict[Key, tuple[Output, Optional[str]]] = {}
-    for out in repo.index.outs:
-        if isinstance(out, DoltMixin) and out.is_in_repo:
-            value = out.hash_info.value if out.hash_info else None
-            found[out.index_key[1]] = (out, value)  # type: ignore[assignment]
-    return found
+    return {
+        key: (out, out.hash_info.value if out.hash_info else None)
+        for key, out in databases(repo).items()
+    }
 
 
 def _at_head(repo: Repo, head: str) -> Optional[dict[Key, Optional[str]]]:
