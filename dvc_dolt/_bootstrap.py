@@ -32,6 +32,7 @@ PATCHED_MODULES = frozenset(
         "dvc.repo.data",
         "dvc.repo.experiments.apply",
         "dvc.repo.experiments.executor.local",
+        "dvc.repo.experiments.queue.base",
         "dvc.repo.experiments.run",
         "dvc.repo.get",
         "dvc.stage.cache",

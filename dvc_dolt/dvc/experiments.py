@@ -7,22 +7,29 @@ a branch ``dvc/exp/<experiment>`` in each database. A name used again (on
 another baseline, or with ``exp run -f``) moves that branch; the commit it
 leaves is kept on ``dvc/kept/<hash>`` unless another ref reaches it.
 
-``--temp`` runs the experiment in a copy of the git repository, which does
-not hold the git-ignored databases. Before DVC checks out and reproduces
-there, each database is cloned into the copy from the workspace's, at the commit
-the experiment starts from, through a local store (no network). When DVC
-has collected the experiment's git refs, the commits its stages made come
-back the same way into the workspace's databases, on branch
-``dvc/exp/<experiment>``.
-``--queue`` and ``--run-all`` run in other processes (DVC's celery workers),
-which the databases do not reach yet: they are refused at once.
+``--temp``, ``--queue`` and ``--run-all`` run the experiment in a copy of
+the git repository, which does not hold the git-ignored databases. When DVC
+stashes the experiment, each database's current commit is noted (a database
+with uncommitted work is refused: only commits reach the copy). Before DVC
+checks out and reproduces in the copy, in this process or in a queue worker,
+each database is cloned there from the workspace's, through a local store (no
+network): at the commit the experiment records, else at the one noted when it
+was queued. When DVC has collected the experiment's git refs, the commits its
+stages made come back the same way into the workspace's databases, on branch
+``dvc/exp/<experiment>``. Parallel workers take turns on each workspace
+database (DVC's experiment lock), so none of dvc-dolt's writes to it overlap.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import os
 import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +55,12 @@ EXCHANGE_DIR = os.path.join("dolt", "exchange")
 EXCHANGE_REMOTE = "dvc-exchange"
 # Under .dvc/tmp: experiments' databases whose commits could not be brought back.
 STRANDED_DIR = os.path.join("dolt", "stranded")
+# Under .dvc/tmp: the commit of each database when an experiment was queued,
+# by stash commit (<stash_rev>.json); removed once its copy is made.
+NOTED_DIR = os.path.join("dolt", "queued")
+# Seconds a worker waits for another's turn on a database (each turn is one
+# or two local dolt processes).
+LOCK_WAIT = 300.0
 
 
 def experiment_branch(name: str) -> str:
@@ -65,18 +78,8 @@ def _dolt_items(repo: Repo) -> list[DoltMixin]:
 
 def run_with(dvc_run, repo: Repo, *args: Any, **kwargs: Any) -> dict:
     """DVC's ``exp run``; then a branch per experiment on its Dolt outputs' commits."""
-    elsewhere = [flag for flag in ("queue", "run_all") if kwargs.get(flag)]
-    if elsewhere and _dolt_items(repo):
-        raise DvcDoltError(
-            "experiments with Dolt databases run in the workspace or with `--temp` only: "
-            "`--queue` and `--run-all` run in other processes, which do not bring the "
-            "(git-ignored) databases along yet. Run `dvc exp run` without them."
-        )
-    temp = bool(kwargs.get("tmp_dir"))
-    if temp:
-        refuse_dirty(repo)
     results = dvc_run(repo, *args, **kwargs)
-    if not (elsewhere or temp):
+    if not any(kwargs.get(flag) for flag in ("queue", "run_all", "tmp_dir")):
         # A run in a temporary copy keeps its commits when DVC collects it:
         # see bring_back().
         for exp_rev in results or {}:
@@ -84,30 +87,109 @@ def run_with(dvc_run, repo: Repo, *args: Any, **kwargs: Any) -> dict:
     return results
 
 
-def refuse_dirty(repo: Repo) -> None:
-    """Refuse an experiment outside the workspace while a database has uncommitted work.
+def stash_with(dvc_stash, queue: Any, *args: Any, **kwargs: Any) -> Any:
+    """DVC's ``_stash_exp``; first, for a run outside the workspace, note each
+    database's commit, which the experiment then reads wherever it runs.
 
-    Only commits reach the temporary copy: the experiment would silently run
-    without that work.
+    A database with uncommitted work is refused before DVC stashes anything:
+    only commits reach the temporary copy, so the experiment would silently
+    run without that work.
     """
+    from dvc.repo.experiments.queue.tempdir import TempDirQueue
+    from dvc.repo.experiments.queue.workspace import WorkspaceQueue
+
+    if isinstance(queue, WorkspaceQueue) and not isinstance(queue, TempDirQueue):
+        return dvc_stash(queue, *args, **kwargs)
+    repo = queue.repo
+    noted = _note_commits(repo)
+    entry = dvc_stash(queue, *args, **kwargs)
+    if noted:
+        _write_noted(repo, entry.stash_rev, noted)
+    return entry
+
+
+def _note_commits(repo: Repo) -> dict[str, str]:
+    """The HEAD commit of each workspace database, by path; refuses dirty ones."""
     from .parallel import in_parallel
 
-    def reasons(shown: str) -> list[str]:
+    def inspect(shown: str) -> tuple[str | None, list[str]]:
         db = Database(os.path.join(repo.root_dir, *shown.split("/")))
+        if not db.exists:
+            return None, []
         with dvc_errors(f"Dolt database '{shown}': "):
-            return db.inspect()[1] if db.exists else []
+            heads, reasons = db.inspect()
+        return heads.commit, reasons
 
     paths = _database_paths(repo)
+    found = dict(zip(paths, in_parallel(inspect, paths)))
     refused = [
-        f"Dolt database '{shown}': " + "; ".join(found)
-        for shown, found in zip(paths, in_parallel(reasons, paths))
-        if found
+        f"Dolt database '{shown}': " + "; ".join(reasons)
+        for shown, (_, reasons) in found.items()
+        if reasons
     ]
     if refused:
         raise DvcDoltError(
             "cannot run an experiment outside the workspace: only Dolt commits reach "
             "its temporary copy. Commit the changes (`dolt commit`) first.\n" + "\n".join(refused)
         )
+    return {shown: commit for shown, (commit, _) in found.items() if commit}
+
+
+def _noted_path(repo: Repo, stash_rev: str) -> str:
+    return os.path.join(repo.tmp_dir, NOTED_DIR, f"{stash_rev}.json")
+
+
+def _write_noted(repo: Repo, stash_rev: str, noted: dict[str, str]) -> None:
+    path = _noted_path(repo, stash_rev)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fobj:
+        json.dump(noted, fobj)
+    os.replace(tmp, path)
+
+
+def _read_noted(repo: Repo, stash_rev: str) -> dict[str, str]:
+    try:
+        with open(_noted_path(repo, stash_rev), encoding="utf-8") as fobj:
+            noted = json.load(fobj)
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(noted, dict):
+        return {}
+    return {k: v for k, v in noted.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+@contextmanager
+def _turn(repo: Repo, shown: str) -> Iterator[None]:
+    """Hold database ``shown``'s turn among the processes that run experiments.
+
+    Queue workers collect experiments in parallel: adding the exchange
+    remote, fetching into the workspace database and moving its branches must
+    not overlap. DVC's experiment lock names the database; a holder that died
+    does not block (DVC checks its pid).
+    """
+    from dvc.lock import LockError
+    from dvc.repo.experiments.utils import get_exp_rwlock
+
+    name = f"dolt/{database_key(shown)}"
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        lock = get_exp_rwlock(repo, writes=[name])
+        try:
+            lock.__enter__()
+        except LockError:
+            if time.monotonic() > deadline:
+                raise DvcDoltError(
+                    f"Dolt database '{shown}' stayed locked by another experiment for "
+                    f"{LOCK_WAIT:.0f} s"
+                ) from None
+            time.sleep(0.2)
+            continue
+        break
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
 
 
 def _database_paths(repo: Repo) -> list[str]:
@@ -160,6 +242,7 @@ def prepare_temp(executor: BaseExecutor, repo: Repo, rev: str) -> None:
         return
     root = _temp_root(executor)
     recorded = {use.path: use.commit for use in records(repo, rev) if use.role == WROTE}
+    noted = _read_noted(repo, rev)
 
     def clone(shown: str) -> None:
         workspace = Database(os.path.join(repo.root_dir, *shown.split("/")))
@@ -168,9 +251,10 @@ def prepare_temp(executor: BaseExecutor, repo: Repo, rev: str) -> None:
             return
         url = exchange_url(repo, shown)
         with dvc_errors(f"Dolt database '{shown}': "):
-            commit = recorded.get(shown) or workspace.heads().commit
+            commit = recorded.get(shown) or noted.get(shown) or workspace.heads().commit
             try:
-                push_pins(workspace, _exchange_remote(repo, workspace, url), [commit])
+                with _turn(repo, shown):
+                    push_pins(workspace, _exchange_remote(repo, workspace, url), [commit])
             except UnknownCommitError:
                 raise DvcDoltError(
                     f"Dolt database '{shown}' does not hold commit {commit}, which the "
@@ -180,6 +264,8 @@ def prepare_temp(executor: BaseExecutor, repo: Repo, rev: str) -> None:
         logger.debug("Dolt database '%s' cloned at %s into '%s'", shown, commit, dest)
 
     in_parallel(clone, paths)
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(_noted_path(repo, rev))
 
 
 def bring_back(executor: BaseExecutor, repo: Repo, exp_ref: ExpRefInfo) -> None:
@@ -208,8 +294,9 @@ def bring_back(executor: BaseExecutor, repo: Repo, exp_ref: ExpRefInfo) -> None:
             continue
         url = exchange_url(repo, use.path)
         try:
-            push_pins(clone, remote_named_for(clone, url, "origin"), [use.commit])
-            fetch_pins(workspace, _exchange_remote(repo, workspace, url), [use.commit])
+            with _turn(repo, use.path):
+                push_pins(clone, remote_named_for(clone, url, "origin"), [use.commit])
+                fetch_pins(workspace, _exchange_remote(repo, workspace, url), [use.commit])
         except DoltError as exc:
             # DVC removes the copy next: keep the database, and its commit, out of it.
             kept = os.path.join(repo.tmp_dir, STRANDED_DIR, exp_ref.name, database_key(use.path))
@@ -256,7 +343,8 @@ def keep_experiment(repo: Repo, exp_rev: str) -> None:
             continue
         db = Database(os.path.join(repo.root_dir, *use.path.split("/")))
         try:
-            kept = db.set_branch(branch, use.commit)
+            with _turn(repo, use.path):
+                kept = db.set_branch(branch, use.commit)
         except DoltError as exc:
             logger.warning("could not keep experiment commit of '%s': %s", use.path, exc)
             continue
@@ -274,12 +362,38 @@ def keep_experiment(repo: Repo, exp_rev: str) -> None:
 
 def apply_with(dvc_apply, repo: Repo, *args: Any, **kwargs: Any) -> Any:
     """DVC's ``exp apply`` forces its checkout; refuse dirty databases first."""
-    for item in _dolt_items(repo):
-        if item.IS_DEPENDENCY or not item.database.exists:
+    for shown in _applied_databases(repo, *args, **kwargs):
+        db = Database(os.path.join(repo.root_dir, *shown.split("/")))
+        if not db.exists:
             continue
-        _, reasons = item.database.inspect()
+        _, reasons = db.inspect()
         if reasons:
             raise DvcDoltError(
-                f"cannot apply an experiment over Dolt database '{item}': " + "; ".join(reasons)
+                f"cannot apply an experiment over Dolt database '{shown}': " + "; ".join(reasons)
             )
     return dvc_apply(repo, *args, **kwargs)
+
+
+def _applied_databases(repo: Repo, rev: Any = None, *args: Any, **kwargs: Any) -> list[str]:
+    """The output databases that applying experiment ``rev`` may restore."""
+    from dvc.exceptions import DvcException
+
+    try:
+        return sorted(
+            {
+                "/".join(item.index_key[1])  # type: ignore[attr-defined]
+                for item in _dolt_items(repo)
+                if not item.IS_DEPENDENCY and item.is_in_repo  # type: ignore[attr-defined]
+            }
+        )
+    except DvcException:
+        pass
+    # The workspace's pipeline does not load (DVC's apply replaces it): the
+    # experiment's own records name what its checkout restores.
+    from dvc.scm import resolve_rev
+
+    try:
+        exp_rev = resolve_rev(repo.scm, rev or kwargs.get("rev"))
+        return sorted({use.path for use in records(repo, exp_rev) if use.role == WROTE})
+    except DvcException:
+        return []  # DVC's apply says what is wrong with ``rev``

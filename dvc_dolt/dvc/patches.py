@@ -25,11 +25,12 @@ and ``dvc.fs.dvc`` were checked on 3.50.3 and 3.67.1 only.
   dvc.repo          Repo.status (locked method)      `status -c` for databases
   dvc.repo          Repo.diff (locked method)        Dolt outputs and their row counts
                                                      in `dvc diff`
-  dvc.repo.experiments.run  run(repo, ...)          refuse --queue/--run-all and
-                                                     dirty databases for --temp; branch
-                                                     dvc/exp/<name> on output commits
-  dvc.repo.experiments.executor.local                --temp: clone the databases into
-                    TempDirExecutor.init_cache,      the temporary copy; bring the
+  dvc.repo.experiments.run  run(repo, ...)          branch dvc/exp/<name> on output
+                                                     commits of workspace runs
+  dvc.repo.experiments.queue.base                    --temp/--queue: refuse dirty
+                    BaseStashQueue._stash_exp        databases, note their commits
+  dvc.repo.experiments.executor.local                --temp/--queue: clone the databases
+                    TempDirExecutor.init_cache,      into the temporary copy; bring the
                     BaseLocalExecutor.collect_cache  experiment's commits back
   dvc.repo.experiments.apply  apply(repo, rev, ...)  refuse dirty databases (DVC forces
                                                      its checkout)
@@ -135,6 +136,7 @@ POINTS: dict[str, dict[str, str]] = {
         "TempDirExecutor.init_cache": "(self, repo, rev, run_cache)",
         "BaseLocalExecutor.collect_cache": "(self, repo, exp_ref, run_cache)",
     },
+    "dvc.repo.experiments.queue.base": {"BaseStashQueue._stash_exp": "(self, ...)"},
     "dvc.repo.experiments.apply": {"apply": "(repo, ...)"},
     "dvc.commands.diff": {
         "CmdDiff._show_diff": "(diff, hide_missing)",
@@ -465,6 +467,18 @@ def _patch_exp_run(module: ModuleType) -> None:
     _wrap(module, "run", make_run)
 
 
+def _patch_exp_queue(module: ModuleType) -> None:
+    def make_stash(stash_exp):
+        def stash_exp_(self, *args, **kwargs):
+            from .experiments import stash_with
+
+            return stash_with(stash_exp, self, *args, **kwargs)
+
+        return stash_exp_
+
+    _wrap(module.BaseStashQueue, "_stash_exp", make_stash)
+
+
 def _patch_exp_executor(module: ModuleType) -> None:
     temp_executor = module.TempDirExecutor
 
@@ -736,6 +750,7 @@ PATCHES: dict[str, Callable[[ModuleType], None]] = {
     "dvc.repo.experiments.run": _patch_exp_run,
     "dvc.repo.experiments.apply": _patch_exp_apply,
     "dvc.repo.experiments.executor.local": _patch_exp_executor,
+    "dvc.repo.experiments.queue.base": _patch_exp_queue,
     "dvc.config_schema": _patch_config_schema,
     "dvc.info": _patch_info,
     "dvc.cli.parser": _patch_cli_parser,
