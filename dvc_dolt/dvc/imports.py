@@ -25,12 +25,15 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Optional
 
+from dvc_data.hashfile.hash_info import HashInfo
+from dvc_data.hashfile.meta import Meta
+
 from dvc_dolt.dolt import Database, DirtyDatabaseError, DoltError, PinNotFoundError
 from dvc_dolt.dolt.runner import redact
 
 from .checkout import after_restore
 from .errors import DvcDoltError
-from .output import DoltMixin, heads_cache_at
+from .output import HASH_NAME, RECORDED_ONLY, DoltMixin, heads_cache_at, to_dolt
 from .remotes import DoltRemoteSpec
 from .sync import OVERRIDE_KEY, Target, _clone_first, _fetch_one, _sources, place_fetched
 from .update_force import forced
@@ -53,6 +56,7 @@ class Recorded:
 
     shown: str  # its path in the source project
     commit: str
+    checksum: str  # the recorded heads, as dvc-dolt writes them
     remote: str  # the source's DVC remote, or the database's own Dolt remote URL
     sources: tuple[tuple[DoltRemoteSpec, str], ...]  # see sync._sources
 
@@ -109,7 +113,9 @@ def recorded_in(repo: Repo, out: DoltMixin) -> Recorded:
             "`dvc remote add -d <name> <url>` and `dvc push`"
         )
     target = Target("", shown, name or "", url)
-    return Recorded(shown, heads.commit, target.where, tuple(_sources(repo, target)))
+    return Recorded(
+        shown, heads.commit, heads.checksum, target.where, tuple(_sources(repo, target))
+    )
 
 
 def _describe(dep: RepoDependency, rev: Optional[str]) -> str:
@@ -203,15 +209,12 @@ def sync_import_with(
     dep, to = stage.deps[0], stage.outs[0]
     if not _is_database_import(dep, to):
         return dvc_sync()
-    if no_download:
-        raise DvcDoltError(
-            f"'{dep.def_path}' is a Dolt database: --no-download is not supported for it; "
-            "import it without"
-        )
-    if not force and stage.already_cached():
+    if not no_download and not force and stage.already_cached():
         return dvc_sync()  # DVC checks the output out: the recorded commit
     logger.info("Importing '%s' -> '%s'", dep, to)
     stage.save_deps()
+    if no_download:
+        dep.update()  # the source's current revision, as DVC does
     rev = dep.def_repo.get(dep.PARAM_REV_LOCK)
     found = recorded_for(dep)
     if found is None:
@@ -219,8 +222,24 @@ def sync_import_with(
             f"{_describe(dep, rev)} does not record Dolt database '{dep.def_path}': in the "
             "source project, commit its record (.dvc file or dvc.lock) to git"
         )
-    bring(to, found, _describe(dep, rev), force=forced())
+    if no_download:
+        record_only(to, found)
+    else:
+        bring(to, found, _describe(dep, rev), force=forced())
     return None
+
+
+def record_only(to: Output, found: Recorded) -> None:
+    """``--no-download``: record the source's commit; `dvc pull` clones it later.
+
+    A database already there stays as it is, like DVC's files; `dvc update`
+    (without ``--no-download``) or `dvc pull` moves it.
+    """
+    to.meta = Meta(isdir=True, checksum=found.checksum)
+    if not isinstance(to, DoltMixin):
+        to_dolt(to)
+    to.hash_info = HashInfo(HASH_NAME, found.checksum)
+    to.__dict__[RECORDED_ONLY] = True
 
 
 def bring(to: Output, found: Recorded, source: str, force: bool = False) -> None:

@@ -40,6 +40,8 @@ from .errors import DvcDoltError, dvc_errors
 logger = logging.getLogger("dvc").getChild("dolt")
 
 HASH_NAME = "checksum"
+# Set on an output whose record came from an import's source (--no-download).
+RECORDED_ONLY = "_dvc_dolt_recorded_only"
 # `type: dolt` in a dvc.yaml/.dvc entry marks a database that does not exist yet.
 ANNOTATION_TYPE = "dolt"
 HEADS_CACHE_FILE = "dolt-heads.json"
@@ -166,6 +168,8 @@ class DoltMixin:
     # -- recording -----------------------------------------------------
 
     def save(self) -> None:
+        if self.__dict__.get(RECORDED_ONLY):
+            return  # `import --no-download`: what the source records, not what is here
         if not self.exists:  # type: ignore[attr-defined]
             raise self.DoesNotExistError(self)  # type: ignore[attr-defined]
         db = self.database
@@ -180,6 +184,12 @@ class DoltMixin:
         self.obj = None
         self.files = None
         hint_journal(self)
+
+    def clear(self) -> None:
+        # `dvc update --no-download` clears what the workspace held; a record
+        # taken from the source is not that.
+        if not self.__dict__.get(RECORDED_ONLY):
+            super().clear()  # type: ignore[misc]
 
     def add(self, path: Optional[str] = None, no_commit: bool = False, relink: bool = True) -> None:
         if path and os.path.abspath(path) != os.path.abspath(self.fs_path):

@@ -306,10 +306,43 @@ def test_import_force_never_overwrites_a_database(pushed_repo, user, make_db):
     assert not (user / "labels.dvc").exists()
 
 
-def test_import_no_download_of_a_database_is_refused(pushed_repo, user):
-    proc = dvc(user, "import", "--no-download", str(pushed_repo), "labels", ok=False)
+def test_import_no_download_records_the_commit_and_pull_clones_it(pushed_repo, user):
+    source = pushed_repo
+    recorded = Database(source / "labels").heads()
+    proc = dvc(user, "import", "--no-download", str(source), "labels")
+    assert "Traceback" not in proc.stderr
 
-    (line,) = error_lines(proc)
-    assert "--no-download is not supported" in line
+    # Recorded, not cloned: nothing on disk, nothing in DVC's cache.
     assert not (user / "labels").exists()
-    assert not (user / "labels.dvc").exists()
+    assert cached_files(user) == []
+    stage = entry(user, "labels.dvc")
+    assert stage["deps"][0]["repo"]["rev_lock"] == git(source, "rev-parse", "HEAD").strip()
+    assert stage["outs"][0]["checksum"] == recorded.checksum
+    assert git(user, "check-ignore", "labels").strip() == "labels"
+    assert "deleted" in dvc(user, "status").stdout
+
+    git(user, "add", "-A")
+    git(user, "commit", "-qm", "import labels, not downloaded")
+    dvc(user, "pull")
+    assert Database(user / "labels").heads() == recorded
+    assert dvc(user, "status").stdout.strip() == "Data and pipelines are up to date."
+
+
+def test_update_no_download_records_the_newer_commit(pushed_repo, user):
+    source = pushed_repo
+    dvc(user, "import", str(source), "labels")
+    imported = Database(user / "labels")
+    before = imported.heads()
+
+    newer = record(source, "more labels", [(3, "c")])
+    dvc(user, "update", "--no-download", "labels.dvc")
+
+    # The database stays where it was; the record moves to the source's new commit.
+    assert imported.heads() == before
+    stage = entry(user, "labels.dvc")
+    assert stage["deps"][0]["repo"]["rev_lock"] == git(source, "rev-parse", "HEAD").strip()
+    assert newer in stage["outs"][0]["checksum"]
+    assert "modified" in dvc(user, "status").stdout
+    dvc(user, "pull")
+    assert imported.heads().commit == newer
+    assert dvc(user, "status").stdout.strip() == "Data and pipelines are up to date."
