@@ -295,6 +295,23 @@ def fetch_pins(
     return fetch_from(db, [Source(remote, env or {}, user)], commits)
 
 
+def forget_pins(db: Database, remote: str, commits: Iterable[str]) -> bool:
+    """Delete ``db``'s remote-tracking refs of the pins of ``commits`` on ``remote``.
+
+    Such a ref keeps its commit from `dolt gc` for as long as it exists; once
+    a branch of ``db`` holds the commit, it is the branch that decides. One
+    dolt process; False (and every other ref deleted) when one was not there.
+    """
+    names = [f"{remote}/{pin_branch(check_hash(c, 'commit'))}" for c in sorted(set(commits))]
+    if not names:
+        return True
+    try:
+        db.run(["branch", "-d", "-r", *names])
+    except DoltError:
+        return False
+    return True
+
+
 def fetch_from(
     db: Database,
     sources: Sequence[Source | Callable[[], Source]],

@@ -34,7 +34,13 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from dvc_dolt.dolt import Database, DoltError, UnknownCommitError
-from dvc_dolt.dolt.remote import clone_at, fetch_pins, push_pins, remote_named_for
+from dvc_dolt.dolt.remote import (
+    clone_at,
+    fetch_pins,
+    forget_pins,
+    push_pins,
+    remote_named_for,
+)
 
 from .errors import DvcDoltError, dvc_errors
 from .lineage import WROTE, records
@@ -281,6 +287,7 @@ def bring_back(executor: BaseExecutor, repo: Repo, exp_ref: ExpRefInfo) -> None:
         return
     root = _temp_root(executor)
     failed = []
+    brought: dict[str, tuple[Database, str, str]] = {}
     for use in records(repo, exp_rev):
         if use.role != WROTE:
             continue
@@ -296,7 +303,9 @@ def bring_back(executor: BaseExecutor, repo: Repo, exp_ref: ExpRefInfo) -> None:
         try:
             with _turn(repo, use.path):
                 push_pins(clone, remote_named_for(clone, url, "origin"), [use.commit])
-                fetch_pins(workspace, _exchange_remote(repo, workspace, url), [use.commit])
+                exchange = _exchange_remote(repo, workspace, url)
+                fetch_pins(workspace, exchange, [use.commit])
+            brought[use.path] = (workspace, exchange, use.commit)
         except DoltError as exc:
             # DVC removes the copy next: keep the database, and its commit, out of it.
             kept = os.path.join(repo.tmp_dir, STRANDED_DIR, exp_ref.name, database_key(use.path))
@@ -307,7 +316,13 @@ def bring_back(executor: BaseExecutor, repo: Repo, exp_ref: ExpRefInfo) -> None:
                 f"'{exp_ref.name}' could not be brought back ({exc}); the database that "
                 f"holds it is kept at '{kept}'"
             )
-    keep_experiment(repo, exp_rev)
+    kept = keep_experiment(repo, exp_rev)
+    for shown in kept & set(brought):
+        # Branch dvc/exp/<name> holds the commit now: once the experiment is
+        # removed, `dvc dolt prune` can let it go.
+        workspace, exchange, commit = brought[shown]
+        with _turn(repo, shown):
+            forget_pins(workspace, exchange, [commit])
     if failed:
         raise DvcDoltError("\n".join(failed))
 
@@ -330,13 +345,15 @@ def _keep_for_apply(repo: Repo, clone: Database, shown: str) -> None:
     shutil.move(str(clone.path), dest)
 
 
-def keep_experiment(repo: Repo, exp_rev: str) -> None:
-    """Branch ``dvc/exp/<name>`` on each Dolt output commit experiment ``exp_rev`` recorded."""
+def keep_experiment(repo: Repo, exp_rev: str) -> set[str]:
+    """Branch ``dvc/exp/<name>`` on each Dolt output commit experiment ``exp_rev``
+    recorded; the databases (by path) whose branch holds it."""
     from dvc.repo.experiments.utils import exp_refs_by_rev
 
     refs = list(exp_refs_by_rev(repo.scm, exp_rev))
+    done: set[str] = set()
     if not refs:
-        return
+        return done
     branch = experiment_branch(refs[0].name)
     for use in records(repo, exp_rev):
         if use.role != WROTE:
@@ -348,6 +365,7 @@ def keep_experiment(repo: Repo, exp_rev: str) -> None:
         except DoltError as exc:
             logger.warning("could not keep experiment commit of '%s': %s", use.path, exc)
             continue
+        done.add(use.path)
         logger.info("Dolt database '%s': experiment commit on branch '%s'", use.path, branch)
         if kept:
             # An earlier experiment of the same name (another baseline, or
@@ -358,6 +376,7 @@ def keep_experiment(repo: Repo, exp_rev: str) -> None:
                 branch,
                 kept,
             )
+    return done
 
 
 def apply_with(dvc_apply, repo: Repo, *args: Any, **kwargs: Any) -> Any:

@@ -144,3 +144,32 @@ def test_temp_run_keeps_a_commit_it_could_not_bring_back(exp_repo):
     assert f"kept at '{kept.path}'" in proc.stderr
     # The database kept aside holds the experiment's commit, as its HEAD.
     assert kept.heads().commit in lock_of(repo, ref)
+
+
+def refs_at(db, commit):
+    """Every branch and remote-tracking ref of ``db`` whose head is ``commit``."""
+    rows = dolt(db.path, "sql", "-r", "csv", "-q",
+                "select name, hash from dolt_branches union all "
+                "select name, hash from dolt_remote_branches")  # fmt: skip
+    return [line.split(",")[0] for line in rows.splitlines()[1:] if line.endswith("," + commit)]
+
+
+@pytest.mark.timeout(300)
+def test_removed_experiment_lets_prune_and_gc_free_its_commit(exp_repo):
+    repo = exp_repo
+    scores_db = Database(repo / "scores")
+    dvc(repo, "exp", "run", "--temp", "-S", "scale=2", "-n", "double")
+    made = branches(scores_db)["dvc/exp/double"]
+    # The branch alone holds the commit: no ref left from its trip through the
+    # exchange store.
+    assert refs_at(scores_db, made) == ["dvc/exp/double"]
+    dvc(repo, "dolt", "prune")
+    assert "dvc/exp/double" in branches(scores_db)  # the experiment still exists
+
+    dvc(repo, "exp", "remove", "double")
+    dvc(repo, "dolt", "prune")
+    assert "dvc/exp/double" not in branches(scores_db)
+    assert refs_at(scores_db, made) == []
+    dolt(scores_db.path, "gc")
+    assert made not in dolt(scores_db.path, "log", "--all", "--oneline")
+    assert not scores_db.has_commit(made)
