@@ -222,8 +222,12 @@ def exchange_url(repo: Repo, shown: str) -> str:
     journal"), so commits travel through a plain store beside DVC's other
     temporary files. Only chunks it lacks are written to it.
     """
-    path = os.path.join(repo.tmp_dir, EXCHANGE_DIR, database_key(shown))
-    return PurePosixPath(os.path.abspath(path)).as_uri()
+    path = os.path.abspath(os.path.join(repo.tmp_dir, EXCHANGE_DIR, database_key(shown)))
+    # Dolt makes a file:// store's directory only when the remote is added;
+    # one removed since (it is only a cache of commits) is made again here.
+    if not os.path.lexists(path):
+        os.makedirs(path, exist_ok=True)
+    return PurePosixPath(path).as_uri()
 
 
 def _exchange_remote(repo: Repo, db: Database, url: str) -> str:
@@ -299,13 +303,8 @@ def bring_back(executor: BaseExecutor, repo: Repo, exp_ref: ExpRefInfo) -> None:
         if not workspace.exists:
             _keep_for_apply(repo, clone, use.path)
             continue
-        url = exchange_url(repo, use.path)
         try:
-            with _turn(repo, use.path):
-                push_pins(clone, remote_named_for(clone, url, "origin"), [use.commit])
-                exchange = _exchange_remote(repo, workspace, url)
-                fetch_pins(workspace, exchange, [use.commit])
-            brought[use.path] = (workspace, exchange, use.commit)
+            brought[use.path] = _bring_one(repo, clone, workspace, use.path, use.commit)
         except DoltError as exc:
             # DVC removes the copy next: keep the database, and its commit, out of it.
             kept = os.path.join(repo.tmp_dir, STRANDED_DIR, exp_ref.name, database_key(use.path))
@@ -314,17 +313,87 @@ def bring_back(executor: BaseExecutor, repo: Repo, exp_ref: ExpRefInfo) -> None:
             failed.append(
                 f"Dolt database '{use.path}': commit {use.commit} of experiment "
                 f"'{exp_ref.name}' could not be brought back ({exc}); the database that "
-                f"holds it is kept at '{kept}'"
+                f"holds it is kept at '{kept}', and `dvc exp apply {exp_ref.name}` "
+                "tries again"
             )
-    kept = keep_experiment(repo, exp_rev)
-    for shown in kept & set(brought):
+    _branch_brought(repo, exp_rev, brought)
+    if failed:
+        raise DvcDoltError("\n".join(failed))
+
+
+def _bring_one(
+    repo: Repo, clone: Database, workspace: Database, shown: str, commit: str
+) -> tuple[Database, str, str]:
+    """``commit`` of ``clone`` into ``workspace``, through the exchange store."""
+    url = exchange_url(repo, shown)
+    with _turn(repo, shown):
+        push_pins(clone, remote_named_for(clone, url, "origin"), [commit])
+        exchange = _exchange_remote(repo, workspace, url)
+        fetch_pins(workspace, exchange, [commit])
+    return workspace, exchange, commit
+
+
+def _branch_brought(
+    repo: Repo, exp_rev: str, brought: dict[str, tuple[Database, str, str]]
+) -> None:
+    for shown in keep_experiment(repo, exp_rev) & set(brought):
         # Branch dvc/exp/<name> holds the commit now: once the experiment is
         # removed, `dvc dolt prune` can let it go.
         workspace, exchange, commit = brought[shown]
         with _turn(repo, shown):
             forget_pins(workspace, exchange, [commit])
-    if failed:
-        raise DvcDoltError("\n".join(failed))
+
+
+def bring_back_stranded(repo: Repo, rev: Any) -> None:
+    """Try again to bring back the commits experiment ``rev`` left stranded.
+
+    When that fails again, one error names where each commit is kept, before
+    ``exp apply`` changes anything.
+    """
+    found = _stranded_experiment(repo, rev)
+    if found is None:
+        return
+    name, exp_rev = found
+    base = os.path.join(repo.tmp_dir, STRANDED_DIR, name)
+    brought: dict[str, tuple[Database, str, str]] = {}
+    for use in records(repo, exp_rev):
+        kept = Database(os.path.join(base, database_key(use.path)))
+        if use.role != WROTE or not kept.exists:
+            continue
+        workspace = Database(os.path.join(repo.root_dir, *use.path.split("/")))
+        try:
+            brought[use.path] = _bring_one(repo, kept, workspace, use.path, use.commit)
+        except DoltError as exc:
+            raise DvcDoltError(
+                f"Dolt database '{use.path}': commit {use.commit} of experiment '{name}' "
+                f"is only in the database kept at '{kept.path}', and it still cannot be "
+                f"brought back ({exc})"
+            ) from None
+        shutil.rmtree(kept.path)
+        logger.info("Dolt database '%s': commit %s brought back", use.path, use.commit)
+    _branch_brought(repo, exp_rev, brought)
+    with contextlib.suppress(OSError):
+        os.rmdir(base)
+
+
+def _stranded_experiment(repo: Repo, rev: Any) -> tuple[str, str] | None:
+    """(name, git commit) of experiment ``rev`` when it has stranded databases."""
+    base = os.path.join(repo.tmp_dir, STRANDED_DIR)
+    if not rev or not os.path.isdir(base):
+        return None
+    from dvc.exceptions import DvcException
+    from dvc.repo.experiments.utils import exp_refs
+    from dvc.scm import resolve_rev
+
+    try:
+        exp_rev = resolve_rev(repo.scm, rev)
+    except DvcException:
+        return None
+    names = set(os.listdir(base))
+    for ref in exp_refs(repo.scm):
+        if ref.name in names and repo.scm.get_ref(str(ref)) == exp_rev:
+            return ref.name, exp_rev
+    return None
 
 
 def _keep_for_apply(repo: Repo, clone: Database, shown: str) -> None:
@@ -390,6 +459,7 @@ def apply_with(dvc_apply, repo: Repo, *args: Any, **kwargs: Any) -> Any:
             raise DvcDoltError(
                 f"cannot apply an experiment over Dolt database '{shown}': " + "; ".join(reasons)
             )
+    bring_back_stranded(repo, args[0] if args else kwargs.get("rev"))
     return dvc_apply(repo, *args, **kwargs)
 
 

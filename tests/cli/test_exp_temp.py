@@ -143,7 +143,26 @@ def test_temp_run_keeps_a_commit_it_could_not_bring_back(exp_repo):
     kept = Database(repo / ".dvc" / "tmp" / "dolt" / "stranded" / "double" / "scores")
     assert f"kept at '{kept.path}'" in proc.stderr
     # The database kept aside holds the experiment's commit, as its HEAD.
-    assert kept.heads().commit in lock_of(repo, ref)
+    made = kept.heads().commit
+    assert made in lock_of(repo, ref)
+    assert "`dvc exp apply double` tries again" in proc.stderr
+
+    # While the store stays broken, apply says so and changes nothing.
+    scores_db = Database(repo / "scores")
+    before = scores_db.heads()
+    proc = dvc(repo, "exp", "apply", "double", ok=False)
+    (line,) = error_lines(proc)
+    assert f"commit {made} of experiment 'double' is only in" in line, line
+    assert "scale: 1" in (repo / "params.yaml").read_text()
+    assert scores_db.heads() == before
+
+    # Once it is mended, apply brings the commit back first, then restores it.
+    (repo / ".dvc" / "tmp" / "dolt" / "exchange" / "scores").unlink()
+    dvc(repo, "exp", "apply", "double")
+    assert scores_db.heads().commit == made
+    assert branches(scores_db)["dvc/exp/double"] == made
+    assert not kept.path.exists()
+    assert "scale: 2" in (repo / "params.yaml").read_text()
 
 
 def refs_at(db, commit):
