@@ -233,6 +233,33 @@ def git(cwd: str | os.PathLike[str], *args: str) -> str:
     ).stdout
 
 
+# -- DVC's experiment queue ----------------------------------------------------
+
+
+def queue_states(repo) -> dict[str, str]:
+    """Experiment name -> state, as `dvc queue status` shows them."""
+    states = {}
+    for line in dvc(repo, "queue", "status").stdout.splitlines()[1:]:
+        fields = line.split()
+        # Task  Name  Created  Status: the name may be missing.
+        if len(fields) >= 4 and fields[-1] in ("Queued", "Running", "Success", "Failed"):
+            states[fields[1]] = fields[-1]
+    return states
+
+
+def wait_for_queue(repo, names, limit=400.0):
+    """Until every named experiment has finished: a bounded wait, never a timing assertion."""
+    deadline = time.monotonic() + limit
+    while True:
+        states = queue_states(repo)
+        if all(states.get(name) in ("Success", "Failed") for name in names):
+            return states
+        if time.monotonic() > deadline:
+            logs = "".join(dvc(repo, "queue", "logs", n, ok=None).stdout for n in names)
+            raise AssertionError(f"queue never finished: {states}\n{logs}")
+        time.sleep(1)
+
+
 def error_lines(proc) -> list[str]:
     return [line for line in proc.stderr.splitlines() if line.startswith("ERROR:")]
 

@@ -1,0 +1,152 @@
+"""The README's workflow blocks, run as written.
+
+A block marked ``<!-- runs in tests/cli/test_readme.py: SCENARIO/PLACE -->`` is
+run line by line with bash, in the place the scenario below sets up; nothing
+in it is rewritten. The scenarios then check what the README says happened.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import DVC, dolt, dvc, git, require_extra, wait_for_queue
+
+from dvc_dolt import api
+from dvc_dolt.dolt import Database
+
+require_extra("pandas", "api")
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+MARK = re.compile(
+    r"<!-- runs in tests/cli/test_readme\.py: (?P<where>[\w-]+/[\w-]+) -->\n"
+    r"```bash\n(?P<body>.*?)```",
+    re.S,
+)
+
+
+def blocks(where: str) -> list[list[str]]:
+    """The command lines of each README block marked for ``where``, in order."""
+    found = [
+        [line for line in m["body"].splitlines() if line.strip() and not line.startswith("#")]
+        for m in MARK.finditer(README.read_text(encoding="utf-8"))
+        if m["where"] == where
+    ]
+    assert found, f"the README has no block for {where}"
+    return found
+
+
+def run_block(lines: list[str], cwd: Path) -> None:
+    # The venv's dvc first, as after `pip install` in an activated environment.
+    env = {
+        **os.environ,
+        "DVC_NO_ANALYTICS": "1",
+        "PATH": os.path.dirname(DVC) + os.pathsep + os.environ.get("PATH", ""),
+    }
+    for line in lines:
+        proc = subprocess.run(
+            ["bash", "-eo", "pipefail", "-c", line],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+        assert proc.returncode == 0, (
+            f"README line failed in {cwd}: {line}\n{proc.stdout}\n{proc.stderr}"
+        )
+        assert "Traceback" not in proc.stderr, proc.stderr
+
+
+def new_project(path: Path) -> Path:
+    path.mkdir(parents=True)
+    git(path, "init", "-q", "-b", "main")
+    dvc(path, "init", "-q")
+    git(path, "commit", "-qm", "init dvc")
+    return path
+
+
+@pytest.mark.timeout(600)
+def test_registry_workflow(tmp_path, make_db):
+    registry = new_project(tmp_path / "registry")
+    labels = make_db("labels", parent=registry / "data")
+    project = new_project(tmp_path / "project")
+
+    (first,) = blocks("registry/registry")
+    run_block(first, registry)
+    recorded = labels.heads()
+    (second,) = blocks("registry/project")
+    run_block(second, project)
+
+    for name in ("labels", "labels-v1", "labels-copy", "later"):
+        assert Database(project / name).heads().commit == recorded.commit, name
+    assert (project / "later.dvc").exists()
+    assert not (project / "labels-copy.dvc").exists()
+    assert dvc(project, "status").stdout.strip() == "Data and pipelines are up to date."
+
+
+SCALE = """\
+from dvc_dolt import api
+
+scale = int(open("params.yaml").read().split(":")[1])
+frame = api.read("labels", "t")
+frame["score"] = frame["id"] * scale
+api.save(frame[["id", "score"]], "scores", "scores", primary_key="id",
+         message=f"scores at scale {scale}")
+"""
+
+
+def scores(repo):
+    return api.read(repo / "scores", "scores").sort_values("id")["score"].tolist()
+
+
+@pytest.mark.timeout(900)
+def test_experiments_workflow(tmp_path, make_db):
+    project = new_project(tmp_path / "project")
+    make_db("labels", parent=project)
+    make_db("scores", parent=project, rows=[], table="placeholder")
+    (project / "scale.py").write_text(SCALE)
+    (project / "params.yaml").write_text("scale: 1\n")
+    dvc(project, "add", "labels")
+    dvc(project, "stage", "add", "-n", "score", "-d", "scale.py", "-d", "labels", "-p", "scale",
+        "-o", "scores", f"{sys.executable} scale.py")  # fmt: skip
+    dvc(project, "repro")
+    dvc(project, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", str(origin))
+    git(project, "remote", "add", "origin", str(origin))
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "baseline")
+    git(project, "push", "-q", "origin", "main")
+    dvc(project, "push")
+
+    run_block_, show_block = blocks("experiments/project")
+    try:
+        run_block(run_block_, project)
+        states = wait_for_queue(project, ["five", "seven"])
+    finally:
+        dvc(project, "queue", "stop", "--kill", ok=None)
+    assert states == {"five": "Success", "seven": "Success"}, states
+    run_block(show_block, project)
+    scores_db = Database(project / "scores")
+    made = {
+        line.split(",")[0]: line.split(",")[1]
+        for line in dolt(scores_db.path, "sql", "-r", "csv", "-q",
+                         "select name, hash from dolt_branches").splitlines()[1:]
+    }  # fmt: skip
+    assert {"dvc/exp/double", "dvc/exp/triple", "dvc/exp/five", "dvc/exp/seven"} <= set(made)
+    assert scores_db.heads().commit == made["dvc/exp/seven"]
+    assert scores(project) == [7, 14]
+
+    teammate = tmp_path / "teammate"
+    git(tmp_path, "clone", "-q", "-b", "main", str(origin), str(teammate))
+    dvc(teammate, "pull")
+    (pull_block,) = blocks("experiments/teammate")
+    run_block(pull_block, teammate)
+    assert Database(teammate / "scores").heads().commit == made["dvc/exp/seven"]
+    assert scores(teammate) == [7, 14]
