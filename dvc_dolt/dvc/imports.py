@@ -124,13 +124,30 @@ def _describe(dep: RepoDependency, rev: Optional[str]) -> str:
 
 
 @contextmanager
-def _source_at(dep: RepoDependency, rev: Optional[str]) -> Iterator[Repo]:
-    """The source project of an import, as git revision ``rev`` has it."""
+def _source_at(dep: RepoDependency, rev: Optional[str]) -> Iterator[tuple[Repo, str]]:
+    """The DVC project that holds an import's path, as git revision ``rev`` has
+    it, and the path inside that project (a subrepo's, when one holds it)."""
     fs = dep._make_fs(rev=rev)
     try:
-        yield fs.repo
+        yield owner_of(fs, dep.def_path)
     finally:
         fs.close()
+
+
+def owner_of(fs: Any, path: str) -> tuple[Repo, str]:
+    """The project of DVCFileSystem ``fs`` that tracks ``path``, and ``path`` in it.
+
+    A git repository may hold DVC projects in subdirectories (subrepos): the
+    one whose directory holds ``path`` records the database, and its remote
+    holds the commit.
+    """
+    inner = getattr(fs, "fs", fs)
+    try:
+        key = inner._get_key_from_relative(path)
+        repo, _, subkey = inner._get_subrepo_info(key)
+    except AttributeError:  # a DVC that shapes these otherwise: the root project
+        return fs.repo, path
+    return repo, "/".join(subkey)
 
 
 _seen: dict[tuple, Recorded] = {}
@@ -151,8 +168,8 @@ def recorded_for(dep: RepoDependency) -> Optional[Recorded]:
     with _seen_lock:
         if key in _seen:
             return _seen[key]
-    with _source_at(dep, rev) as source:
-        out = find_database(source, dep.def_path)
+    with _source_at(dep, rev) as (source, path):
+        out = find_database(source, path)
         if out is None:
             return None
         try:
@@ -187,7 +204,7 @@ def _is_database_import(dep: RepoDependency, to: Output) -> bool:
         return True
     # The source as DVC opened it (for a local source without --rev, its
     # workspace): the cheap look, before the source is opened at rev_lock.
-    return find_database(dep.fs.repo, dep.def_path) is not None
+    return find_database(*owner_of(dep.fs, dep.def_path)) is not None
 
 
 def sync_import_with(
@@ -357,12 +374,13 @@ def get_with(
         remote_config=remote_config,
     ) as repo:
         source = f"'{url}' at {rev}" if rev else f"'{url}'"
-        db_out = find_database(repo, path)
+        owner, inner = owner_of(repo.dvcfs, path)
+        db_out = find_database(owner, inner)
         if db_out is None:
             found = None
         else:
             try:
-                found = recorded_in(repo, db_out)
+                found = recorded_in(owner, db_out)
             except DvcDoltError as exc:
                 raise DvcDoltError(f"{source}: {exc}") from None
     if found is None:

@@ -242,6 +242,18 @@ def test_the_dvc_internal_an_import_reads_keeps_its_shape():
         "rev",
         "locked",
     ]
+    # imports.owner_of: the subrepo that holds a path (it falls back to the
+    # root project when these change).
+    from dvc.fs.dvc import _DVCFileSystem
+
+    assert list(inspect.signature(_DVCFileSystem._get_key_from_relative).parameters) == [
+        "self",
+        "path",
+    ]
+    assert list(inspect.signature(_DVCFileSystem._get_subrepo_info).parameters) == [
+        "self",
+        "key",
+    ]
 
 
 def test_import_of_a_database_a_pipeline_writes(exp_repo, user, tmp_path):
@@ -346,3 +358,41 @@ def test_update_no_download_records_the_newer_commit(pushed_repo, user):
     dvc(user, "pull")
     assert imported.heads().commit == newer
     assert dvc(user, "status").stdout.strip() == "Data and pipelines are up to date."
+
+
+@pytest.fixture
+def monorepo(tmp_path, make_db):
+    """A git repository whose DVC project `registry/` (a subrepo) tracks and pushed `labels`."""
+    mono = tmp_path / "mono"
+    mono.mkdir()
+    git(mono, "init", "-q", "-b", "main")
+    (mono / "README").write_text("a monorepo\n")
+    sub = mono / "registry"
+    sub.mkdir()
+    dvc(sub, "init", "--subdir", "-q")
+    make_db("labels", parent=sub)
+    dvc(sub, "add", "labels")
+    dvc(sub, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    git(mono, "add", "-A")
+    git(mono, "commit", "-qm", "registry")
+    dvc(sub, "push")
+    return mono
+
+
+def test_import_and_get_from_a_subrepo(monorepo, user, tmp_path):
+    recorded = Database(monorepo / "registry" / "labels").heads()
+    dvc(user, "import", str(monorepo), "registry/labels")
+    imported = Database(user / "labels")
+    assert imported.heads() == recorded
+    assert entry(user, "labels.dvc")["outs"][0]["checksum"] == recorded.checksum
+    assert dvc(user, "status").stdout.strip() == "Data and pipelines are up to date."
+
+    dvc(user, "get", str(monorepo), "registry/labels", "-o", "copy")
+    assert Database(user / "copy").heads().commit == recorded.commit
+
+    git(user, "add", "-A")
+    git(user, "commit", "-qm", "import from the subrepo")
+    fresh = tmp_path / "fresh"
+    git(tmp_path, "clone", "-q", str(user), str(fresh))
+    dvc(fresh, "pull")
+    assert Database(fresh / "labels").heads() == recorded
