@@ -50,6 +50,14 @@ _INSPECT_QUERY = ";\n".join(
     ]
 )
 
+# The content hash of each table in the working set (schema and rows): equal
+# tables hash equal, whatever commit or branch holds them. Views have none.
+_TABLES_QUERY = (
+    "select table_name as table_name, dolt_hashof_table(table_name) as hash"
+    " from information_schema.tables"
+    " where table_schema = database() and table_type = 'BASE TABLE'"
+)
+
 _DIFF_STAT_COLUMNS = (
     "rows_unmodified",
     "rows_added",
@@ -108,6 +116,15 @@ def pin_branch(commit: str) -> str:
 def kept_branch(commit: str) -> str:
     """Name of the local branch that keeps a moved-away ``commit`` reachable."""
     return KEPT_PREFIX + check_hash(commit, "commit")
+
+
+@dataclass(frozen=True)
+class TableHashes:
+    """Each table's content hash in the working set, by name, and the tables
+    whose working content is not what the HEAD commit holds."""
+
+    hashes: dict[str, str]
+    uncommitted: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -281,6 +298,19 @@ class Database:
     def inspect(self) -> tuple[Heads, list[str]]:
         """Heads and :meth:`dirty_reasons`, from one dolt process."""
         return _inspect_results(self.sql(_INSPECT_QUERY))
+
+    def inspect_tables(self) -> tuple[Heads, list[str], TableHashes]:
+        """:meth:`inspect`, and the :class:`TableHashes`; one dolt process."""
+        results = self.sql(_INSPECT_QUERY + ";\n" + _TABLES_QUERY)
+        heads, reasons = _inspect_results(results[:7])
+        status, working, at_head = results[1], results[5], results[6]
+        # dolt_status names changed tables; ones dolt_ignore hides are
+        # simply not at HEAD.
+        uncommitted = {str(r["table_name"]) for r in status} | (
+            {str(r["table_name"]) for r in working} - {str(_first_value(r)) for r in at_head}
+        )
+        hashes = {str(r["table_name"]): str(r["hash"]) for r in results[7]}
+        return heads, reasons, TableHashes(hashes, frozenset(uncommitted))
 
     def dirty_reasons(self) -> list[str]:
         """Empty for a clean database, else one sentence per problem, with its fix."""

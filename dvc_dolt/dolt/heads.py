@@ -106,3 +106,40 @@ def decode_checksum(value: object) -> Heads:
                 f"Dolt checksum {value!r}: {what} {part!r} has characters outside 0-9 and a-v"
             )
     raise MalformedChecksumError(f"Dolt checksum {value!r} is malformed")  # pragma: no cover
+
+
+# -- a table a stage reads ------------------------------------------------------
+
+TABLE_CHECKSUM_SUFFIX = ".dolt-table"
+_TABLE_CHECKSUM_RE = re.compile(r"^([0-9a-v]{32})-([0-9a-v]{32})\.dolt-table$")
+
+
+@dataclass(frozen=True)
+class TableRecord:
+    """A table as a stage read it: its content hash (``dolt_hashof_table`` of
+    the working set) and the database's HEAD commit then, for lineage.
+
+    Only the content hash tells whether the table changed.
+    """
+
+    table_hash: str
+    commit: str
+
+    @property
+    def checksum(self) -> str:
+        return f"{self.table_hash}-{self.commit}{TABLE_CHECKSUM_SUFFIX}"
+
+
+def looks_like_table_checksum(value: object) -> bool:
+    return isinstance(value, str) and value.endswith(TABLE_CHECKSUM_SUFFIX)
+
+
+def decode_table_checksum(value: object) -> TableRecord:
+    """Parse ``<table hash>-<commit>.dolt-table``; MalformedChecksumError says why not."""
+    match = _TABLE_CHECKSUM_RE.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise MalformedChecksumError(
+            f"Dolt table checksum {value!r} is not <table hash>-<commit>{TABLE_CHECKSUM_SUFFIX} "
+            "(two 32-character hashes of 0-9 and a-v)"
+        )
+    return TableRecord(*match.groups())

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from . import binary
-from .database import SERVER_INFO, Database
+from .database import SERVER_INFO, Database, TableHashes
 from .heads import Heads
 
 logger = logging.getLogger(__name__)
@@ -211,9 +211,31 @@ class HeadsCache(EntryFile):
         entry = self._get(db, key)
         if entry is not None and isinstance(entry.get("reasons"), list):
             return self._heads_of(entry), [str(r) for r in entry["reasons"]]
-        heads, reasons = db.inspect()
-        self.remember(db, key, heads, reasons)
+        heads, reasons, tables = db.inspect_tables()
+        self.remember(db, key, heads, reasons, tables)
         return heads, reasons
+
+    def inspect_tables(self, db: Database) -> tuple[Heads, list[str], TableHashes]:
+        """:meth:`Database.inspect_tables`, from the cache when the files have not
+        changed."""
+        if not enabled():
+            return db.inspect_tables()
+        key = state_key(db.path)
+        entry = self._get(db, key)
+        if (
+            entry is not None
+            and isinstance(entry.get("reasons"), list)
+            and isinstance(entry.get("tables"), dict)
+            and isinstance(entry.get("uncommitted"), list)
+        ):
+            tables = TableHashes(
+                {str(k): str(v) for k, v in entry["tables"].items()},
+                frozenset(str(t) for t in entry["uncommitted"]),
+            )
+            return self._heads_of(entry), [str(r) for r in entry["reasons"]], tables
+        heads, reasons, tables = db.inspect_tables()
+        self.remember(db, key, heads, reasons, tables)
+        return heads, reasons, tables
 
     def filed(self, db: Database) -> tuple[Optional[Heads], bool]:
         """The heads on file for the database as it is now, and whether they
@@ -232,12 +254,24 @@ class HeadsCache(EntryFile):
         """The database's :func:`state_key` now, for :meth:`remember`; None when off."""
         return state_key(db.path) if enabled() else None
 
-    def remember(self, db: Database, key: Optional[str], heads: Heads, reasons: list[str]) -> None:
-        """File ``heads`` and ``reasons`` (the database's dirty reasons), read from
-        dolt after :meth:`key` gave ``key``, if no write came in between: a write
-        racing with the query must not leave old heads under a new key."""
+    def remember(
+        self,
+        db: Database,
+        key: Optional[str],
+        heads: Heads,
+        reasons: list[str],
+        tables: Optional[TableHashes] = None,
+    ) -> None:
+        """File ``heads`` and ``reasons`` (the database's dirty reasons), and the
+        table hashes when known, read from dolt after :meth:`key` gave ``key``,
+        if no write came in between: a write racing with the query must not
+        leave old heads under a new key."""
         if enabled() and key and state_key(db.path) == key:
-            self._put(db, self._entry(key, heads, reasons))
+            entry = self._entry(key, heads, reasons)
+            if tables is not None:
+                entry["tables"] = dict(tables.hashes)
+                entry["uncommitted"] = sorted(tables.uncommitted)
+            self._put(db, entry)
 
     def file(self, db: Database, key: str, heads: Heads, reasons: list[str]) -> None:
         """File ``heads`` for ``db`` under ``key``, the :func:`state_key` of the

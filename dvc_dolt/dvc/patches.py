@@ -14,7 +14,8 @@ and ``dvc.fs.dvc`` were checked on 3.50.3 and 3.67.1 only.
   dvc.output        _get(stage, path, **kw)          build Dolt outputs (.dvc, CLI, dvc.yaml)
   dvc.output        Output.save(self)                an output that became a database
                                                      while its stage ran
-  dvc.dependency    _get(stage, p, info, **kw)       build Dolt dependencies
+  dvc.dependency    _get(stage, p, info, **kw)       build Dolt dependencies (databases,
+                                                     and tables: <database>/<table>)
   dvc.stage.loader  StageLoader.fill_from_lock       recognise Dolt entries of dvc.lock
                     (staticmethod: stage, lock_data)  before the directory exists
   dvc.stage.cache   _can_hash(stage)                 no run cache for stages touching Dolt
@@ -349,9 +350,12 @@ def _patch_dependency(module: ModuleType) -> None:
     def make_get(get):
         def _get(stage, p, info, **kwargs):
             from .output import promote, wants_dolt
+            from .table_deps import promote_table, wants_table
 
             item = get(stage, p, info, **kwargs)
-            return promote(item) if wants_dolt(item) else item
+            if wants_dolt(item):
+                return promote(item)
+            return promote_table(item) if wants_table(item) else item
 
         return _get
 
@@ -362,6 +366,7 @@ def _patch_stage_loader(module: ModuleType) -> None:
     def make_fill(fill):
         def fill_from_lock(stage, lock_data=None):
             from .output import promote, wants_dolt
+            from .table_deps import promote_table, wants_table
 
             for key, item in chain(
                 (("deps", dep) for dep in stage.deps), (("outs", out) for out in stage.outs)
@@ -376,6 +381,8 @@ def _patch_stage_loader(module: ModuleType) -> None:
                 )
                 if wants_dolt(item, recorded):
                     promote(item)
+                elif wants_table(item, recorded):
+                    promote_table(item)
             return fill(stage, lock_data)
 
         return fill_from_lock
@@ -387,10 +394,14 @@ def _patch_stage_cache(module: ModuleType) -> None:
     def make_can_hash(can_hash):
         def _can_hash(stage):
             from .output import is_dolt_item
+            from .table_deps import DoltTableDependency
 
             # A run-cache hit would skip the command and "restore" a database
             # DVC never stored.
-            if any(is_dolt_item(item) for item in chain(stage.deps, stage.outs)):
+            if any(
+                is_dolt_item(item) or isinstance(item, DoltTableDependency)
+                for item in chain(stage.deps, stage.outs)
+            ):
                 return False
             return can_hash(stage)
 

@@ -1,0 +1,223 @@
+"""A stage that depends on one table of a Dolt database (`<database>/<table>`)
+re-runs exactly when that table's content changes."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+import yaml
+from helpers import commit, dolt, dvc, error_lines, git, insert, sql
+
+from dvc_dolt.dolt import Database
+from dvc_dolt.dolt.heads import decode_table_checksum
+
+pytestmark = pytest.mark.timeout(300)
+
+# Counts the rows of table `train` of database `labels` with dolt itself, so
+# the stage reads exactly that table (and records how often it ran).
+COUNT = """\
+import json, os, subprocess
+dolt = os.environ.get("DVC_DOLT_DOLT", "dolt")
+out = subprocess.run([dolt, "sql", "-r", "json", "-q", "select count(*) as n from train"],
+                     cwd="labels", capture_output=True, text=True, check=True).stdout
+json.dump({"rows": json.loads(out)["rows"][0]["n"]}, open("count.json", "w"))
+open("runs.log", "a").write("ran\\n")  # not an output: DVC leaves it alone
+"""
+
+
+def status(repo) -> str:
+    return dvc(repo, "status").stdout
+
+
+def runs(repo) -> int:
+    return len((repo / "runs.log").read_text().splitlines())
+
+
+def lock_entry(repo, path: str, stage: str = "count") -> dict:
+    lock = yaml.safe_load((repo / "dvc.lock").read_text())
+    (entry,) = [d for d in lock["stages"][stage]["deps"] if d["path"] == path]
+    return entry
+
+
+@pytest.fixture
+def table_repo(dvc_repo, make_db, monkeypatch):
+    repo = dvc_repo
+    monkeypatch.chdir(repo)
+    labels = make_db("labels", parent=repo, table="train")
+    sql(labels, "create table test (id int primary key, v text)")
+    insert(labels, [(1, "x")], table="test")
+    commit(labels, "a test table")
+    dvc(repo, "add", "labels")
+    (repo / "count.py").write_text(COUNT)
+    dvc(repo, "stage", "add", "-n", "count", "-d", "count.py", "-d", "labels/train",
+        "-M", "count.json", f"{sys.executable} count.py")  # fmt: skip
+    dvc(repo, "repro")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "count train rows")
+    return repo
+
+
+def test_lock_records_the_table_hash_and_the_commit(table_repo):
+    repo = table_repo
+    labels = Database(repo / "labels")
+    record = decode_table_checksum(lock_entry(repo, "labels/train")["checksum"])
+    assert record.commit == labels.heads().commit
+    (row,) = dolt(labels.path, "sql", "-r", "csv", "-q",
+                  "select dolt_hashof_table('train') as h").splitlines()[1:]  # fmt: skip
+    assert record.table_hash == row
+    assert status(repo).strip() == "Data and pipelines are up to date."
+
+
+def test_a_commit_to_another_table_does_not_count(table_repo):
+    repo = table_repo
+    labels = Database(repo / "labels")
+    insert(labels, [(2, "y")], table="test")
+    commit(labels, "only the test table")
+    dvc(repo, "commit", "-f", "labels.dvc")  # the database's own record moves on
+    assert status(repo).strip() == "Data and pipelines are up to date."
+    dvc(repo, "repro")
+    assert runs(repo) == 1
+
+
+def test_a_change_to_the_table_counts(table_repo):
+    repo = table_repo
+    labels = Database(repo / "labels")
+    insert(labels, [(3, "c")], table="train")
+    new = commit(labels, "a third training label")
+    dvc(repo, "commit", "-f", "labels.dvc")
+    assert "labels/train" in status(repo)
+    assert "modified" in status(repo)
+    dvc(repo, "repro")
+    assert runs(repo) == 2
+    assert yaml.safe_load((repo / "count.json").read_text())["rows"] == 3
+    assert decode_table_checksum(lock_entry(repo, "labels/train")["checksum"]).commit == new
+    assert status(repo).strip() == "Data and pipelines are up to date."
+
+
+def test_a_branch_switch_that_leaves_the_table_equal_does_not_count(table_repo):
+    repo = table_repo
+    labels = Database(repo / "labels")
+    dolt(labels.path, "checkout", "-b", "other")
+    insert(labels, [(5, "z")], table="test")
+    commit(labels, "other branch: only test")
+    record = decode_table_checksum(lock_entry(repo, "labels/train")["checksum"])
+    assert labels.heads().commit != record.commit
+    out = status(repo)
+    assert "labels/train" not in out, out
+
+
+def test_a_schema_change_counts(table_repo):
+    repo = table_repo
+    labels = Database(repo / "labels")
+    sql(labels, "alter table train add column note text")
+    commit(labels, "a column")
+    assert "labels/train" in status(repo)
+
+
+def test_a_dropped_table_is_one_error_naming_it(table_repo):
+    repo = table_repo
+    labels = Database(repo / "labels")
+    sql(labels, "rename table train to training")
+    commit(labels, "renamed")
+    assert "deleted" in status(repo)
+    before = (repo / "dvc.lock").read_text()
+    proc = dvc(repo, "repro", ok=False)
+    lines = error_lines(proc)
+    assert lines, proc.stderr
+    assert "labels/train" in lines[0], lines
+    assert "Traceback" not in proc.stderr
+    assert (repo / "dvc.lock").read_text() == before
+
+
+def dolt_processes(repo, trace, *args) -> list:
+    trace.unlink(missing_ok=True)
+    dvc(repo, *args, env={"DVC_DOLT_TRACE": str(trace)})
+    if not trace.exists():
+        return []
+    return [json.loads(line)["argv"][1] for line in trace.read_text().splitlines()]
+
+
+def test_status_costs_no_dolt_process_unchanged_and_one_per_database_changed(
+    dvc_repo, make_db, monkeypatch, tmp_path
+):
+    repo = dvc_repo
+    monkeypatch.chdir(repo)
+    labels = make_db("labels", parent=repo, table="train")
+    for table in ("test", "extra"):
+        sql(labels, f"create table {table} (id int primary key, v text)")
+    commit(labels, "three tables")
+    (repo / "count.py").write_text(COUNT)
+    dvc(repo, "stage", "add", "-n", "count", "-d", "count.py", "-d", "labels/train",
+        "-d", "labels/test", "-d", "labels/extra",
+        "-M", "count.json", f"{sys.executable} count.py")  # fmt: skip
+    dvc(repo, "repro")
+    trace = tmp_path / "trace"
+    dolt_processes(repo, trace, "status")  # the version probe, once
+    assert dolt_processes(repo, trace, "status") == []
+
+    insert(labels, [(3, "c")], table="train")
+    commit(labels, "train moves on")
+    assert [p for p in dolt_processes(repo, trace, "status") if p != "version"] == ["sql"]
+
+
+@pytest.mark.parametrize("table", ["train-v2", "train set", "tr`ain", "étiquettes_训练"])
+def test_table_names_that_need_quoting(dvc_repo, make_db, monkeypatch, table):
+    repo = dvc_repo
+    monkeypatch.chdir(repo)
+    labels = make_db("labels", parent=repo)
+    quoted = "`" + table.replace("`", "``") + "`"
+    sql(labels, f"create table {quoted} (id int primary key)")
+    commit(labels, "an awkward name")
+    dvc(repo, "stage", "add", "-n", "use", "-d", f"labels/{table}", "-o", "out.txt",
+        "echo used > out.txt")  # fmt: skip
+    dvc(repo, "repro")
+    record = decode_table_checksum(lock_entry(repo, f"labels/{table}", stage="use")["checksum"])
+    (row,) = dolt(labels.path, "sql", "-r", "csv", "-q",
+                  f"select dolt_hashof_table('{table.replace(chr(39), chr(39) * 2)}') as h"
+                  ).splitlines()[1:]  # fmt: skip
+    assert record.table_hash == row
+    assert dvc(repo, "status").stdout.strip() == "Data and pipelines are up to date."
+    sql(labels, f"insert into {quoted} values (1)")
+    commit(labels, "a row")
+    assert f"labels/{table}" in dvc(repo, "status").stdout
+
+
+@pytest.mark.parametrize(
+    ("path", "says"),
+    [
+        ("labels/nope", "Dolt database 'labels' has no table 'nope' (tables: t)"),
+        ("labels/t/deeper", "names neither a table nor a Dolt database"),
+    ],
+)
+def test_a_path_that_names_no_table_is_one_error(dvc_repo, make_db, monkeypatch, path, says):
+    repo = dvc_repo
+    monkeypatch.chdir(repo)
+    make_db("labels", parent=repo)
+    dvc(repo, "stage", "add", "-n", "use", "-d", path, "-o", "out.txt", "echo x > out.txt")
+    proc = dvc(repo, "repro", ok=False)
+    (line,) = error_lines(proc)
+    assert path in line, line
+    assert says in line, line
+    assert "Traceback" not in proc.stderr
+    assert not (repo / "dvc.lock").exists()
+    assert not (repo / "out.txt").exists()
+
+
+def test_uncommitted_work_on_the_table_is_refused_on_other_tables_not(table_repo):
+    repo = table_repo
+    labels = Database(repo / "labels")
+    # Other tables' uncommitted work: the commit recorded still holds the table read.
+    insert(labels, [(8, "w")], table="test")
+    (repo / "count.py").write_text(COUNT + "\n# changed\n")
+    dvc(repo, "repro", "-s", "count")
+    record = decode_table_checksum(lock_entry(repo, "labels/train")["checksum"])
+    assert record.commit == labels.heads().commit
+
+    insert(labels, [(9, "v")], table="train")
+    before = (repo / "dvc.lock").read_text()
+    proc = dvc(repo, "repro", "-s", "count", ok=False)
+    (line,) = error_lines(proc)
+    assert "cannot record table 'train' of Dolt database 'labels'" in line, line
+    assert (repo / "dvc.lock").read_text() == before
