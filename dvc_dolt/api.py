@@ -213,7 +213,14 @@ def lineage(
         return uses(project, rev, stage)
 
 
-def _one_use(project: Repo, stage: str, path: Optional[PathLike], rev, role: str) -> DatabaseUse:
+def _one_use(
+    project: Repo,
+    stage: str,
+    path: Optional[PathLike],
+    rev: Optional[str],
+    role: str,
+    table: Optional[str] = None,
+) -> DatabaseUse:
     from .dvc.errors import DvcDoltError
     from .dvc.lineage import records
 
@@ -221,6 +228,12 @@ def _one_use(project: Repo, stage: str, path: Optional[PathLike], rev, role: str
     if path is not None:
         shown = _relative(project, path)
         found = [u for u in found if u.path == shown]
+    if table is not None and len(found) > 1:
+        # Several tables of one database: the one asked for, else the whole
+        # database's record.
+        found = [u for u in found if u.table == table] or [u for u in found if u.table is None]
+    if len({(u.path, u.commit) for u in found}) == 1:
+        found = found[:1]  # tables of one database, read at one commit
     verb = "read" if role == "read" else "write"
     if len(found) != 1:
         names = ", ".join(sorted({u.path for u in found})) or "none"
@@ -233,7 +246,7 @@ def _one_use(project: Repo, stage: str, path: Optional[PathLike], rev, role: str
 
 def _read_use(stage, path, table, sql, rev, repo, role) -> pd.DataFrame:
     with _project(repo) as project:
-        use = _one_use(project, stage, path, rev, role)
+        use = _one_use(project, stage, path, rev, role, table)
         db = _database_at(project, use.path, use.commit, rev)
     return _read(db, table, sql, use.commit, None)
 

@@ -199,14 +199,22 @@ def _turn(repo: Repo, shown: str) -> Iterator[None]:
 
 
 def _database_paths(repo: Repo) -> list[str]:
-    """Repo-relative paths of the workspace's Dolt databases (deps and outputs)."""
-    return sorted(
-        {
-            "/".join(item.index_key[1])  # type: ignore[attr-defined]
-            for item in _dolt_items(repo)
-            if item.is_in_repo  # type: ignore[attr-defined]
-        }
+    """Repo-relative paths of the workspace's Dolt databases (deps, outputs, and
+    those whose tables stages read)."""
+    from .table_deps import DoltTableDependency
+
+    paths = {
+        "/".join(item.index_key[1])  # type: ignore[attr-defined]
+        for item in _dolt_items(repo)
+        if item.is_in_repo  # type: ignore[attr-defined]
+    }
+    paths.update(
+        "/".join(dep.index_key[1][:-1])
+        for stage in repo.index.stages
+        for dep in stage.deps
+        if isinstance(dep, DoltTableDependency) and dep.is_in_repo
     )
+    return sorted(paths)
 
 
 def _temp_root(executor: BaseExecutor) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Optional
@@ -31,22 +31,34 @@ _OWN_REFS = ("dvc/pin/", "dvc/kept/")
 
 @dataclass(frozen=True)
 class DatabaseUse:
-    """One Dolt database one stage read or wrote, as a revision recorded it."""
+    """One Dolt database (or one table of it) one stage read or wrote, as a
+    revision recorded it."""
 
     stage: str  # DVC's address of the stage: "train", "data/labels.dvc"
     path: str  # the database, relative to the repo root, with "/"
     role: str  # READ or WROTE (a .dvc file's database counts as written)
-    heads: Heads
+    heads: Optional[Heads]  # None for a table dependency: only its commit is recorded
     branches: tuple[str, ...] = ()  # local branches that reach the commit, tips first
+    table: Optional[str] = None  # a table dependency's table
+    table_hash: Optional[str] = None  # ...and its content hash
+    recorded_commit: Optional[str] = None  # a table dependency's commit
 
     @property
     def commit(self) -> str:
-        return self.heads.commit
+        if self.heads is not None:
+            return self.heads.commit
+        assert self.recorded_commit is not None
+        return self.recorded_commit
+
+    @property
+    def shown(self) -> str:
+        return f"{self.path}/{self.table}" if self.table is not None else self.path
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "stage": self.stage,
             "path": self.path,
+            "table": self.table,
             "role": self.role,
             "commit": self.commit,
             "branch": self.branches[0] if self.branches else None,
@@ -109,7 +121,27 @@ def records(
                     for item in items
                     if isinstance(item, DoltMixin) and item.recorded_heads is not None
                 )
+            found.extend(_table_uses(name, item_stage.deps))
     return found
+
+
+def _table_uses(name: str, deps: Iterable[Any]) -> Iterator[DatabaseUse]:
+    from .table_deps import DoltTableDependency
+
+    for dep in deps:
+        record = dep.recorded if isinstance(dep, DoltTableDependency) else None
+        if record is None:
+            continue
+        parts = dep.index_key[1]
+        yield DatabaseUse(
+            name,
+            "/".join(parts[:-1]),
+            READ,
+            None,
+            table=parts[-1],
+            table_hash=record.table_hash,
+            recorded_commit=record.commit,
+        )
 
 
 def uses(repo: Repo, rev: Optional[str] = None, stage: Optional[str] = None) -> list[DatabaseUse]:
@@ -139,12 +171,14 @@ def _with_branches(repo: Repo, found: list[DatabaseUse]) -> list[DatabaseUse]:
 def recorded_heads(repo: Repo, path: str, rev: Optional[str] = None) -> Heads:
     """The heads ``rev`` recorded for database ``path`` (an output first, else a dependency)."""
     wanted = path.strip("/")
-    found = [u for u in records(repo, rev) if u.path == wanted]
+    found = [u for u in records(repo, rev) if u.path == wanted and u.heads is not None]
     if not found:
         where = f"at revision '{rev}'" if rev else "in the workspace"
         raise DvcDoltError(f"no Dolt database '{wanted}' is recorded {where}")
     written = [u for u in found if u.role == WROTE]
-    return (written or found)[0].heads
+    heads = (written or found)[0].heads
+    assert heads is not None
+    return heads
 
 
 def changed_inputs(
@@ -152,14 +186,27 @@ def changed_inputs(
 ) -> dict[str, tuple[Optional[str], Optional[str]]]:
     """Databases ``stage`` read at ``rev_a`` and ``rev_b`` whose commits differ.
 
-    Maps each path to (commit at a, commit at b); None where it was not read.
-    Empty when the stage read the same Dolt data at both revisions.
+    Maps each path (``<database>/<table>`` for a table dependency) to
+    (commit at a, commit at b); None where it was not read. Empty when the
+    stage read the same Dolt data at both revisions: for a table, the same
+    content, whichever commits held it.
     """
-    a = {u.path: u.commit for u in records(repo, rev_a, stage) if u.role == READ}
-    b = {u.path: u.commit for u in records(repo, rev_b, stage) if u.role == READ}
-    return {p: (a.get(p), b.get(p)) for p in sorted(set(a) | set(b)) if a.get(p) != b.get(p)}
+
+    def read(rev: Optional[str]) -> dict[str, tuple[str, str]]:
+        return {
+            u.shown: (u.commit, u.table_hash or u.commit)
+            for u in records(repo, rev, stage)
+            if u.role == READ
+        }
+
+    a, b = read(rev_a), read(rev_b)
+    return {
+        p: (a[p][0] if p in a else None, b[p][0] if p in b else None)
+        for p in sorted(set(a) | set(b))
+        if (a.get(p) or (None, None))[1] != (b.get(p) or (None, None))[1]
+    }
 
 
 def table_rows(found: Iterable[DatabaseUse]) -> list[list[str]]:
     """Rows for ``dvc dolt lineage``'s table."""
-    return [[u.stage, u.role, u.path, u.commit, ", ".join(u.branches[:3]) or "-"] for u in found]
+    return [[u.stage, u.role, u.shown, u.commit, ", ".join(u.branches[:3]) or "-"] for u in found]

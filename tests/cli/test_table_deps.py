@@ -8,7 +8,7 @@ import sys
 
 import pytest
 import yaml
-from helpers import commit, dolt, dvc, error_lines, git, insert, sql
+from helpers import commit, dolt, dvc, error_lines, git, insert, require_extra, sql
 
 from dvc_dolt.dolt import Database
 from dvc_dolt.dolt.heads import decode_table_checksum
@@ -221,3 +221,66 @@ def test_uncommitted_work_on_the_table_is_refused_on_other_tables_not(table_repo
     (line,) = error_lines(proc)
     assert "cannot record table 'train' of Dolt database 'labels'" in line, line
     assert (repo / "dvc.lock").read_text() == before
+
+
+def test_lineage_and_read_input_give_the_table_the_stage_read(table_repo):
+    require_extra("pandas", "api")
+    from dvc_dolt import api
+
+    repo = table_repo
+    labels = Database(repo / "labels")
+    first = labels.heads().commit
+    insert(labels, [(2, "y")], table="test")
+    commit(labels, "test only")
+    dvc(repo, "commit", "-f", "labels.dvc")
+    dvc(repo, "repro")  # nothing to do: the table is equal
+    git(repo, "commit", "-qam", "test moved on")
+    # Same table content at both revisions, though the database moved on.
+    assert api.same_inputs("count", "HEAD~1", "HEAD", repo=repo)
+
+    insert(labels, [(3, "c")], table="train")
+    commit(labels, "train moves on")
+    dvc(repo, "commit", "-f", "labels.dvc")
+    dvc(repo, "repro")
+    git(repo, "commit", "-qam", "train moved on")
+    assert api.changed_inputs("count", "HEAD~1", "HEAD", repo=repo) == {
+        "labels/train": (first, labels.heads().commit)
+    }
+    old = api.read_input("count", "labels", "train", rev="HEAD~1", repo=repo)
+    assert sorted(old["id"]) == [1, 2]
+    assert sorted(api.read_input("count", "labels", "train", repo=repo)["id"]) == [1, 2, 3]
+
+    shown = json.loads(dvc(repo, "dolt", "lineage", "--json").stdout)
+    (use,) = [u for u in shown if u["stage"] == "count"]
+    assert (use["path"], use["table"], use["role"]) == ("labels", "train", "read")
+    assert use["commit"] == labels.heads().commit
+    assert "labels/train" in dvc(repo, "dolt", "lineage").stdout
+
+
+def test_plain_dvc_still_reads_a_lock_with_table_dependencies(table_repo):
+    repo = table_repo
+    proc = dvc(repo, "status", env={"DVC_DOLT_DISABLE": "1"}, ok=None)
+    assert "Traceback" not in proc.stderr
+    assert not error_lines(proc), proc.stderr
+    # To plain DVC the table is a path that is not there.
+    assert "deleted:            labels/train" in proc.stdout, proc.stdout
+
+
+def test_temp_experiment_gets_a_database_only_a_table_dependency_names(
+    dvc_repo, make_db, monkeypatch
+):
+    repo = dvc_repo
+    monkeypatch.chdir(repo)
+    make_db("labels", parent=repo, table="train")
+    (repo / ".gitignore").write_text("/labels\n")
+    (repo / "count.py").write_text(COUNT)
+    (repo / "params.yaml").write_text("seed: 1\n")
+    dvc(repo, "stage", "add", "-n", "count", "-d", "count.py", "-d", "labels/train",
+        "-p", "seed", "-M", "count.json", f"{sys.executable} count.py")  # fmt: skip
+    dvc(repo, "repro")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "baseline")
+    dvc(repo, "exp", "run", "--temp", "-S", "seed=2", "-n", "again")
+    refs = git(repo, "for-each-ref", "--format=%(refname)", "refs/exps").split()
+    (ref,) = [r for r in refs if r.endswith("/again")]
+    assert json.loads(git(repo, "show", f"{ref}:count.json")) == {"rows": 2}
