@@ -7,6 +7,7 @@ in it is rewritten. The scenarios then check what the README says happened.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -17,7 +18,7 @@ import pytest
 from helpers import DVC, dolt, dvc, git, require_extra, wait_for_queue
 
 from dvc_dolt import api
-from dvc_dolt.dolt import Database
+from dvc_dolt.dolt import Database, find_dolt
 
 require_extra("pandas", "api")
 
@@ -41,12 +42,10 @@ def blocks(where: str) -> list[list[str]]:
 
 
 def run_block(lines: list[str], cwd: Path) -> None:
-    # The venv's dvc first, as after `pip install` in an activated environment.
-    env = {
-        **os.environ,
-        "DVC_NO_ANALYTICS": "1",
-        "PATH": os.path.dirname(DVC) + os.pathsep + os.environ.get("PATH", ""),
-    }
+    # The venv's dvc and python first, as after `pip install` in an activated
+    # environment, and the dolt the tests run.
+    path = [os.path.dirname(DVC), os.path.dirname(find_dolt().path), os.environ.get("PATH", "")]
+    env = {**os.environ, "DVC_NO_ANALYTICS": "1", "PATH": os.pathsep.join(path)}
     for line in lines:
         proc = subprocess.run(
             ["bash", "-eo", "pipefail", "-c", line],
@@ -150,3 +149,33 @@ def test_experiments_workflow(tmp_path, make_db):
     run_block(pull_block, teammate)
     assert Database(teammate / "scores").heads().commit == made["dvc/exp/seven"]
     assert scores(teammate) == [7, 14]
+
+
+COUNT = """\
+import json, subprocess
+
+out = subprocess.run(["dolt", "sql", "-r", "json", "-q", "select count(*) as n from train"],
+                     cwd="labels", capture_output=True, text=True, check=True).stdout
+json.dump({"rows": json.loads(out)["rows"][0]["n"]}, open("count.json", "w"))
+open("runs.log", "a").write("ran\\n")
+"""
+
+
+@pytest.mark.timeout(600)
+def test_table_dependency_workflow(tmp_path, make_db):
+    project = new_project(tmp_path / "project")
+    labels = make_db("labels", parent=project, table="train")
+    dolt(labels.path, "sql", "-q", "create table test (id int primary key, v text)")
+    dolt(labels.path, "add", ".")
+    dolt(labels.path, "commit", "-m", "a test table")
+    (project / ".gitignore").write_text("/labels\n")
+    (project / "count.py").write_text(COUNT)
+
+    (block,) = blocks("tables/project")
+    run_block(block[:4], project)  # up to the first `dvc status`
+    assert dvc(project, "status").stdout.strip() == "Data and pipelines are up to date."
+    run_block(block[4:6], project)
+    assert "modified:           labels/train" in dvc(project, "status").stdout
+    run_block(block[6:], project)
+    assert json.loads((project / "count.json").read_text()) == {"rows": 3}
+    assert (project / "runs.log").read_text().splitlines() == ["ran", "ran"]
