@@ -192,13 +192,14 @@ def main() -> int:
     sh("dvc", "push", cwd=project)
     print(f"Dolt remote of data/labels: {(storage / 'dolt' / 'data-labels').as_uri()}")
 
-    step(4, "An empty predictions database, and the train stage")
+    step(4, "An empty predictions database, and the train stage (it reads table `labels`)")
     predictions = project / "data" / "predictions"
     predictions.mkdir()
     sh("dolt", "init", "-b", "main", cwd=predictions)
     shutil.copy(HERE / "train.py", project / "train.py")
+    # data/labels/labels: table `labels` of database data/labels, not all of it.
     sh("dvc", "run", "-n", "train",
-       "-d", "train.py", "-d", "data/images", "-d", "data/labels",
+       "-d", "train.py", "-d", "data/images", "-d", "data/labels/labels",
        "-o", "model", "-o", "data/predictions",
        "-M", "metrics.json", "--plots", "plots/confusion.csv", "--plots", "plots/confusion.png",
        "python train.py", cwd=project)  # fmt: skip
@@ -208,6 +209,17 @@ def main() -> int:
     sh("dvc", "plots", "show", cwd=project)
     sh("git", "add", "-A", cwd=project)
     sh("git", "commit", "-qm", "Train on MNIST", cwd=project)
+    sh("dvc", "push", cwd=project)
+    # An annotator's notes, in a table of their own: the labels did not change,
+    # so train does not re-run.
+    sh("dolt", "sql", "-q",
+       "create table notes (row_id int primary key, note text);"
+       " insert into notes values (7, 'blurry')", cwd=labels)  # fmt: skip
+    sh("dolt", "add", "notes", cwd=labels)
+    sh("dolt", "commit", "-m", "An annotator's notes", cwd=labels)
+    sh("dvc", "commit", "-f", "data/labels.dvc", cwd=project)
+    sh("dvc", "repro", cwd=project)
+    sh("git", "commit", "-qam", "Notes next to the labels", cwd=project)
     sh("dvc", "push", cwd=project)
 
     if args.fashion_dir:
