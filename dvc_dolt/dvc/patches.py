@@ -18,7 +18,8 @@ and ``dvc.fs.dvc`` were checked on 3.50.3 and 3.67.1 only.
                                                      and tables: <database>/<table>)
   dvc.stage.loader  StageLoader.fill_from_lock       recognise Dolt entries of dvc.lock
                     (staticmethod: stage, lock_data)  before the directory exists
-  dvc.stage.cache   _can_hash(stage)                 no run cache for stages touching Dolt
+  dvc.stage.cache   _can_hash(stage),                no run cache for stages writing Dolt;
+                    _get_cache_hash(cache, key)      keys by Dolt content, not commits
   dvc.repo.checkout checkout(repo, ...) (locked;     restore recorded Dolt commits
                     Repo.checkout and exp apply)
   dvc.repo          Repo.push, Repo.fetch            move recorded commits through Dolt
@@ -121,7 +122,7 @@ POINTS: dict[str, dict[str, str]] = {
     "dvc.output": {"_get": "(stage, path, **kwargs)", "Output.save": "(self)"},
     "dvc.dependency": {"_get": "(stage, p, info, **kwargs)"},
     "dvc.stage.loader": {"StageLoader.fill_from_lock": "(stage, lock_data)"},
-    "dvc.stage.cache": {"_can_hash": "(stage)"},
+    "dvc.stage.cache": {"_can_hash": "(stage)", "_get_cache_hash": "(cache, key)"},
     "dvc.repo": {
         "locked": "(f)",
         "Repo.push": f"(self, targets, jobs, remote, ..., glob, {_SCOPE}, revs, workspace)",
@@ -393,21 +394,22 @@ def _patch_stage_loader(module: ModuleType) -> None:
 def _patch_stage_cache(module: ModuleType) -> None:
     def make_can_hash(can_hash):
         def _can_hash(stage):
-            from .output import is_dolt_item
-            from .table_deps import DoltTableDependency
+            from .run_cache import may_use
 
-            # A run-cache hit would skip the command and "restore" a database
-            # DVC never stored.
-            if any(
-                is_dolt_item(item) or isinstance(item, DoltTableDependency)
-                for item in chain(stage.deps, stage.outs)
-            ):
-                return False
-            return can_hash(stage)
+            return may_use(stage) and can_hash(stage)
 
         return _can_hash
 
+    def make_cache_hash(get_cache_hash):
+        def _get_cache_hash(cache, key=False):
+            from .run_cache import content_key
+
+            return get_cache_hash(content_key(cache) if key else cache, key=key)
+
+        return _get_cache_hash
+
     _wrap(module, "_can_hash", make_can_hash)
+    _wrap(module, "_get_cache_hash", make_cache_hash)
 
 
 def _patch_repo(module: ModuleType) -> None:

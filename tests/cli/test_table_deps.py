@@ -284,3 +284,51 @@ def test_temp_experiment_gets_a_database_only_a_table_dependency_names(
     refs = git(repo, "for-each-ref", "--format=%(refname)", "refs/exps").split()
     (ref,) = [r for r in refs if r.endswith("/again")]
     assert json.loads(git(repo, "show", f"{ref}:count.json")) == {"rows": 2}
+
+
+# Writes a cached output (the run cache restores only those) from table train.
+COPY = COUNT.replace('open("count.json", "w")', 'open("out.json", "w")')
+
+
+@pytest.mark.parametrize("dep", ["labels/train", "labels"])
+def test_back_to_earlier_content_restores_from_the_run_cache(dvc_repo, make_db, monkeypatch, dep):
+    repo = dvc_repo
+    monkeypatch.chdir(repo)
+    labels = make_db("labels", parent=repo, table="train")
+    (repo / "count.py").write_text(COPY)
+    dvc(repo, "stage", "add", "-n", "count", "-d", "count.py", "-d", dep, "-o", "out.json",
+        f"{sys.executable} count.py")  # fmt: skip
+    dvc(repo, "repro")
+    insert(labels, [(3, "c")], table="train")
+    commit(labels, "a third label")
+    dvc(repo, "repro")
+    assert runs(repo) == 2
+    # The first labelling again, as a new commit: same content, other commit.
+    sql(labels, "delete from train where id = 3")
+    back = commit(labels, "back to two labels")
+    proc = dvc(repo, "repro")
+    assert "is cached - skipping run" in proc.stdout, proc.stdout
+    assert runs(repo) == 2
+    assert json.loads((repo / "out.json").read_text()) == {"rows": 2}
+    # The record names the commit that holds the data now.
+    assert back in (repo / "dvc.lock").read_text()
+    assert dvc(repo, "status").stdout.strip() == "Data and pipelines are up to date."
+
+
+def test_a_stage_that_writes_a_database_never_uses_the_run_cache(dvc_repo, make_db, monkeypatch):
+    repo = dvc_repo
+    monkeypatch.chdir(repo)
+    labels = make_db("labels", parent=repo, table="train")
+    make_db("out", parent=repo)
+    (repo / "count.py").write_text(COUNT)
+    dvc(repo, "stage", "add", "-n", "count", "-d", "count.py", "-d", "labels/train",
+        "-o", "out", "-M", "count.json", f"{sys.executable} count.py")  # fmt: skip
+    dvc(repo, "repro")
+    insert(labels, [(3, "c")], table="train")
+    commit(labels, "a third label")
+    dvc(repo, "repro")
+    sql(labels, "delete from train where id = 3")
+    commit(labels, "back to two labels")
+    dvc(repo, "repro")
+    assert runs(repo) == 3
+    assert not (repo / ".dvc" / "cache" / "runs").exists()
