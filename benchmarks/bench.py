@@ -235,6 +235,13 @@ def cache_bytes(repo: Path) -> int:
     return dir_size(cache) if cache.exists() else 0
 
 
+# A stage reading one table of the database (dvc-dolt: `-d db/<table>`; plain
+# DVC can only depend on the whole directory, `-d db`), and a second table
+# `notes` that another commit changes.
+TABLE_STATUS = "stage reading 1 table: dvc status, nothing changed"
+TABLE_STATUS_OTHER = "...dvc status after a commit to another table"
+TABLE_REPRO_OTHER = "...dvc repro -s after a commit to another table"
+
 # A side's figures: what -> (seconds or MB, dolt processes: "2" per run, or "1 in 5"
 # runs of a repeated command; None where not counted).
 Figures = dict[str, tuple[float, Optional[str]]]
@@ -249,6 +256,9 @@ ROWS = [
     "dvc checkout to the previous version",
     "dvc checkout back to the latest",
     "dvc pull in a fresh clone",
+    TABLE_STATUS,
+    TABLE_STATUS_OTHER,
+    TABLE_REPRO_OTHER,
     "dvc dolt gc",
     "raw `dolt push` (first, file://)",
     "bytes in .dvc/cache (MB)",
@@ -306,6 +316,19 @@ def side(
     before = dir_size(remote)
     measure("dvc push after a 1-row commit", ["push"])
     out["bytes pushed after a 1-row commit (MB)"] = ((dir_size(remote) - before) / 1e6, None)
+    dep = f"db/{table}" if ext else "db"
+    dolt(db, "sql", "-q", "create table notes (id int primary key, note text)")
+    dolt(db, "add", "notes")
+    dolt(db, "commit", "-m", "a notes table")
+    run([DVC, "commit", "-f", "db.dvc"], repo, env)
+    run([DVC, "stage", "add", "-n", "use", "-d", dep, "-o", "used.txt", "echo ok > used.txt"],
+        repo, env)  # fmt: skip
+    run([DVC, "repro", "-s", "use"], repo, env)
+    measure(TABLE_STATUS, ["status", "use"], repeat)
+    dolt(db, "sql", "-q", "insert into notes values (1, 'a note')")
+    dolt(db, "commit", "-am", "a note")
+    measure(TABLE_STATUS_OTHER, ["status", "use"])
+    measure(TABLE_REPRO_OTHER, ["repro", "-s", "use"])
     if ext:
         measure("dvc dolt gc", ["dolt", "gc", "db"])
     # The clone needs only the git history and the remote.
