@@ -35,6 +35,7 @@ PATCHED_MODULES = frozenset(
         "dvc.repo.experiments.queue.base",
         "dvc.repo.experiments.run",
         "dvc.repo.get",
+        "dvc.repo.stage",
         "dvc.stage.cache",
         "dvc.stage.imports",
         "dvc.stage.loader",

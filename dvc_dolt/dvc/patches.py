@@ -34,6 +34,8 @@ and ``dvc.fs.dvc`` were checked on 3.50.3 and 3.67.1 only.
   dvc.repo.experiments.executor.local                --temp/--queue: clone the databases
                     TempDirExecutor.init_cache,      into the temporary copy; bring the
                     BaseLocalExecutor.collect_cache  experiment's commits back
+  dvc.repo.stage    StageLoad.create(self, ...)      refuse a table dependency that names
+                                                     no table (`stage add`, `dvc run`)
   dvc.repo.experiments.apply  apply(repo, rev, ...)  refuse dirty databases (DVC forces
                                                      its checkout)
   dvc.commands.diff CmdDiff._show_diff (static),     show the row counts in text and
@@ -139,6 +141,7 @@ POINTS: dict[str, dict[str, str]] = {
         "BaseLocalExecutor.collect_cache": "(self, repo, exp_ref, run_cache)",
     },
     "dvc.repo.experiments.queue.base": {"BaseStashQueue._stash_exp": "(self, ...)"},
+    "dvc.repo.stage": {"StageLoad.create": "(self, single_stage, validate, fname, force, ...)"},
     "dvc.repo.experiments.apply": {"apply": "(repo, ...)"},
     "dvc.commands.diff": {
         "CmdDiff._show_diff": "(diff, hide_missing)",
@@ -480,6 +483,20 @@ def _patch_exp_run(module: ModuleType) -> None:
     _wrap(module, "run", make_run)
 
 
+def _patch_repo_stage(module: ModuleType) -> None:
+    def make_create(create):
+        def create_(self, *args, **kwargs):
+            from .table_deps import check_new_stage
+
+            stage = create(self, *args, **kwargs)
+            check_new_stage(stage)
+            return stage
+
+        return create_
+
+    _wrap(module.StageLoad, "create", make_create)
+
+
 def _patch_exp_queue(module: ModuleType) -> None:
     def make_stash(stash_exp):
         def stash_exp_(self, *args, **kwargs):
@@ -764,6 +781,7 @@ PATCHES: dict[str, Callable[[ModuleType], None]] = {
     "dvc.repo.experiments.apply": _patch_exp_apply,
     "dvc.repo.experiments.executor.local": _patch_exp_executor,
     "dvc.repo.experiments.queue.base": _patch_exp_queue,
+    "dvc.repo.stage": _patch_repo_stage,
     "dvc.config_schema": _patch_config_schema,
     "dvc.info": _patch_info,
     "dvc.cli.parser": _patch_cli_parser,

@@ -209,3 +209,12 @@ class DoltTableDependency(Dependency):
 
     def unprotect(self) -> None:
         pass
+
+
+def check_new_stage(stage: Any) -> None:
+    """Refuse a new stage whose table dependency names no table (``dvc stage add``,
+    ``dvc run``) before DVC writes anything. A database that is not there yet
+    (an upstream stage makes it) is checked when the stage runs."""
+    for dep in stage.deps:
+        if isinstance(dep, DoltTableDependency) and dep.database.exists:
+            dep._check_table(dep._inspect()[2])

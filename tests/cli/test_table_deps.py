@@ -195,14 +195,17 @@ def test_a_path_that_names_no_table_is_one_error(dvc_repo, make_db, monkeypatch,
     repo = dvc_repo
     monkeypatch.chdir(repo)
     make_db("labels", parent=repo)
-    dvc(repo, "stage", "add", "-n", "use", "-d", path, "-o", "out.txt", "echo x > out.txt")
-    proc = dvc(repo, "repro", ok=False)
-    (line,) = error_lines(proc)
-    assert path in line, line
-    assert says in line, line
-    assert "Traceback" not in proc.stderr
-    assert not (repo / "dvc.lock").exists()
-    assert not (repo / "out.txt").exists()
+    for command in (("stage", "add"), ("run",)):
+        proc = dvc(repo, *command, "-n", "use", "-d", path, "-o", "out.txt", "echo x > out.txt",
+                   ok=False)  # fmt: skip
+        (line,) = error_lines(proc)
+        assert path in line, line
+        assert says in line, line
+        assert "Traceback" not in proc.stderr
+        # Nothing written: no stage, no lock, no run.
+        assert not (repo / "dvc.yaml").exists()
+        assert not (repo / "dvc.lock").exists()
+        assert not (repo / "out.txt").exists()
 
 
 def test_uncommitted_work_on_the_table_is_refused_on_other_tables_not(table_repo):
