@@ -233,6 +233,28 @@ def git(cwd: str | os.PathLike[str], *args: str) -> str:
     ).stdout
 
 
+# A stage of the experiment tests: labels (table t) scaled by params.yaml's
+# `scale`, saved as table scores of database scores.
+SCALE = """\
+from dvc_dolt import api
+
+scale = int(open("params.yaml").read().split(":")[1])
+frame = api.read("labels", "t")
+frame["score"] = frame["id"] * scale
+api.save(frame[["id", "score"]], "scores", "scores", primary_key="id",
+         message=f"scores at scale {scale}")
+"""
+
+
+def new_project(path: Path) -> Path:
+    """A fresh git + DVC project at ``path``."""
+    path.mkdir(parents=True)
+    git(path, "init", "-q", "-b", "main")
+    dvc(path, "init", "-q")
+    git(path, "commit", "-qm", "init dvc")
+    return path
+
+
 # -- DVC's experiment queue ----------------------------------------------------
 
 

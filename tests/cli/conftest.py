@@ -3,17 +3,7 @@
 import sys
 
 import pytest
-from helpers import dvc, git
-
-SCALE = """\
-from dvc_dolt import api
-
-scale = int(open("params.yaml").read().split(":")[1])
-frame = api.read("labels", "t")
-frame["score"] = frame["id"] * scale
-api.save(frame[["id", "score"]], "scores", "scores", primary_key="id",
-         message=f"scores at scale {scale}")
-"""
+from helpers import SCALE, dvc, git
 
 
 @pytest.fixture

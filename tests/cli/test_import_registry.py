@@ -8,20 +8,11 @@ import inspect
 
 import pytest
 import yaml
-from helpers import commit, dolt, dvc, error_lines, git, insert
+from helpers import commit, dolt, dvc, error_lines, git, insert, new_project
 
 from dvc_dolt.dolt import Database
 
 pytestmark = pytest.mark.timeout(300)
-
-
-def new_project(path):
-    """A fresh git + DVC project at ``path``."""
-    path.mkdir()
-    git(path, "init", "-q", "-b", "main")
-    dvc(path, "init", "-q")
-    git(path, "commit", "-qm", "init dvc")
-    return path
 
 
 def record(source, message: str, rows) -> str:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import DVC, dolt, dvc, git, require_extra, wait_for_queue
+from helpers import DVC, SCALE, dolt, dvc, git, new_project, require_extra, wait_for_queue
 
 from dvc_dolt import api
 from dvc_dolt.dolt import Database, find_dolt
@@ -62,14 +62,6 @@ def run_block(lines: list[str], cwd: Path) -> None:
         assert "Traceback" not in proc.stderr, proc.stderr
 
 
-def new_project(path: Path) -> Path:
-    path.mkdir(parents=True)
-    git(path, "init", "-q", "-b", "main")
-    dvc(path, "init", "-q")
-    git(path, "commit", "-qm", "init dvc")
-    return path
-
-
 @pytest.mark.timeout(600)
 def test_registry_workflow(tmp_path, make_db):
     registry = new_project(tmp_path / "registry")
@@ -87,17 +79,6 @@ def test_registry_workflow(tmp_path, make_db):
     assert (project / "later.dvc").exists()
     assert not (project / "labels-copy.dvc").exists()
     assert dvc(project, "status").stdout.strip() == "Data and pipelines are up to date."
-
-
-SCALE = """\
-from dvc_dolt import api
-
-scale = int(open("params.yaml").read().split(":")[1])
-frame = api.read("labels", "t")
-frame["score"] = frame["id"] * scale
-api.save(frame[["id", "score"]], "scores", "scores", primary_key="id",
-         message=f"scores at scale {scale}")
-"""
 
 
 def scores(repo):
