@@ -101,22 +101,103 @@ def dolt_diff(
     return result
 
 
+# Dependencies on one table (`<database>/<table>`) whose content differs,
+# under a key of their own: DVC's states list outputs.
+READS_KEY = "dolt tables read"
+
+# (stage, database, table) -> (Dolt revision to diff at, table hash)
+Reads = dict[tuple[str, str, str], tuple[str, str]]
+
+
+def _table_reads(repo: Repo, rev: Optional[str]) -> Reads:
+    """What each table dependency recorded at ``rev``; None: what the stages would
+    read now (the HEAD commit, or WORKING for a table with uncommitted changes)."""
+    from dvc_dolt.dolt import DoltError as Error
+
+    from .errors import DvcDoltError
+    from .lineage import stage_name
+    from .table_deps import DoltTableDependency
+
+    found: Reads = {}
+    with at_revision(repo, rev):
+        for stage in repo.index.stages:
+            for dep in stage.deps:
+                if not isinstance(dep, DoltTableDependency) or not dep.is_in_repo:
+                    continue
+                *parts, table = dep.index_key[1]
+                key = (stage_name(stage), "/".join(parts), table)
+                if rev is not None:
+                    record = dep.recorded
+                    if record is not None:
+                        found[key] = (record.commit, record.table_hash)
+                    continue
+                try:
+                    heads, _, tables = dep._inspect()
+                except (DvcDoltError, Error):
+                    continue  # the database is not here: nothing read now
+                if table in tables.hashes:
+                    at = "WORKING" if table in tables.uncommitted else heads.commit
+                    found[key] = (at, tables.hashes[table])
+    return found
+
+
+def reads_diff(repo: Repo, a_rev: str = "HEAD", b_rev: Optional[str] = None) -> list[dict]:
+    """Table dependencies whose table content differs from ``a_rev`` to ``b_rev``,
+    with the rows added, deleted and modified when both commits are here."""
+    new = _table_reads(repo, b_rev)
+    if not new:
+        return []  # only tables read at both revisions are compared
+    old = _table_reads(repo, a_rev)
+    entries = []
+    for key in sorted(set(old) & set(new)):
+        (before, old_hash), (after, new_hash) = old[key], new[key]
+        if old_hash == new_hash:
+            continue
+        stage, path, table = key
+        entry: dict[str, Any] = {
+            "path": f"{path}/{table}",
+            "stage": stage,
+            "hash": {"old": before, "new": after},
+        }
+        db = local_database(repo, path)
+        try:
+            if db.exists and not db.missing_commits({before} | ({after} - {"WORKING"})):
+                stat = db.diff_stat(before, after).get(table)
+                if stat is not None:
+                    entry[KEY] = {
+                        "rows_added": stat.rows_added,
+                        "rows_deleted": stat.rows_deleted,
+                        "rows_modified": stat.rows_modified,
+                    }
+        except DoltError:
+            pass  # listed without counts
+        entries.append(entry)
+    return entries
+
+
 def diff_with(dvc_diff, repo: Repo, a_rev="HEAD", b_rev=None, targets=None, recursive=False):
-    """DVC's diff, plus the Dolt outputs that changed."""
+    """DVC's diff, plus the Dolt outputs that changed and the tables stages read."""
     result = dvc_diff(repo, a_rev, b_rev, targets=targets, recursive=recursive)
     if repo.scm.no_commits:
         return result
+    reads = [] if targets else reads_diff(repo, a_rev, b_rev)
+    if reads:
+        result = {**_all_states(result), READS_KEY: reads}
     ours = dolt_diff(repo, a_rev, b_rev, targets, recursive)
     if not any(ours.values()):
         return result
     paths = {e["path"] for entries in ours.values() for e in entries}
-    # DVC returns {} for no change, else every state, each a list.
-    merged = {state: [] for state in (*_STATES, "renamed", "not in cache")}
+    merged = _all_states({})
     for state, entries in result.items():
         merged[state] = [e for e in entries if e.get("path") not in paths]
     for state, entries in ours.items():
         merged[state] += entries
     return merged
+
+
+def _all_states(result: dict[str, list]) -> dict[str, list]:
+    # DVC returns {} for no change, else every state, each a list.
+    return {**{state: [] for state in (*_STATES, "renamed", "not in cache")}, **result}
 
 
 # -- showing ---------------------------------------------------------------
@@ -139,7 +220,38 @@ def row_changes(diff: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+def read_changes(diff: dict[str, Any]) -> list[list[str]]:
+    """[stage, database/table, added, deleted, modified] for each table read."""
+    rows = []
+    for entry in diff.get(READS_KEY, []):
+        counts = entry.get(KEY)
+        shown = (
+            [str(counts[k]) for k in ("rows_added", "rows_deleted", "rows_modified")]
+            if (counts)
+            else ["?", "?", "?"]
+        )
+        rows.append([entry["stage"], entry["path"], *shown])
+    return rows
+
+
 def show_rows(diff: dict[str, Any], markdown: bool = False) -> None:
+    from dvc.ui import ui
+
+    _show_outputs(diff, markdown)
+    reads = read_changes(diff)
+    if not reads:
+        return
+    ui.write()
+    if markdown:
+        ui.table(reads, headers=["Stage", "Table read", "Added", "Deleted", "Modified"],
+                 markdown=True)  # fmt: skip
+        return
+    ui.write("[yellow]Dolt tables read by stages[/] (added, deleted, modified):", styled=True)
+    for stage, path, added, deleted, modified in reads:
+        ui.write(f"    {stage}: {path}: +{added} -{deleted} ~{modified}")
+
+
+def _show_outputs(diff: dict[str, Any], markdown: bool) -> None:
     from dvc.ui import ui
 
     rows = row_changes(diff)

@@ -335,3 +335,38 @@ def test_a_stage_that_writes_a_database_never_uses_the_run_cache(dvc_repo, make_
     dvc(repo, "repro")
     assert runs(repo) == 3
     assert not (repo / ".dvc" / "cache" / "runs").exists()
+
+
+def test_diff_lists_the_tables_stages_read_with_their_row_counts(table_repo):
+    repo = table_repo
+    labels = Database(repo / "labels")
+    first = labels.heads().commit
+    insert(labels, [(3, "c"), (4, "d")], table="train")
+    sql(labels, "update train set v = 'A' where id = 1")
+    commit(labels, "two more training labels, one changed")
+    insert(labels, [(9, "t")], table="test")
+    commit(labels, "a test label")
+    dvc(repo, "commit", "-f", "labels.dvc")
+    dvc(repo, "repro")
+    git(repo, "commit", "-qam", "train moved on")
+    now = labels.heads().commit
+
+    out = dvc(repo, "diff", "HEAD~1", "HEAD").stdout
+    assert "count: labels/train: +2 -0 ~1" in out, out
+    shown = json.loads(dvc(repo, "diff", "--json", "--show-hash", "HEAD~1", "HEAD").stdout)
+    (entry,) = shown["dolt tables read"]
+    assert entry["path"] == "labels/train"
+    assert entry["stage"] == "count"
+    assert entry["hash"] == {"old": first, "new": now}
+    assert entry["dolt"] == {"rows_added": 2, "rows_deleted": 0, "rows_modified": 1}
+    md = dvc(repo, "diff", "--md", "HEAD~1", "HEAD").stdout
+    assert "| count   | labels/train | 2       | 0         | 1          |" in md, md
+
+    # Against the workspace: what the stage would read now.
+    sql(labels, "delete from train where id = 4")
+    out = dvc(repo, "diff").stdout
+    assert "count: labels/train: +0 -1 ~0" in out, out
+    # Only the test table moves: nothing the stage reads changed.
+    sql(labels, "insert into train values (4, 'd')")
+    insert(labels, [(10, "u")], table="test")
+    assert "labels/train" not in dvc(repo, "diff").stdout
