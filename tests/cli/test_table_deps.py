@@ -370,3 +370,37 @@ def test_diff_lists_the_tables_stages_read_with_their_row_counts(table_repo):
     sql(labels, "insert into train values (4, 'd')")
     insert(labels, [(10, "u")], table="test")
     assert "labels/train" not in dvc(repo, "diff").stdout
+
+
+def test_dvc_yaml_with_table_and_whole_database_dependencies(dvc_repo, make_db, monkeypatch):
+    repo = dvc_repo
+    monkeypatch.chdir(repo)
+    labels = make_db("labels", parent=repo, table="train")
+    sql(labels, "create table test (id int primary key, v text)")
+    commit(labels, "a test table")
+    make_db("other", parent=repo)
+    (repo / "count.py").write_text(COUNT)
+    (repo / "dvc.yaml").write_text(
+        "stages:\n"
+        "  count:\n"
+        f"    cmd: {sys.executable} count.py\n"
+        "    deps: [count.py, labels/train, labels/test, other]\n"
+        "    metrics: [{count.json: {cache: false}}]\n"
+    )
+    dvc(repo, "repro")
+    lock = yaml.safe_load((repo / "dvc.lock").read_text())
+    kinds = {d["path"]: d["checksum"].rsplit(".", 1)[-1] for d in lock["stages"]["count"]["deps"]
+             if "checksum" in d}  # fmt: skip
+    assert kinds == {"labels/train": "dolt-table", "labels/test": "dolt-table", "other": "dolt"}
+    # The whole database counts any change; the tables, only their own.
+    insert(Database(repo / "other"), [(3, "c")])
+    commit(Database(repo / "other"), "other moves on")
+    assert "modified:           other" in status(repo)
+    dvc(repo, "repro")
+    insert(labels, [(5, "e")], table="test")
+    commit(labels, "test moves on")
+    out = status(repo)
+    assert "modified:           labels/test" in out, out
+    assert "labels/train" not in out, out
+    dvc(repo, "repro")
+    assert runs(repo) == 3
