@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterable
@@ -19,7 +20,7 @@ from .errors import (
     UnknownCommitError,
 )
 from .heads import Heads, check_hash, is_hash
-from .runner import quote_string
+from .runner import quote_identifier, quote_string
 
 # Refs dvc-dolt creates. Both are named by the commit they hold, so they never
 # need to move: a name that exists already holds the right commit.
@@ -732,6 +733,32 @@ class Database:
             tips = [r["name"] for r in rows if r["hash"] == commit]
             found[commit] = tips + [r["name"] for r in rows if r["hash"] != commit]
         return found
+
+    def row_counts(self, reads: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """Rows of table ``t`` at commit ``c`` for each ``(t, c)``, from one dolt
+        process; a pair dolt cannot count (a table or commit it lacks) is left out."""
+        wanted = sorted({(t, check_hash(c, "commit")) for t, c in reads})
+
+        def query(pairs: list[tuple[str, str]]) -> list[list[dict[str, Any]]]:
+            return self.sql(
+                ";\n".join(
+                    f"select count(*) as n from {quote_identifier(t)} as of {quote_string(c)}"
+                    for t, c in pairs
+                )
+            )
+
+        if not wanted:
+            return {}
+        try:
+            results = query(wanted)
+        except DoltCommandError:
+            # One pair dolt cannot count fails the batch: count them one by one.
+            counts = {}
+            for pair in wanted:
+                with contextlib.suppress(DoltCommandError):
+                    counts[pair] = int(query([pair])[0][0].get("n") or 0)
+            return counts
+        return {pair: int(rows[0].get("n") or 0) for pair, rows in zip(wanted, results)}
 
     def diff_stat(self, from_rev: str, to_rev: str) -> dict[str, TableDiffStat]:
         """Per-table row/cell counts of the change ``from_rev`` -> ``to_rev``.

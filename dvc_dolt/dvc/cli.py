@@ -54,7 +54,7 @@ def _lineage_command():
         def run(self) -> int:
             from dvc.ui import ui
 
-            from .lineage import table_rows, uses
+            from .lineage import table_headers, table_rows, uses
 
             found = uses(self.repo, self.args.rev, self.args.stage)
             if self.args.json:
@@ -64,7 +64,7 @@ def _lineage_command():
             else:
                 ui.table(
                     table_rows(found),
-                    headers=["Stage", "Role", "Database", "Commit", "Branch"],
+                    headers=table_headers(found),
                     markdown=self.args.markdown,
                 )
             return 0

@@ -42,6 +42,7 @@ class DatabaseUse:
     table: Optional[str] = None  # a table dependency's table
     table_hash: Optional[str] = None  # ...and its content hash
     recorded_commit: Optional[str] = None  # a table dependency's commit
+    rows: Optional[int] = None  # a table dependency's rows at that commit, when known
 
     @property
     def commit(self) -> str:
@@ -63,6 +64,7 @@ class DatabaseUse:
             "commit": self.commit,
             "branch": self.branches[0] if self.branches else None,
             "branches": list(self.branches),
+            "rows": self.rows,
         }
 
 
@@ -154,18 +156,32 @@ def _with_branches(repo: Repo, found: list[DatabaseUse]) -> list[DatabaseUse]:
     for use in found:
         commits[use.path].add(use.commit)
     named: dict[tuple[str, str], tuple[str, ...]] = {}
+    reads: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for use in found:
+        if use.table is not None:
+            reads[use.path].add((use.table, use.commit))
+    counts: dict[tuple[str, str, str], int] = {}
     for path, wanted in commits.items():
         db = Database(f"{repo.root_dir}/{path}")
         if not db.exists:
             continue
         try:
             containing = db.branches_containing(wanted)
+            rows = db.row_counts(reads[path]) if reads[path] else {}
         except DoltError:
-            continue  # lineage still answers without branch names
+            continue  # lineage still answers without branch names and row counts
         for commit, branches in containing.items():
             own = [b for b in branches if not b.startswith(_OWN_REFS)]
             named[(path, commit)] = tuple(own or branches)
-    return [replace(u, branches=named.get((u.path, u.commit), ())) for u in found]
+        counts.update({(path, t, c): n for (t, c), n in rows.items()})
+    return [
+        replace(
+            u,
+            branches=named.get((u.path, u.commit), ()),
+            rows=counts.get((u.path, u.table, u.commit)) if u.table is not None else None,
+        )
+        for u in found
+    ]
 
 
 def recorded_heads(repo: Repo, path: str, rev: Optional[str] = None) -> Heads:
@@ -207,6 +223,17 @@ def changed_inputs(
     }
 
 
+def table_headers(found: Iterable[DatabaseUse]) -> list[str]:
+    """Headers for ``dvc dolt lineage``'s table: Rows only with table dependencies."""
+    rows = ["Rows"] if any(u.table is not None for u in found) else []
+    return ["Stage", "Role", "Database", "Commit", "Branch", *rows]
+
+
 def table_rows(found: Iterable[DatabaseUse]) -> list[list[str]]:
-    """Rows for ``dvc dolt lineage``'s table."""
-    return [[u.stage, u.role, u.shown, u.commit, ", ".join(u.branches[:3]) or "-"] for u in found]
+    """Rows for ``dvc dolt lineage``'s table (Rows: a table dependency's rows)."""
+    with_rows = any(u.table is not None for u in found)
+    return [
+        [u.stage, u.role, u.shown, u.commit, ", ".join(u.branches[:3]) or "-"]
+        + (["-" if u.rows is None else str(u.rows)] if with_rows else [])
+        for u in found
+    ]

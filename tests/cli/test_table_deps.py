@@ -257,7 +257,13 @@ def test_lineage_and_read_input_give_the_table_the_stage_read(table_repo):
     (use,) = [u for u in shown if u["stage"] == "count"]
     assert (use["path"], use["table"], use["role"]) == ("labels", "train", "read")
     assert use["commit"] == labels.heads().commit
-    assert "labels/train" in dvc(repo, "dolt", "lineage").stdout
+    assert use["rows"] == 3
+    # The rows each revision's run read, side by side.
+    before = json.loads(dvc(repo, "dolt", "lineage", "HEAD~1", "count", "--json").stdout)
+    assert [(u["table"], u["rows"]) for u in before] == [("train", 2)]
+    lines = [line.split() for line in dvc(repo, "dolt", "lineage").stdout.splitlines()]
+    assert lines[0][-1] == "Rows"
+    assert ["count", "read", "labels/train", labels.heads().commit, "main", "3"] in lines
 
 
 def test_plain_dvc_still_reads_a_lock_with_table_dependencies(table_repo):

@@ -388,3 +388,24 @@ def test_diff_stat_working_set(make_db):
     db = make_db()
     insert(db, [(3, "c")])
     assert db.diff_stat("HEAD", "WORKING")["t"].rows_added == 1
+
+
+def test_table_hashes_and_row_counts_at_commits(make_db):
+    db = make_db(rows=[(1, "a"), (2, "b")])
+    first = db.heads().commit
+    sql(db, "create table `odd name-`` é` (id int primary key)")
+    sql(db, "create view v as select 1")
+    insert(db, [(3, "c")])
+    _, reasons, tables = db.inspect_tables()
+    assert set(tables.hashes) == {"t", "odd name-` é"}  # views have no table hash
+    assert {"t", "odd name-` é"} <= tables.uncommitted
+    assert reasons
+    second = commit(db, "more")
+    _, _, after = db.inspect_tables()
+    assert after.uncommitted == frozenset()
+    assert after.hashes == tables.hashes  # content-addressed: the commit changes nothing
+
+    counts = db.row_counts([("t", first), ("t", second), ("odd name-` é", second)])
+    assert counts == {("t", first): 2, ("t", second): 3, ("odd name-` é", second): 0}
+    # A table a commit lacks is left out; the others are still counted.
+    assert db.row_counts([("odd name-` é", first), ("t", first)]) == {("t", first): 2}
