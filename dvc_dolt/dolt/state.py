@@ -211,9 +211,7 @@ class HeadsCache(EntryFile):
         entry = self._get(db, key)
         if entry is not None and isinstance(entry.get("reasons"), list):
             return self._heads_of(entry), [str(r) for r in entry["reasons"]]
-        heads, reasons, tables = db.inspect_tables()
-        self.remember(db, key, heads, reasons, tables)
-        return heads, reasons
+        return self._ask(db, key)[:2]
 
     def inspect_tables(self, db: Database) -> tuple[Heads, list[str], TableHashes]:
         """:meth:`Database.inspect_tables`, from the cache when the files have not
@@ -233,6 +231,11 @@ class HeadsCache(EntryFile):
                 frozenset(str(t) for t in entry["uncommitted"]),
             )
             return self._heads_of(entry), [str(r) for r in entry["reasons"]], tables
+        return self._ask(db, key)
+
+    def _ask(self, db: Database, key: Optional[str]) -> tuple[Heads, list[str], TableHashes]:
+        # The whole inspection, tables included: in the same process they cost
+        # little, and a table dependency's status needs them.
         heads, reasons, tables = db.inspect_tables()
         self.remember(db, key, heads, reasons, tables)
         return heads, reasons, tables

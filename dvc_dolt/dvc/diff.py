@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, Optional
 
-from dvc_dolt.dolt import DoltError, Heads
+from dvc_dolt.dolt import DoltError, Heads, TableDiffStat
 
 from .lineage import at_revision
 from .output import DoltMixin, read_heads
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from dvc.repo import Repo
 
 KEY = "dolt"
+_COUNTS = ("rows_added", "rows_deleted", "rows_modified")
 _STATES = ("added", "deleted", "modified")
 
 
@@ -63,14 +64,11 @@ def _tables(repo: Repo, path: str, old: Heads, new: Heads) -> Optional[dict[str,
         stats = db.diff_stat(_rev_of(old), _rev_of(new))
     except DoltError:
         return None
-    return {
-        name: {
-            "rows_added": s.rows_added,
-            "rows_deleted": s.rows_deleted,
-            "rows_modified": s.rows_modified,
-        }
-        for name, s in sorted(stats.items())
-    }
+    return {name: _counts(s) for name, s in sorted(stats.items())}
+
+
+def _counts(stat: TableDiffStat) -> dict[str, int]:
+    return {key: getattr(stat, key) for key in _COUNTS}
 
 
 def dolt_diff(
@@ -112,8 +110,6 @@ Reads = dict[tuple[str, str, str], tuple[str, str]]
 def _table_reads(repo: Repo, rev: Optional[str]) -> Reads:
     """What each table dependency recorded at ``rev``; None: what the stages would
     read now (the HEAD commit, or WORKING for a table with uncommitted changes)."""
-    from dvc_dolt.dolt import DoltError as Error
-
     from .errors import DvcDoltError
     from .lineage import stage_name
     from .table_deps import DoltTableDependency
@@ -132,8 +128,8 @@ def _table_reads(repo: Repo, rev: Optional[str]) -> Reads:
                         found[key] = (record.commit, record.table_hash)
                     continue
                 try:
-                    heads, _, tables = dep._inspect()
-                except (DvcDoltError, Error):
+                    heads, _, tables = dep.inspect()
+                except (DvcDoltError, DoltError):
                     continue  # the database is not here: nothing read now
                 if table in tables.hashes:
                     at = "WORKING" if table in tables.uncommitted else heads.commit
@@ -164,11 +160,7 @@ def reads_diff(repo: Repo, a_rev: str = "HEAD", b_rev: Optional[str] = None) -> 
             if db.exists and not db.missing_commits({before} | ({after} - {"WORKING"})):
                 stat = db.diff_stat(before, after).get(table)
                 if stat is not None:
-                    entry[KEY] = {
-                        "rows_added": stat.rows_added,
-                        "rows_deleted": stat.rows_deleted,
-                        "rows_modified": stat.rows_modified,
-                    }
+                    entry[KEY] = _counts(stat)
         except DoltError:
             pass  # listed without counts
         entries.append(entry)
@@ -208,15 +200,7 @@ def row_changes(diff: dict[str, Any]) -> list[list[str]]:
     rows = []
     for entry in diff.get("modified", []):
         for table, counts in entry.get(KEY, {}).get("tables", {}).items():
-            rows.append(
-                [
-                    entry["path"],
-                    table,
-                    str(counts["rows_added"]),
-                    str(counts["rows_deleted"]),
-                    str(counts["rows_modified"]),
-                ]
-            )
+            rows.append([entry["path"], table, *(str(counts[k]) for k in _COUNTS)])
     return rows
 
 
@@ -225,11 +209,7 @@ def read_changes(diff: dict[str, Any]) -> list[list[str]]:
     rows = []
     for entry in diff.get(READS_KEY, []):
         counts = entry.get(KEY)
-        shown = (
-            [str(counts[k]) for k in ("rows_added", "rows_deleted", "rows_modified")]
-            if (counts)
-            else ["?", "?", "?"]
-        )
+        shown = [str(counts[k]) if counts else "?" for k in _COUNTS]
         rows.append([entry["stage"], entry["path"], *shown])
     return rows
 

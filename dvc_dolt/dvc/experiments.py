@@ -115,15 +115,22 @@ def stash_with(dvc_stash, queue: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _note_commits(repo: Repo) -> dict[str, str]:
-    """The HEAD commit of each workspace database, by path; refuses dirty ones."""
+    """The HEAD commit of each workspace database, by path; refuses dirty ones.
+
+    Through the heads cache: queueing a grid of experiments asks dolt once per
+    database, not once per experiment.
+    """
+    from .output import heads_cache_at
     from .parallel import in_parallel
+
+    cache = heads_cache_at(repo.tmp_dir)
 
     def inspect(shown: str) -> tuple[str | None, list[str]]:
         db = Database(os.path.join(repo.root_dir, *shown.split("/")))
         if not db.exists:
             return None, []
         with dvc_errors(f"Dolt database '{shown}': "):
-            heads, reasons = db.inspect()
+            heads, reasons = cache.inspect(db)
         return heads.commit, reasons
 
     paths = _database_paths(repo)

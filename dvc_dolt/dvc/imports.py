@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from dvc_data.hashfile.hash_info import HashInfo
 from dvc_data.hashfile.meta import Meta
 
-from dvc_dolt.dolt import Database, DirtyDatabaseError, DoltError, PinNotFoundError
+from dvc_dolt.dolt import Database, DirtyDatabaseError, DoltError, Heads, PinNotFoundError
 from dvc_dolt.dolt.runner import redact
 
 from .checkout import after_restore
@@ -55,10 +55,13 @@ class Recorded:
     """A database as one revision of a source project records it."""
 
     shown: str  # its path in the source project
-    commit: str
-    checksum: str  # the recorded heads, as dvc-dolt writes them
+    heads: Heads
     remote: str  # the source's DVC remote, or the database's own Dolt remote URL
     sources: tuple[tuple[DoltRemoteSpec, str], ...]  # see sync._sources
+
+    @property
+    def commit(self) -> str:
+        return self.heads.commit
 
     @property
     def url(self) -> str:
@@ -113,9 +116,7 @@ def recorded_in(repo: Repo, out: DoltMixin) -> Recorded:
             "`dvc remote add -d <name> <url>` and `dvc push`"
         )
     target = Target("", shown, name or "", url)
-    return Recorded(
-        shown, heads.commit, heads.checksum, target.where, tuple(_sources(repo, target))
-    )
+    return Recorded(shown, heads, target.where, tuple(_sources(repo, target)))
 
 
 def _describe(dep: RepoDependency, rev: Optional[str]) -> str:
@@ -252,10 +253,10 @@ def record_only(to: Output, found: Recorded) -> None:
     A database already there stays as it is, like DVC's files; `dvc update`
     (without ``--no-download``) or `dvc pull` moves it.
     """
-    to.meta = Meta(isdir=True, checksum=found.checksum)
+    to.meta = Meta(isdir=True, checksum=found.heads.checksum)
     if not isinstance(to, DoltMixin):
         to_dolt(to)
-    to.hash_info = HashInfo(HASH_NAME, found.checksum)
+    to.hash_info = HashInfo(HASH_NAME, found.heads.checksum)
     to.__dict__[RECORDED_ONLY] = True
 
 

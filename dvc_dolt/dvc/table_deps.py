@@ -129,7 +129,9 @@ class DoltTableDependency(Dependency):
     def _compute_meta_hash_info_from_files(self) -> None:
         pass
 
-    def _inspect(self) -> tuple[Heads, list[str], TableHashes]:
+    def inspect(self) -> tuple[Heads, list[str], TableHashes]:
+        """The database's heads, dirty reasons and table hashes, through the
+        heads cache."""
         db = self.database
         cache = heads_cache(self)
         with dvc_errors(f"Dolt database '{self._shown_database()}': "):
@@ -150,7 +152,7 @@ class DoltTableDependency(Dependency):
         raise self._table_error(f"Dolt database '{shown}' has no table '{table}' (tables: {known})")
 
     def current(self) -> TableRecord:
-        heads, _, tables = self._inspect()
+        heads, _, tables = self.inspect()
         return TableRecord(self._check_table(tables), heads.commit)
 
     def _get_hash_meta(self) -> tuple[Meta, HashInfo]:
@@ -163,7 +165,7 @@ class DoltTableDependency(Dependency):
     def exists(self) -> bool:
         if not self.database.exists:
             return False
-        _, _, tables = self._inspect()
+        _, _, tables = self.inspect()
         return self.table in tables.hashes
 
     def changed_checksum(self) -> bool:
@@ -184,7 +186,7 @@ class DoltTableDependency(Dependency):
             raise self._table_error(
                 f"Dolt database '{self._shown_database()}' is not there (no .dolt directory)"
             )
-        heads, reasons, tables = self._inspect()
+        heads, reasons, tables = self.inspect()
         table_hash = self._check_table(tables)
         if self.table in tables.uncommitted:
             # The HEAD commit recorded for lineage must hold what the stage
@@ -217,4 +219,4 @@ def check_new_stage(stage: Any) -> None:
     (an upstream stage makes it) is checked when the stage runs."""
     for dep in stage.deps:
         if isinstance(dep, DoltTableDependency) and dep.database.exists:
-            dep._check_table(dep._inspect()[2])
+            dep._check_table(dep.inspect()[2])
