@@ -74,6 +74,9 @@ def test_config_check_hands_over_every_remote_the_remote_module_handles():
     ]
     assert all(patches._may_be_dolt_remote(data) for data in ours)
     assert not patches._may_be_dolt_remote({"url": "/home/me/.dvc/cache"})
+    # A project under a folder named for dolt is not a Dolt remote.
+    assert not patches._may_be_dolt_remote({"url": "/home/me/dolt-work/p/.dvc/cache"})
+    assert not patches._may_be_dolt_remote({"url": "s3://dolt-bucket/path"})
     assert not patches._may_be_dolt_remote({"url": "s3://bucket/path", "region": "x"})
     assert not patches._may_be_dolt_remote("not a section")
 

@@ -557,12 +557,15 @@ def _may_be_dolt_remote(data: Any) -> bool:
     """Whether dvc_dolt.dvc.remotes may change how this remote section validates.
 
     It handles dolt:// URLs and options named dolt_*; this says yes to those and
-    more. DVC validates a section for its local cache in every command.
+    more. DVC validates a section for its local cache in every command, so decide
+    by scheme and option name: a path such as ~/dolt-work/ is no reason to load it.
     """
     if not isinstance(data, dict):
         return False
-    url = str(data.get("url", "")).lower()
-    return DOLT_SCHEME in url or any(DOLT_SCHEME in str(key) for key in data)
+    url = str(data.get("url", "")).strip().lower()
+    return url.startswith(f"{DOLT_SCHEME}:") or any(
+        str(key).startswith(f"{DOLT_SCHEME}_") for key in data
+    )
 
 
 def _patch_config_schema(module: ModuleType) -> None:
