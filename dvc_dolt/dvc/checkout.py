@@ -20,6 +20,7 @@ from dvc_dolt.dolt import DirtyDatabaseError, Heads, UnknownCommitError
 from dvc_dolt.dolt.database import Database, RestorePlan, RestoreResult
 from dvc_dolt.dolt.state import HeadsCache
 
+from . import storage_guard
 from .errors import DvcDoltError, dvc_errors
 from .output import DoltMixin, heads_cache, read_heads
 from .parallel import in_parallel
@@ -166,11 +167,14 @@ def look_dolt(
         targets = [None]
     elif isinstance(targets, str):
         targets = [targets]
+    storage_guard.check_targets(repo, targets, "checkout")
     try:
         view = repo.index.targets_view(targets, recursive=recursive, with_deps=with_deps)
     except (NoOutputOrStageError, StageFileDoesNotExistError, StageFileBadNameError):
         # DVC's checkout says it better (it suggests `git checkout`).
         return []
+    for record in storage_guard.storage_records(view.outs):
+        logger.warning("not checked out: %s", record._refusal())
     looks = in_parallel(look_at, [out for out in view.outs if isinstance(out, DoltMixin)])
     refused = []
     for look in looks:

@@ -34,6 +34,7 @@ from dvc_dolt.dolt import (
 )
 from dvc_dolt.dolt.state import HeadsCache
 
+from . import storage_guard
 from .compact import hint_journal
 from .errors import DvcDoltError, dvc_errors
 
@@ -191,14 +192,25 @@ class DoltMixin:
         if not self.__dict__.get(RECORDED_ONLY):
             super().clear()  # type: ignore[misc]
 
+    def _refuse_inside(self, path: Optional[str], command: str) -> None:
+        """Refuse ``dvc <command>`` of a path inside the database: only the whole is data."""
+        if not path or os.path.abspath(path) == os.path.abspath(self.fs_path):
+            return
+        shown = os.path.relpath(os.path.abspath(path))
+        owner = storage_guard.owner_of(self.repo, path)  # type: ignore[attr-defined]
+        if owner is not None:
+            raise storage_guard.refusal(shown, owner, f"run `dvc {command} {self}`")
+        raise DvcDoltError(
+            f"cannot {command} '{shown}': it is inside Dolt database '{self}'; "
+            f"run `dvc {command} {self}`"
+        )
+
     def add(self, path: Optional[str] = None, no_commit: bool = False, relink: bool = True) -> None:
-        if path and os.path.abspath(path) != os.path.abspath(self.fs_path):
-            raise DvcDoltError(
-                f"cannot add '{path}': it is inside Dolt database '{self}'; add the database"
-            )
+        self._refuse_inside(path, "add")
         self.save()
 
     def commit(self, filter_info: Any = None, relink: bool = True) -> None:
+        self._refuse_inside(filter_info, "commit")
         if not self.exists:  # type: ignore[attr-defined]
             raise self.DoesNotExistError(self)  # type: ignore[attr-defined]
 
@@ -313,6 +325,8 @@ def wants_dolt(item: Output, recorded: Optional[dict] = None) -> bool:
     """
     if type(item) not in (Output, Dependency):
         return False  # params, repo, db and dataset dependencies stay as they are
+    if storage_guard.wants_record(item):
+        return True  # a path inside a database's .dolt folder (see promote)
     if looks_like_checksum((recorded or {}).get(HASH_NAME)) or looks_like_checksum(
         item.meta.checksum
     ):
@@ -330,8 +344,10 @@ def promote(item: Output) -> Output:
     keep_as_files). An item recorded as files becomes a FilesOutput or
     FilesDependency instead.
     """
-    if is_dolt_item(item):
+    if is_dolt_item(item) or isinstance(item, storage_guard.StorageRecord):
         return item
+    if storage_guard.wants_record(item):
+        return storage_guard.to_record(item)
     if recorded_as_files(item):
         return keep_as_files(item)
     return to_dolt(item)

@@ -34,8 +34,10 @@ and ``dvc.fs.dvc`` were checked on 3.50.3 and 3.67.1 only.
   dvc.repo.experiments.executor.local                --temp/--queue: clone the databases
                     TempDirExecutor.init_cache,      into the temporary copy; bring the
                     BaseLocalExecutor.collect_cache  experiment's commits back
-  dvc.repo.stage    StageLoad.create(self, ...)      refuse a table dependency that names
-                                                     no table (`stage add`, `dvc run`)
+  dvc.repo.stage    StageLoad.create(self, ...)      refuse a path inside a database's
+                                                     .dolt folder (add, stage add, run,
+                                                     import) and a table dependency that
+                                                     names no table
   dvc.repo.experiments.apply  apply(repo, rev, ...)  refuse dirty databases (DVC forces
                                                      its checkout)
   dvc.commands.diff CmdDiff._show_diff (static),     show the row counts in text and
@@ -486,10 +488,11 @@ def _patch_exp_run(module: ModuleType) -> None:
 def _patch_repo_stage(module: ModuleType) -> None:
     def make_create(create):
         def create_(self, *args, **kwargs):
-            from .table_deps import check_new_stage
+            from . import storage_guard, table_deps
 
             stage = create(self, *args, **kwargs)
-            check_new_stage(stage)
+            storage_guard.check_new_stage(stage)
+            table_deps.check_new_stage(stage)
             return stage
 
         return create_
