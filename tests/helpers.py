@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -284,6 +285,20 @@ def wait_for_queue(repo, names, limit=400.0):
 
 def error_lines(proc) -> list[str]:
     return [line for line in proc.stderr.splitlines() if line.startswith("ERROR:")]
+
+
+# The DVC extension for VS Code offers to retry with -f only when stderr matches
+# Prompt.TRY_FORCE (extension/src/cli/dvc/output.ts): this release's and an older one's.
+FORCE_PROMPTS = (
+    re.compile(r"Use\s['`](-f|--force).*?['`]\sto\sforce\."),
+    re.compile(r"Use\s['`]-f.*?['`]\sto\sforce\."),
+)
+
+
+def offers_force(proc) -> bool:
+    """Whether the failed command's message ends with DVC's sentence that clients key on."""
+    lines = proc.stderr.rstrip().splitlines()
+    return bool(lines) and all(prompt.search(lines[-1]) for prompt in FORCE_PROMPTS)
 
 
 class MotoServer:

@@ -21,7 +21,7 @@ from dvc_dolt.dolt.database import Database, RestorePlan, RestoreResult
 from dvc_dolt.dolt.state import HeadsCache
 
 from . import storage_guard
-from .errors import DvcDoltError, dvc_errors
+from .errors import USE_FORCE, DvcDoltError, dvc_errors
 from .output import DoltMixin, heads_cache, read_heads
 from .parallel import in_parallel
 
@@ -32,19 +32,31 @@ logger = logging.getLogger("dvc").getChild("dolt")
 
 PULL_HINT = "Dolt databases and commits that are missing here are brought by `dvc pull`."
 REFUSED = (
-    "Can't restore without confirmation. Use `--force` to discard the changes "
+    "Can't restore without confirmation: `--force` discards the uncommitted changes "
     "(commits are kept on branches)."
 )
+
+
+def refused(reasons: list[str]) -> str:
+    """The refusal of a restore that would discard uncommitted work."""
+    return "\n".join([REFUSED, *reasons, USE_FORCE])
 
 
 class DoltCheckoutError(CheckoutError):
     """Some targets could not be checked out; says why, and what to run."""
 
     def __init__(
-        self, failed: list[str], result: dict, reasons: list[str], missing: bool = True
+        self,
+        failed: list[str],
+        result: dict,
+        reasons: list[str],
+        missing: bool = True,
+        forceable: bool = False,
     ) -> None:
         super().__init__(failed, result)
-        lines = [*reasons, PULL_HINT] if missing else reasons
+        lines = [*reasons, PULL_HINT] if missing else list(reasons)
+        if forceable:
+            lines.append(USE_FORCE)
         self.args = (f"{self.args[0]}\n" + "\n".join(lines),)
 
 
@@ -58,6 +70,8 @@ class DoltCheckout:
     # Databases that could not be restored for another reason.
     errors: list[str] = field(default_factory=list)
     error_reasons: list[str] = field(default_factory=list)
+    # Some error would not have stopped a `--force` run.
+    forceable: bool = False
 
 
 @dataclass
@@ -176,15 +190,15 @@ def look_dolt(
     for record in storage_guard.storage_records(view.outs):
         logger.warning("not checked out: %s", record._refusal())
     looks = in_parallel(look_at, [out for out in view.outs if isinstance(out, DoltMixin)])
-    refused = []
+    dirty = []
     for look in looks:
         out = look.item
         if look.plan is not None and look.plan.reasons and not force:
-            refused.append(
+            dirty.append(
                 f"Dolt database '{out}' has uncommitted work: " + "; ".join(look.plan.reasons)
             )
-    if refused:
-        raise DvcDoltError(REFUSED + "\n" + "\n".join(refused))
+    if dirty:
+        raise DvcDoltError(refused(dirty))
     return looks
 
 
@@ -214,6 +228,7 @@ def restore_looked(repo: Repo, looks: list[Look], force: bool = False) -> DoltCh
             else:
                 if isinstance(cause, DirtyDatabaseError):
                     exc = DvcDoltError(f"{REFUSED}\n{exc}", cause)
+                    outcome.forceable = True
                 outcome.errors.append(shown)
                 outcome.error_reasons.append(str(exc))
         elif placed or changed:
@@ -246,7 +261,9 @@ def raise_for(
         failed = list(dvc_error.target_infos if dvc_error else []) + missing + outcome.errors
         reasons = (outcome.failed_reasons if missing else []) + outcome.error_reasons
         result["failed"] = failed
-        raise DoltCheckoutError(failed, result, reasons, missing=bool(missing))
+        raise DoltCheckoutError(
+            failed, result, reasons, missing=bool(missing), forceable=outcome.forceable
+        )
     if dvc_error:
         raise dvc_error
 

@@ -10,6 +10,11 @@ from dvc.exceptions import DvcException
 
 from dvc_dolt.dolt import DoltError
 
+# DVC's own last words (`dvc commit`) for a refusal that -f overrides. The DVC
+# extension for VS Code offers "Force" only on /Use\s['`](-f|--force).*?['`]\sto\sforce\./
+# (older releases: /Use\s['`]-f.*?['`]\sto\sforce\./); this sentence matches both.
+USE_FORCE = "Use `-f|--force` to force."
+
 
 class DvcDoltError(DvcException):
     """A Dolt database could not be handled as asked.

@@ -32,7 +32,7 @@ from dvc_dolt.dolt import Database, DirtyDatabaseError, DoltError, Heads, PinNot
 from dvc_dolt.dolt.runner import redact
 
 from .checkout import after_restore
-from .errors import DvcDoltError
+from .errors import USE_FORCE, DvcDoltError
 from .output import HASH_NAME, RECORDED_ONLY, DoltMixin, heads_cache_at, to_dolt
 from .remotes import DoltRemoteSpec
 from .sync import OVERRIDE_KEY, Target, _clone_first, _fetch_one, _sources, place_fetched
@@ -308,7 +308,7 @@ def _check_movable(to: Output, db: Database, commit: str, force: bool) -> None:
     if reasons:
         raise DvcDoltError(
             f"Dolt database '{to}' has uncommitted work ({'; '.join(reasons)}): "
-            f"commit or discard it; {how}, discarding the work",
+            f"commit or discard it; {how}, discarding the work. {USE_FORCE}",
             DirtyDatabaseError(str(db.path), reasons),
         )
     recorded = to.recorded_heads if isinstance(to, DoltMixin) else None
@@ -322,7 +322,7 @@ def _check_movable(to: Output, db: Database, commit: str, force: bool) -> None:
         )
     raise DvcDoltError(
         f"Dolt database '{to}' is at commit {heads.commit} (branch '{heads.branch}'), "
-        f"not the imported commit {recorded.commit}: {how}"
+        f"not the imported commit {recorded.commit}: {how}. {USE_FORCE}"
     )
 
 

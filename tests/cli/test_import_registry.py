@@ -8,7 +8,7 @@ import inspect
 
 import pytest
 import yaml
-from helpers import commit, dolt, dvc, error_lines, git, insert, new_project
+from helpers import commit, dolt, dvc, error_lines, git, insert, new_project, offers_force
 
 from dvc_dolt.dolt import Database
 
@@ -123,6 +123,7 @@ def test_update_refuses_local_commits_unless_forced_and_keeps_them(pushed_repo, 
     (line,) = error_lines(proc)
     for words in ("'labels'", mine, "dvc update --force"):
         assert words in line
+    assert offers_force(proc)
     assert imported.heads().commit == mine
     assert (user / "labels.dvc").read_text() == before
 
@@ -289,6 +290,7 @@ def test_update_refuses_uncommitted_work_unless_forced(pushed_repo, user):
     proc = dvc(user, "update", "labels.dvc", ok=False)
     (line,) = error_lines(proc)
     assert "uncommitted work" in line
+    assert offers_force(proc)
     assert imported.dirty_reasons() != []
 
     dvc(user, "update", "--force", "labels.dvc")

@@ -5,7 +5,17 @@ import re
 
 import pytest
 import yaml
-from helpers import commit, conflicting_branches, dolt, dvc, error_lines, git, insert, sql
+from helpers import (
+    commit,
+    conflicting_branches,
+    dolt,
+    dvc,
+    error_lines,
+    git,
+    insert,
+    offers_force,
+    sql,
+)
 
 from dvc_dolt.dolt import Database, decode_checksum
 
@@ -174,7 +184,8 @@ def test_checkout_refuses_dirty_unless_forced(dvc_repo, make_db):
     insert(db, [(4, "uncommitted")])
     dirty = db.heads()
     proc = dvc(dvc_repo, "checkout", ok=False)
-    assert "Use `--force`" in error_lines(proc)[0]
+    assert len(error_lines(proc)) == 1
+    assert offers_force(proc)
     assert "uncommitted changes to table 't'" in proc.stderr
     assert db.heads() == dirty  # untouched
     proc = dvc(dvc_repo, "checkout", "--force")
