@@ -134,6 +134,18 @@ def remotes_key(db_path: str | os.PathLike[str]) -> Optional[str]:
     return digest.hexdigest()
 
 
+def store_json(path: Path, data: Any) -> None:
+    """Replace the cache file at ``path`` whole: readers never see half of it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".dvc-dolt-")
+        with os.fdopen(fd, "w") as fobj:
+            json.dump(data, fobj)
+        os.replace(tmp, path)
+    except OSError as exc:  # a read-only tree still works, just slower
+        logger.debug("could not write %s: %s", path, exc)
+
+
 class EntryFile:
     """Entries by database path, kept in a JSON file between processes.
 
@@ -160,14 +172,7 @@ class EntryFile:
 
     def _store(self) -> None:
         with self._lock:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".dvc-dolt-")
-                with os.fdopen(fd, "w") as fobj:
-                    json.dump(self._entries, fobj, sort_keys=True)
-                os.replace(tmp, self.path)
-            except OSError as exc:  # a read-only tree still works, just slower
-                logger.debug("could not write %s: %s", self.path, exc)
+            store_json(self.path, self._entries)
 
     def _get(self, db: Database, key: Optional[str]) -> Optional[dict[str, Any]]:
         entry = self._load().get(os.path.abspath(db.path))

@@ -13,6 +13,11 @@ to DVC's own sections, compared the way DVC compares a directory:
 - not in remote (``--not-in-remote``): a recorded commit whose pin the
   database's Dolt remote lacks (the remote is asked, as DVC asks its own).
 
+With ``--granular`` each table is an entry of its database (``labels/train``),
+in the sections its own change puts it, as DVC lists a directory's files: the
+DVC extension for VS Code shows an entry as a folder only when it has some.
+Untracked files inside a ``.dolt`` folder show as their database.
+
 Heads come from the heads cache: a no-op run starts no dolt process.
 """
 
@@ -23,8 +28,13 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Optional
 
+from dvc_dolt.dolt import decode_checksum, is_checksum
+from dvc_dolt.dolt.changes import WORKING
+from dvc_dolt.dolt.storage import storage_owner
+
+from .errors import dvc_errors
 from .listing import databases
-from .output import read_heads, warm_heads
+from .output import heads_cache, read_heads, table_changes_at, warm_heads
 
 if TYPE_CHECKING:
     from dvc.output import Output
@@ -105,48 +115,145 @@ def add_databases(
     head: str = "HEAD",
     not_in_remote: bool = False,
     remote: Optional[str] = None,
+    granular: bool = False,
 ) -> dict[str, Any]:
-    """Put the repo's databases into ``status``, DVC's `data status` result."""
+    """Put the repo's databases into ``status``, DVC's `data status` result; with
+    ``granular``, their tables too, as their entries."""
     recorded = _recorded(repo)
-    keys = _selected(recorded, _filters(repo, targets))
+    filters = _filters(repo, targets)
+    keys = _selected(recorded, filters)
     head_recorded = _at_head(repo, head) if keys else None
     if head_recorded:
-        keys += [k for k in _selected(head_recorded, _filters(repo, targets)) if k not in keys]
+        keys += [k for k in _selected(head_recorded, filters) if k not in keys]
     if not keys:
         return status
 
     present = {k: recorded[k][0] for k in keys if k in recorded and recorded[k][0].database.exists}
     warm_heads(present.values())
 
-    uncommitted = status.setdefault("uncommitted", {})
-    committed = status.setdefault("committed", {})
-    unchanged = status.setdefault("unchanged", [])
-    not_in_cache = status.setdefault("not_in_cache", [])
+    _sections(status)
     for key in sorted(keys):
-        shown = _shown(key)
         out, value = recorded.get(key, (None, None))
-        changed = False
-        if out is not None:
-            workspace = read_heads(out).checksum if key in present else None  # type: ignore[arg-type]
-            if workspace is None and value is not None and not _fetched(repo, key):
-                not_in_cache.append(shown)
-            change = _change(value, workspace)
-            if change:
-                _add(uncommitted, change, shown)
-                changed = True
-        if head_recorded is not None:
-            change = _change(head_recorded.get(key), value)
-            if change:
-                _add(committed, change, shown)
-                changed = True
-        if not changed and value is not None and shown not in unchanged:
-            unchanged.append(shown)
+        # A target inside a database shows, with --granular, its tables alone
+        # (as DVC shows a file of a directory without the directory).
+        whole = not granular or not filters or any(key[: len(f)] == f for f in filters)
+        into = status if whole else _sections({})
+        _add_entry(repo, into, key, out if key in present else None, value, head_recorded)
+        if granular and key in present and value is not None:
+            # The record at git HEAD: a checksum, None for none, ... without git.
+            at_head = head_recorded.get(key) if head_recorded is not None else ...
+            _add_tables(repo, status, key, present[key], value, at_head, filters)
 
     if not_in_remote:
         status.setdefault("not_in_remote", []).extend(
             _shown(key) for key in _missing_on_remote(repo, keys, remote)
         )
     return status
+
+
+def _sections(status: dict[str, Any]) -> dict[str, Any]:
+    for name, empty in (("uncommitted", {}), ("committed", {}), ("unchanged", [])):
+        status.setdefault(name, empty)
+    status.setdefault("not_in_cache", [])
+    return status
+
+
+def _add_entry(
+    repo: Repo,
+    status: dict[str, Any],
+    key: Key,
+    out: Optional[Output],
+    value: Optional[str],
+    head_recorded: Optional[dict[Key, Optional[str]]],
+) -> None:
+    """The database itself, compared as DVC compares a directory; ``out`` is
+    None when it is not in the workspace."""
+    shown = _shown(key)
+    changed = False
+    if value is not None or out is not None:
+        workspace = read_heads(out).checksum if out is not None else None
+        if workspace is None and value is not None and not _fetched(repo, key):
+            status["not_in_cache"].append(shown)
+        change = _change(value, workspace)
+        if change:
+            _add(status["uncommitted"], change, shown)
+            changed = True
+    if head_recorded is not None:
+        change = _change(head_recorded.get(key), value)
+        if change:
+            _add(status["committed"], change, shown)
+            changed = True
+    if not changed and value is not None and shown not in status["unchanged"]:
+        status["unchanged"].append(shown)
+
+
+def _commit(value: Optional[str]) -> Optional[str]:
+    return decode_checksum(value).commit if is_checksum(value) else None
+
+
+def _add_tables(
+    repo: Repo,
+    status: dict[str, Any],
+    key: Key,
+    out: Output,
+    value: str,
+    head_value: Any,
+    filters: list[Key],
+) -> None:
+    """The database's tables as its entries (``labels/train``), each in the
+    section its own change puts it: what `--granular` shows for a directory.
+
+    ``head_value`` is the record at git HEAD (None: none there; ``...``: no git).
+    """
+    recorded = _commit(value)
+    at_head = _commit(head_value) if head_value is not ... else None
+    if recorded is None:
+        return
+    db = out.database  # type: ignore[attr-defined]
+    cache = heads_cache(out)
+    with dvc_errors(f"Dolt database '{out}': "):
+        heads, _, tables = cache.inspect_tables(db) if cache else db.inspect_tables()
+        pairs = []
+        if heads.checksum != value:
+            pairs.append((recorded, WORKING))
+        if at_head is not None and at_head != recorded:
+            pairs.append((at_head, recorded))
+        found = table_changes_at(repo.tmp_dir).between(db, pairs, heads.working) if pairs else {}
+    # Without dolt's answer (a recorded commit the database lacks), no table
+    # can be called unchanged.
+    known = all(pair in found for pair in pairs)
+    uncommitted = found.get((recorded, WORKING), {})
+    committed = found.get((at_head, recorded), {}) if at_head else {}
+    if head_value is None and known:
+        # Recorded since git HEAD: every table of the recorded commit is new to git.
+        committed = {t: "added" for t in _tables_at_record(tables.hashes, uncommitted)}
+    names = sorted({*tables.hashes, *uncommitted, *committed})
+    for table in [t for t in names if _selected([(*key, t)], filters)]:
+        path = os.path.join(*key, table)
+        for section, change in (("uncommitted", uncommitted), ("committed", committed)):
+            if table in change:
+                _add(status[section], change[table], path)
+        if known and table in tables.hashes and table not in {*uncommitted, *committed}:
+            status["unchanged"].append(path)
+
+
+def _tables_at_record(working: Iterable[str], uncommitted: dict[str, str]) -> list[str]:
+    """The recorded commit's tables, from the working set's and what changed since."""
+    return [t for t in working if uncommitted.get(t) != "added"] + [
+        t for t, change in uncommitted.items() if change == "deleted"
+    ]
+
+
+def untracked_databases(untracked: list[str]) -> list[str]:
+    """Git's untracked files, with the files of a database's ``.dolt`` folder
+    shown once, as the database: the entry to `dvc add`."""
+    shown = []
+    for path in untracked:
+        owner = storage_owner(path)
+        entry = path if owner is None else os.path.join(owner, "")
+        if entry not in shown:
+            shown.append(entry)
+    return shown
 
 
 def _fetched(repo: Repo, key: Key) -> bool:
@@ -194,6 +301,8 @@ def status_with(dvc_status, repo: Repo, *args: Any, **kwargs: Any) -> Any:
     """
     result = dvc_status(repo, *args, **kwargs)
     targets = args[0] if args else kwargs.get("targets")
+    if isinstance(result.get("untracked"), list):
+        result["untracked"] = untracked_databases(result["untracked"])
     return add_databases(
         repo,
         result,
@@ -201,4 +310,5 @@ def status_with(dvc_status, repo: Repo, *args: Any, **kwargs: Any) -> Any:
         head=kwargs.get("head", "HEAD"),
         not_in_remote=bool(kwargs.get("not_in_remote")),
         remote=kwargs.get("remote"),
+        granular=bool(kwargs.get("granular")),
     )

@@ -32,6 +32,7 @@ from dvc_dolt.dolt import (
     decode_checksum,
     looks_like_checksum,
 )
+from dvc_dolt.dolt.changes import TableChanges
 from dvc_dolt.dolt.state import HeadsCache
 
 from . import storage_guard
@@ -46,6 +47,7 @@ RECORDED_ONLY = "_dvc_dolt_recorded_only"
 # `type: dolt` in a dvc.yaml/.dvc entry marks a database that does not exist yet.
 ANNOTATION_TYPE = "dolt"
 HEADS_CACHE_FILE = "dolt-heads.json"
+TABLE_CHANGES_FILE = "dolt-table-changes.json"
 # Where promote() keeps DVC's use_cache, for an item that turns out to be
 # recorded as files (dvc.yaml outputs are built before dvc.lock is read).
 _USE_CACHE_ATTR = "_dvc_dolt_use_cache"
@@ -55,6 +57,13 @@ _USE_CACHE_ATTR = "_dvc_dolt_use_cache"
 def heads_cache_at(tmp_dir: str) -> HeadsCache:
     """The heads cache of the repository whose ``.dvc/tmp`` is ``tmp_dir``."""
     return HeadsCache(os.path.join(tmp_dir, HEADS_CACHE_FILE))
+
+
+@cache
+def table_changes_at(tmp_dir: str) -> TableChanges:
+    """Which tables changed between versions, for the repository whose ``.dvc/tmp``
+    is ``tmp_dir``."""
+    return TableChanges(os.path.join(tmp_dir, TABLE_CHANGES_FILE))
 
 
 def heads_cache(item: Output) -> Optional[HeadsCache]:

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import commit, dvc, error_lines, git, insert
+from helpers import commit, dolt, dvc, error_lines, git, insert, sql
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -45,7 +45,7 @@ def test_data_status_sees_a_new_dolt_commit_until_it_is_recorded_and_committed(t
     commit(db, "third row")
 
     assert data_status(repo) == {"uncommitted": {"modified": ["db/"]}}
-    assert data_status(repo, "--granular") == {"uncommitted": {"modified": ["db/"]}}
+    assert data_status(repo, "--granular") == {"uncommitted": {"modified": ["db/", "db/t"]}}
     assert data_status(repo, "--unchanged") == {"uncommitted": {"modified": ["db/"]}}
     text = dvc(repo, "data", "status").stdout
     assert "DVC uncommitted changes:" in text
@@ -95,6 +95,8 @@ def test_data_status_targets(tracked, make_db):
     insert(db, [(3, "c")])
     commit(db, "third row")
     assert data_status(repo, "db") == {"uncommitted": {"modified": ["db/"]}}
+    assert data_status(repo, "--granular", "db/t") == {"uncommitted": {"modified": ["db/t"]}}
+    assert data_status(repo, "--granular", "db/u") == {}
     assert data_status(repo, "other") == {"committed": {"added": ["other/"]}}
 
 
@@ -113,6 +115,64 @@ def test_data_status_not_in_remote(tracked, tmp_path):
         "not_in_remote": ["db/"],
         "committed": {"modified": ["db/"]},
     }
+
+
+def test_granular_lists_each_table_as_an_entry_in_the_section_its_change_puts_it(tracked):
+    repo, db = tracked
+    sql(db, "create table u (id int primary key)")
+    commit(db, "table u")
+    dvc(repo, "commit", "-f", "db.dvc")
+    git(repo, "commit", "-qam", "db with tables t and u")
+    granular = ("--granular", "--unchanged")
+    assert data_status(repo, *granular) == {"unchanged": ["db/", "db/t", "db/u"]}
+    assert data_status(repo) == {}  # without --granular, as before
+
+    insert(db, [(3, "c")])
+    commit(db, "t changes")
+    sql(db, "create table v (id int primary key)")  # uncommitted in Dolt
+    assert data_status(repo, *granular) == {
+        "uncommitted": {"modified": ["db/", "db/t"], "added": ["db/v"]},
+        "unchanged": ["db/u"],
+    }
+    sql(db, "drop table u")
+    assert data_status(repo, *granular) == {
+        "uncommitted": {"modified": ["db/", "db/t"], "deleted": ["db/u"], "added": ["db/v"]},
+    }
+    dolt(db.path, "add", "-A")
+    commit(db, "u dropped, v added")
+    dvc(repo, "commit", "-f", "db.dvc")  # recorded, not yet in git
+    assert data_status(repo, *granular) == {
+        "committed": {"modified": ["db/", "db/t"], "deleted": ["db/u"], "added": ["db/v"]},
+    }
+    git(repo, "commit", "-qam", "db recorded")
+    assert data_status(repo, *granular) == {"unchanged": ["db/", "db/t", "db/v"]}
+
+
+def test_granular_of_a_database_added_but_not_in_git(dvc_repo, make_db):
+    make_db("db", parent=dvc_repo)
+    dvc(dvc_repo, "add", "db")
+    assert data_status(dvc_repo, "--granular") == {"committed": {"added": ["db/", "db/t"]}}
+
+
+def test_untracked_files_of_a_new_database_show_as_the_database(tracked, make_db):
+    repo, _ = tracked
+    make_db("newdb", parent=repo)
+    untracked = data_status(repo, "--untracked-files")["untracked"]
+    assert untracked == ["newdb/"]
+
+
+def test_a_no_op_granular_data_status_starts_no_dolt_process(tracked, tmp_path):
+    repo, db = tracked
+    trace = tmp_path / "trace.jsonl"
+    env = {"DVC_DOLT_TRACE": str(trace)}
+    insert(db, [(3, "c")])
+    commit(db, "third row")
+    expected = {"uncommitted": {"modified": ["db/", "db/t"]}}
+    assert data_status(repo, "--granular", env=env) == expected
+    assert trace.exists()  # the heads, and which tables changed: asked once
+    trace.unlink()
+    assert data_status(repo, "--granular", "--unchanged", env=env) == expected
+    assert not trace.exists(), trace.read_text()
 
 
 def test_a_no_op_data_status_or_ls_starts_no_dolt_process(tracked, tmp_path):
