@@ -118,16 +118,20 @@ def after_restore(
     cache: Optional[HeadsCache], db: Database, shown: object, result: RestoreResult
 ) -> None:
     """File the heads a restore left (only as a hint) and say where the commit
-    it left is kept, if it kept one."""
+    it left is kept, if it kept one.
+
+    On stdout, beside DVC's own summary of what checkout changed: a client that
+    drops stderr when a command succeeds (the DVC extension for VS Code) still
+    shows it, and nothing went wrong.
+    """
+    from dvc.ui import ui
+
     if cache and result.changed:
         cache.file_hint(db, result.after)
     if result.kept:
-        logger.warning(
-            "Dolt database '%s': commit %s (the HEAD of branch '%s') is kept on branch '%s'",
-            shown,
-            result.before.commit,
-            result.before.branch,
-            result.kept,
+        ui.write(
+            f"Dolt database '{shown}': commit {result.before.commit} (the HEAD of branch "
+            f"'{result.before.branch}') is kept on branch '{result.kept}'"
         )
 
 
