@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import socket
@@ -51,6 +52,27 @@ def dolt(cwd: str | os.PathLike[str], *args: str, check: bool = True) -> str:
     if check and proc.returncode != 0:
         raise AssertionError(f"dolt {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
     return proc.stdout
+
+
+def has_archive_command() -> bool:
+    """Whether the dolt under test has ``dolt archive``. Dolt 2.1.8 removed it:
+    ``dolt gc --archive-level=1`` writes archives instead."""
+    return _has_archive_command(find_dolt().path)
+
+
+@functools.cache
+def _has_archive_command(path: str) -> bool:
+    # Asked once per dolt: `--help` touches no database, and an unknown
+    # command exits non-zero ("Unknown Command archive").
+    proc = subprocess.run(
+        [path, "archive", "--help"],
+        env=dolt_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    return proc.returncode == 0 and "dolt archive" in proc.stdout
 
 
 class DbFactory:
