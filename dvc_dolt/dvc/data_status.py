@@ -10,6 +10,7 @@ to DVC's own sections, compared the way DVC compares a directory:
 - unchanged: neither;
 - not in cache: a database missing from the workspace that `dvc fetch` did not
   bring either (its clone waits in ``.dvc/tmp/dolt/fetched``);
+- unknown: a database no usable dolt can read (see :mod:`.reading`);
 - not in remote (``--not-in-remote``): a recorded commit whose pin the
   database's Dolt remote lacks (the remote is asked, as DVC asks its own).
 
@@ -32,9 +33,9 @@ from dvc_dolt.dolt import decode_checksum, is_checksum
 from dvc_dolt.dolt.changes import WORKING
 from dvc_dolt.dolt.storage import storage_owner
 
-from .errors import dvc_errors
 from .listing import databases
 from .output import heads_cache, read_heads, table_changes_at, warm_heads
+from .reading import UNKNOWN, UnreadableDatabase, read_only, reading
 
 if TYPE_CHECKING:
     from dvc.output import Output
@@ -171,7 +172,11 @@ def _add_entry(
     shown = _shown(key)
     changed = False
     if value is not None or out is not None:
-        workspace = read_heads(out).checksum if out is not None else None
+        try:
+            workspace = read_heads(out).checksum if out is not None else None
+        except UnreadableDatabase:
+            _add(status["uncommitted"], UNKNOWN, shown)
+            return
         if workspace is None and value is not None and not _fetched(repo, key):
             status["not_in_cache"].append(shown)
         change = _change(value, workspace)
@@ -211,8 +216,12 @@ def _add_tables(
         return
     db = out.database  # type: ignore[attr-defined]
     cache = heads_cache(out)
-    with dvc_errors(f"Dolt database '{out}': "):
-        heads, _, tables = cache.inspect_tables(db) if cache else db.inspect_tables()
+    try:
+        with reading(str(out)):
+            heads, _, tables = cache.inspect_tables(db) if cache else db.inspect_tables()
+    except UnreadableDatabase:
+        return  # the database itself is listed as unknown
+    with reading(str(out)):
         pairs = []
         if heads.checksum != value:
             pairs.append((recorded, WORKING))
@@ -303,12 +312,13 @@ def status_with(dvc_status, repo: Repo, *args: Any, **kwargs: Any) -> Any:
     targets = args[0] if args else kwargs.get("targets")
     if isinstance(result.get("untracked"), list):
         result["untracked"] = untracked_databases(result["untracked"])
-    return add_databases(
-        repo,
-        result,
-        targets=targets,
-        head=kwargs.get("head", "HEAD"),
-        not_in_remote=bool(kwargs.get("not_in_remote")),
-        remote=kwargs.get("remote"),
-        granular=bool(kwargs.get("granular")),
-    )
+    with read_only():
+        return add_databases(
+            repo,
+            result,
+            targets=targets,
+            head=kwargs.get("head", "HEAD"),
+            not_in_remote=bool(kwargs.get("not_in_remote")),
+            remote=kwargs.get("remote"),
+            granular=bool(kwargs.get("granular")),
+        )

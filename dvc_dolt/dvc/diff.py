@@ -17,6 +17,7 @@ from dvc_dolt.dolt import DoltError, Heads, TableDiffStat
 
 from .lineage import at_revision
 from .output import DoltMixin, read_heads
+from .reading import UnreadableDatabase, read_only
 from .sync import local_database
 
 if TYPE_CHECKING:
@@ -47,9 +48,17 @@ def _recorded(outs: dict[str, Any]) -> dict[str, Heads]:
     return {path: out.recorded_heads for path, out in outs.items() if out.recorded_heads}
 
 
-def _actual(outs: dict[str, Any]) -> dict[str, Heads]:
-    """Heads of the databases in the workspace, as ``dvc diff`` compares files."""
-    return {path: read_heads(out) for path, out in outs.items() if out.database.exists}
+def _actual(outs: dict[str, Any]) -> dict[str, Optional[Heads]]:
+    """Heads of the databases in the workspace, as ``dvc diff`` compares files;
+    None for one that no usable dolt can read."""
+    found: dict[str, Optional[Heads]] = {}
+    for path, out in outs.items():
+        if out.database.exists:
+            try:
+                found[path] = read_heads(out)
+            except UnreadableDatabase:
+                found[path] = None
+    return found
 
 
 def _rev_of(heads: Heads) -> str:
@@ -58,9 +67,9 @@ def _rev_of(heads: Heads) -> str:
 
 def _tables(repo: Repo, path: str, old: Heads, new: Heads) -> Optional[dict[str, dict]]:
     db = local_database(repo, path)
-    if not db.exists or db.missing_commits({old.commit, new.commit}):
-        return None  # `dvc fetch` brings the commits; the diff still lists the database
     try:
+        if not db.exists or db.missing_commits({old.commit, new.commit}):
+            return None  # `dvc fetch` brings the commits; the diff still lists the database
         stats = db.diff_stat(_rev_of(old), _rev_of(new))
     except DoltError:
         return None
@@ -83,7 +92,9 @@ def dolt_diff(
     new_outs = _outputs(repo, b_rev, targets, recursive)
     new = _recorded(new_outs) if b_rev else _actual(new_outs)
     result: dict[str, list[dict[str, Any]]] = {state: [] for state in _STATES}
-    for path in sorted(set(old) | set(new)):
+    # A database no dolt can read is left out (the warning said so), not called deleted.
+    unreadable = {path for path, heads in new.items() if heads is None}
+    for path in sorted((set(old) | set(new)) - unreadable):
         before, after = old.get(path), new.get(path)
         shown = path + os.sep
         if before is None and after is not None:
@@ -172,10 +183,11 @@ def diff_with(dvc_diff, repo: Repo, a_rev="HEAD", b_rev=None, targets=None, recu
     result = dvc_diff(repo, a_rev, b_rev, targets=targets, recursive=recursive)
     if repo.scm.no_commits:
         return result
-    reads = [] if targets else reads_diff(repo, a_rev, b_rev)
+    with read_only():
+        reads = [] if targets else reads_diff(repo, a_rev, b_rev)
+        ours = dolt_diff(repo, a_rev, b_rev, targets, recursive)
     if reads:
         result = {**_all_states(result), READS_KEY: reads}
-    ours = dolt_diff(repo, a_rev, b_rev, targets, recursive)
     if not any(ours.values()):
         return result
     paths = {e["path"] for entries in ours.values() for e in entries}

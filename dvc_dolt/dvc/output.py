@@ -38,6 +38,7 @@ from dvc_dolt.dolt.state import HeadsCache
 from . import storage_guard
 from .compact import hint_journal
 from .errors import DvcDoltError, dvc_errors
+from .reading import UnknownWhenUnreadable, reading
 
 logger = logging.getLogger("dvc").getChild("dolt")
 
@@ -76,7 +77,7 @@ def read_heads(item: Output) -> Heads:
     """Heads of the item's database, through the repo's heads cache."""
     db = Database(item.fs_path)
     cache = heads_cache(item)
-    with dvc_errors(f"Dolt database '{item}': "):
+    with reading(str(item)):
         return cache.heads(db) if cache else db.heads()
 
 
@@ -126,7 +127,7 @@ def _where(item: Output) -> str:
     return f" in '{path}'" if path else ""
 
 
-class DoltMixin:
+class DoltMixin(UnknownWhenUnreadable):
     """What makes an Output or a Dependency a Dolt database."""
 
     # Attributes of Output this mixin relies on, for type checkers.

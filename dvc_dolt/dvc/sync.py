@@ -461,9 +461,12 @@ def fetch_with(dvc_fetch, repo: Repo, targets=None, jobs=None, remote=None, **kw
 def status_with(
     dvc_status, repo: Repo, targets=None, jobs=None, cloud=False, remote=None, **kwargs
 ):
-    if not (cloud or remote):
-        _warm(repo, targets, kwargs)
-    result = dvc_status(repo, targets=targets, jobs=jobs, cloud=cloud, remote=remote, **kwargs)
+    from .reading import read_only
+
+    with read_only():
+        if not (cloud or remote):
+            _warm(repo, targets, kwargs)
+        result = dvc_status(repo, targets=targets, jobs=jobs, cloud=cloud, remote=remote, **kwargs)
     if cloud or remote:
         result.update(
             cloud_status(repo, targets=_as_list(targets), remote=remote, **_scope(kwargs))

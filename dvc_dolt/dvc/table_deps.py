@@ -31,8 +31,9 @@ from dvc_dolt.dolt.database import TableHashes
 from dvc_dolt.dolt.errors import DirtyDatabaseError, MalformedChecksumError
 from dvc_dolt.dolt.heads import TableRecord, decode_table_checksum, looks_like_table_checksum
 
-from .errors import DvcDoltError, dvc_errors
+from .errors import DvcDoltError
 from .output import HASH_NAME, heads_cache
+from .reading import UnknownWhenUnreadable, reading
 
 logger = logging.getLogger("dvc").getChild("dolt")
 
@@ -76,7 +77,7 @@ def promote_table(item: Output) -> Output:
     return item
 
 
-class DoltTableDependency(Dependency):
+class DoltTableDependency(UnknownWhenUnreadable, Dependency):
     """A table of a Dolt database that a stage reads."""
 
     @property
@@ -134,7 +135,7 @@ class DoltTableDependency(Dependency):
         heads cache."""
         db = self.database
         cache = heads_cache(self)
-        with dvc_errors(f"Dolt database '{self._shown_database()}': "):
+        with reading(self._shown_database()):
             return cache.inspect_tables(db) if cache else db.inspect_tables()
 
     def _check_table(self, tables: TableHashes) -> str:
