@@ -33,6 +33,8 @@ PATCHED_MODULES = frozenset(
         "dvc.repo.experiments.apply",
         "dvc.repo.experiments.executor.local",
         "dvc.repo.experiments.queue.base",
+        "dvc.repo.experiments.remove",
+        "dvc.repo.experiments.rename",
         "dvc.repo.experiments.run",
         "dvc.repo.get",
         "dvc.repo.stage",

@@ -589,6 +589,11 @@ class Database:
     def branches(self) -> list[str]:
         return [row["name"] for row in self.sql("select name as name from dolt_branches")[0]]
 
+    def branch_heads(self, prefix: str = "") -> dict[str, str]:
+        """The head commit of each branch whose name starts with ``prefix``. One dolt process."""
+        rows = self.sql("select name as name, hash as hash from dolt_branches")[0]
+        return {r["name"]: r["hash"] for r in rows if r["name"].startswith(prefix)}
+
     def rename_branch(self, old: str, new: str) -> Heads:
         """Rename branch ``old`` (even the checked-out one) to ``new``; the heads after.
 

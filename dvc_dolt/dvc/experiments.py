@@ -2,10 +2,13 @@
 
 An experiment run in the workspace commits its Dolt outputs on the
 database's current branch, and the next experiment moves that branch on. So
-that each experiment's data stays reachable by name, its output commits get
-a branch ``dvc/exp/<experiment>`` in each database. A name used again (on
-another baseline, or with ``exp run -f``) moves that branch; the commit it
-leaves is kept on ``dvc/kept/<hash>`` unless another ref reaches it.
+that each experiment's data stays reachable by name, the output commits it
+made get a branch ``dvc/exp/<experiment>``, in the databases it wrote only: a
+database the experiment only read, or left at the commit it started from,
+gets none. A name used again (on another baseline, or with ``exp run -f``)
+moves that branch; the commit it leaves is kept on ``dvc/kept/<hash>``
+unless another ref reaches it. ``exp rename`` moves the branch with the
+experiment; ``exp remove`` drops it (see :mod:`dvc_dolt.dvc.prune`).
 
 ``--temp``, ``--queue`` and ``--run-all`` run the experiment in a copy of
 the git repository, which does not hold the git-ignored databases. When DVC
@@ -28,7 +31,8 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -64,6 +68,9 @@ STRANDED_DIR = os.path.join("dolt", "stranded")
 # Under .dvc/tmp: the commit of each database when an experiment was queued,
 # by stash commit (<stash_rev>.json); removed once its copy is made.
 NOTED_DIR = os.path.join("dolt", "queued")
+# In an experiment's temporary copy, under .dvc/tmp: the commit each database
+# was cloned at, which its stages start from.
+STARTED_FILE = os.path.join("dolt", "started.json")
 # Seconds a worker waits for another's turn on a database (each turn is one
 # or two local dolt processes).
 LOCK_WAIT = 300.0
@@ -83,14 +90,51 @@ def _dolt_items(repo: Repo) -> list[DoltMixin]:
 
 
 def run_with(dvc_run, repo: Repo, *args: Any, **kwargs: Any) -> dict:
-    """DVC's ``exp run``; then a branch per experiment on its Dolt outputs' commits."""
+    """DVC's ``exp run``; then a branch per experiment on the Dolt output commits it made."""
+    # A run in a temporary copy keeps its commits when DVC collects it:
+    # see bring_back().
+    outside = any(kwargs.get(flag) for flag in ("queue", "run_all", "tmp_dir"))
+    started = {} if outside else _workspace_starts(repo)
     results = dvc_run(repo, *args, **kwargs)
-    if not any(kwargs.get(flag) for flag in ("queue", "run_all", "tmp_dir")):
-        # A run in a temporary copy keeps its commits when DVC collects it:
-        # see bring_back().
+    if not outside:
         for exp_rev in results or {}:
-            keep_experiment(repo, exp_rev)
+            keep_experiment(repo, exp_rev, started)
     return results
+
+
+def _workspace_starts(repo: Repo) -> dict[str, set[str]]:
+    """The commits each workspace database may start a workspace run at, by path.
+
+    DVC checks each output out at its recorded commit before reproducing,
+    and first commits the ``.dvc`` files of data dependencies at their
+    current commit: an output left at either was not written by the run.
+    """
+    from dvc.exceptions import DvcException
+
+    from .output import heads_cache_at
+    from .parallel import in_parallel
+
+    try:
+        found = records(repo)
+        paths = database_paths(repo)
+    except DvcException:
+        return {}  # DVC's run says what is wrong with the pipeline
+    starts: dict[str, set[str]] = defaultdict(set)
+    for use in found:
+        starts[use.path].add(use.commit)
+    cache = heads_cache_at(repo.tmp_dir)
+
+    def head(shown: str) -> str | None:
+        db = Database(os.path.join(repo.root_dir, *shown.split("/")))
+        try:
+            return cache.heads(db).commit if db.exists else None
+        except DoltError:
+            return None  # unknown: its output counts as written
+
+    for shown, commit in zip(paths, in_parallel(head, paths)):
+        if commit:
+            starts[shown].add(commit)
+    return dict(starts)
 
 
 def stash_with(dvc_stash, queue: Any, *args: Any, **kwargs: Any) -> Any:
@@ -133,7 +177,7 @@ def _note_commits(repo: Repo) -> dict[str, str]:
             heads, reasons = cache.inspect(db)
         return heads.commit, reasons
 
-    paths = _database_paths(repo)
+    paths = database_paths(repo)
     found = dict(zip(paths, in_parallel(inspect, paths)))
     refused = [
         f"Dolt database '{shown}': " + "; ".join(reasons)
@@ -153,27 +197,35 @@ def _noted_path(repo: Repo, stash_rev: str) -> str:
 
 
 def _write_noted(repo: Repo, stash_rev: str, noted: dict[str, str]) -> None:
-    path = _noted_path(repo, stash_rev)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fobj:
-        json.dump(noted, fobj)
-    os.replace(tmp, path)
+    _write_commits(_noted_path(repo, stash_rev), noted)
 
 
 def _read_noted(repo: Repo, stash_rev: str) -> dict[str, str]:
+    return _read_commits(_noted_path(repo, stash_rev))
+
+
+def _write_commits(path: str, commits: dict[str, str]) -> None:
+    """A commit by database path, as JSON, replaced at once."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fobj:
+        json.dump(commits, fobj)
+    os.replace(tmp, path)
+
+
+def _read_commits(path: str) -> dict[str, str]:
     try:
-        with open(_noted_path(repo, stash_rev), encoding="utf-8") as fobj:
-            noted = json.load(fobj)
+        with open(path, encoding="utf-8") as fobj:
+            found = json.load(fobj)
     except (OSError, ValueError):
         return {}
-    if not isinstance(noted, dict):
+    if not isinstance(found, dict):
         return {}
-    return {k: v for k, v in noted.items() if isinstance(k, str) and isinstance(v, str)}
+    return {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 @contextmanager
-def _turn(repo: Repo, shown: str) -> Iterator[None]:
+def turn(repo: Repo, shown: str) -> Iterator[None]:
     """Hold database ``shown``'s turn among the processes that run experiments.
 
     Queue workers collect experiments in parallel: adding the exchange
@@ -205,7 +257,7 @@ def _turn(repo: Repo, shown: str) -> Iterator[None]:
         lock.__exit__(None, None, None)
 
 
-def _database_paths(repo: Repo) -> list[str]:
+def database_paths(repo: Repo) -> list[str]:
     """Repo-relative paths of the workspace's Dolt databases (deps, outputs, and
     those whose tables stages read)."""
     from .table_deps import DoltTableDependency
@@ -227,6 +279,11 @@ def _database_paths(repo: Repo) -> list[str]:
 def _temp_root(executor: BaseExecutor) -> str:
     """The DVC root inside an executor's temporary copy of the git repository."""
     return os.path.dirname(os.path.join(executor.root_dir, executor.dvc_dir))
+
+
+def _started_path(executor: BaseExecutor) -> str:
+    # .dvc/tmp is git-ignored: the file stays out of the experiment's commit.
+    return os.path.join(executor.root_dir, executor.dvc_dir, "tmp", STARTED_FILE)
 
 
 def exchange_url(repo: Repo, shown: str) -> str:
@@ -262,23 +319,23 @@ def prepare_temp(executor: BaseExecutor, repo: Repo, rev: str) -> None:
     """
     from .parallel import in_parallel
 
-    paths = _database_paths(repo)
+    paths = database_paths(repo)
     if not paths:
         return
     root = _temp_root(executor)
     recorded = {use.path: use.commit for use in records(repo, rev) if use.role == WROTE}
     noted = _read_noted(repo, rev)
 
-    def clone(shown: str) -> None:
+    def clone(shown: str) -> str | None:
         workspace = Database(os.path.join(repo.root_dir, *shown.split("/")))
         dest = os.path.join(root, *shown.split("/"))
         if not workspace.exists or os.path.lexists(dest):
-            return
+            return None
         url = exchange_url(repo, shown)
         with dvc_errors(f"Dolt database '{shown}': "):
             commit = recorded.get(shown) or noted.get(shown) or workspace.heads().commit
             try:
-                with _turn(repo, shown):
+                with turn(repo, shown):
                     push_pins(workspace, _exchange_remote(repo, workspace, url), [commit])
             except UnknownCommitError:
                 raise DvcDoltError(
@@ -287,8 +344,14 @@ def prepare_temp(executor: BaseExecutor, repo: Repo, rev: str) -> None:
                 ) from None
             clone_at(url, dest, commit)
         logger.debug("Dolt database '%s' cloned at %s into '%s'", shown, commit, dest)
+        return commit
 
-    in_parallel(clone, paths)
+    cloned = dict(zip(paths, in_parallel(clone, paths)))
+    # DVC's checkout in the copy keeps these commits: an output still there
+    # when the experiment is collected was not written by it.
+    _write_commits(
+        _started_path(executor), {shown: commit for shown, commit in cloned.items() if commit}
+    )
     with contextlib.suppress(FileNotFoundError):
         os.remove(_noted_path(repo, rev))
 
@@ -299,39 +362,39 @@ def bring_back(executor: BaseExecutor, repo: Repo, exp_ref: ExpRefInfo) -> None:
     Runs after DVC fetched the experiment's git refs and before it removes
     the copy. Each commit goes through the exchange store as a pin named by
     the commit, so two experiments never push to one branch; in the
-    workspace database it then gets branch ``dvc/exp/<name>``.
+    workspace database it then gets branch ``dvc/exp/<name>``. An output
+    still at the commit it was cloned at stays where it is.
     """
     exp_rev = repo.scm.get_ref(str(exp_ref))
     if not exp_rev:
         return
     root = _temp_root(executor)
+    started = {shown: {commit} for shown, commit in _read_commits(_started_path(executor)).items()}
     failed = []
     brought: dict[str, tuple[Database, str, str]] = {}
-    for use in records(repo, exp_rev):
-        if use.role != WROTE:
-            continue
-        parts = use.path.split("/")
+    for shown, commit in written(repo, exp_rev, started).items():
+        parts = shown.split("/")
         clone = Database(os.path.join(root, *parts))
         workspace = Database(os.path.join(repo.root_dir, *parts))
         if not clone.exists:
             continue
         if not workspace.exists:
-            _keep_for_apply(repo, clone, use.path)
+            _keep_for_apply(repo, clone, shown)
             continue
         try:
-            brought[use.path] = _bring_one(repo, clone, workspace, use.path, use.commit)
+            brought[shown] = _bring_one(repo, clone, workspace, shown, commit)
         except DoltError as exc:
             # DVC removes the copy next: keep the database, and its commit, out of it.
-            kept = os.path.join(repo.tmp_dir, STRANDED_DIR, exp_ref.name, database_key(use.path))
+            kept = os.path.join(repo.tmp_dir, STRANDED_DIR, exp_ref.name, database_key(shown))
             os.makedirs(os.path.dirname(kept), exist_ok=True)
             shutil.move(str(clone.path), kept)
             failed.append(
-                f"Dolt database '{use.path}': commit {use.commit} of experiment "
+                f"Dolt database '{shown}': commit {commit} of experiment "
                 f"'{exp_ref.name}' could not be brought back ({exc}); the database that "
                 f"holds it is kept at '{kept}', and `dvc exp apply {exp_ref.name}` "
                 "tries again"
             )
-    _branch_brought(repo, exp_rev, brought)
+    _branch_brought(repo, exp_ref.name, brought)
     if failed:
         raise DvcDoltError("\n".join(failed))
 
@@ -341,21 +404,20 @@ def _bring_one(
 ) -> tuple[Database, str, str]:
     """``commit`` of ``clone`` into ``workspace``, through the exchange store."""
     url = exchange_url(repo, shown)
-    with _turn(repo, shown):
+    with turn(repo, shown):
         push_pins(clone, remote_named_for(clone, url, "origin"), [commit])
         exchange = _exchange_remote(repo, workspace, url)
         fetch_pins(workspace, exchange, [commit])
     return workspace, exchange, commit
 
 
-def _branch_brought(
-    repo: Repo, exp_rev: str, brought: dict[str, tuple[Database, str, str]]
-) -> None:
-    for shown in keep_experiment(repo, exp_rev) & set(brought):
-        # Branch dvc/exp/<name> holds the commit now: once the experiment is
-        # removed, `dvc dolt prune` can let it go.
+def _branch_brought(repo: Repo, name: str, brought: dict[str, tuple[Database, str, str]]) -> None:
+    commits = {shown: commit for shown, (_, _, commit) in brought.items()}
+    for shown in _branch(repo, name, commits):
+        # Branch dvc/exp/<name> holds the commit now: `dvc exp remove` can
+        # let it go with the experiment.
         workspace, exchange, commit = brought[shown]
-        with _turn(repo, shown):
+        with turn(repo, shown):
             forget_pins(workspace, exchange, [commit])
 
 
@@ -386,7 +448,7 @@ def bring_back_stranded(repo: Repo, rev: Any) -> None:
             ) from None
         shutil.rmtree(kept.path)
         logger.info("Dolt database '%s': commit %s brought back", use.path, use.commit)
-    _branch_brought(repo, exp_rev, brought)
+    _branch_brought(repo, name, brought)
     with contextlib.suppress(OSError):
         os.rmdir(base)
 
@@ -429,34 +491,48 @@ def _keep_for_apply(repo: Repo, clone: Database, shown: str) -> None:
     shutil.move(str(clone.path), dest)
 
 
-def keep_experiment(repo: Repo, exp_rev: str) -> set[str]:
+def written(repo: Repo, exp_rev: str, started: Mapping[str, Collection[str]]) -> dict[str, str]:
+    """The output commit of each database experiment ``exp_rev`` wrote, by path:
+    those it records at a commit other than the ones it ``started`` from."""
+    return {
+        use.path: use.commit
+        for use in records(repo, exp_rev)
+        if use.role == WROTE and use.commit not in started.get(use.path, ())
+    }
+
+
+def keep_experiment(repo: Repo, exp_rev: str, started: Mapping[str, Collection[str]]) -> set[str]:
     """Branch ``dvc/exp/<name>`` on each Dolt output commit experiment ``exp_rev``
-    recorded; the databases (by path) whose branch holds it."""
+    made; the databases (by path) whose branch holds it."""
     from dvc.repo.experiments.utils import exp_refs_by_rev
 
     refs = list(exp_refs_by_rev(repo.scm, exp_rev))
-    done: set[str] = set()
     if not refs:
-        return done
-    branch = experiment_branch(refs[0].name)
-    for use in records(repo, exp_rev):
-        if use.role != WROTE:
-            continue
-        db = Database(os.path.join(repo.root_dir, *use.path.split("/")))
+        return set()
+    return _branch(repo, refs[0].name, written(repo, exp_rev, started))
+
+
+def _branch(repo: Repo, name: str, commits: Mapping[str, str]) -> set[str]:
+    """Branch ``dvc/exp/<name>`` on each database's commit (by path); the
+    databases whose branch holds it."""
+    branch = experiment_branch(name)
+    done: set[str] = set()
+    for shown, commit in commits.items():
+        db = Database(os.path.join(repo.root_dir, *shown.split("/")))
         try:
-            with _turn(repo, use.path):
-                kept = db.set_branch(branch, use.commit)
+            with turn(repo, shown):
+                kept = db.set_branch(branch, commit)
         except DoltError as exc:
-            logger.warning("could not keep experiment commit of '%s': %s", use.path, exc)
+            logger.warning("could not keep experiment commit of '%s': %s", shown, exc)
             continue
-        done.add(use.path)
-        logger.info("Dolt database '%s': experiment commit on branch '%s'", use.path, branch)
+        done.add(shown)
+        logger.info("Dolt database '%s': experiment commit on branch '%s'", shown, branch)
         if kept:
             # An earlier experiment of the same name (another baseline, or
             # `exp run -f`) had this branch: its commit stays reachable.
             logger.info(
                 "Dolt database '%s': the earlier commit of '%s' is kept on branch '%s'",
-                use.path,
+                shown,
                 branch,
                 kept,
             )
@@ -501,3 +577,98 @@ def _applied_databases(repo: Repo, rev: Any = None, *args: Any, **kwargs: Any) -
         return sorted({use.path for use in records(repo, exp_rev) if use.role == WROTE})
     except DvcException:
         return []  # DVC's apply says what is wrong with ``rev``
+
+
+def experiment_refs(repo: Repo) -> dict[str, tuple[ExpRefInfo, str]]:
+    """Each local experiment's ref and git commit, by ref name."""
+    from dvc.repo.experiments.utils import exp_refs
+    from dvc.scm import Git
+
+    if not isinstance(repo.scm, Git):
+        return {}  # no experiments; DVC's command says so
+    found = {}
+    for ref in exp_refs(repo.scm):
+        rev = repo.scm.get_ref(str(ref))
+        if rev:
+            found[str(ref)] = (ref, rev)
+    return found
+
+
+def rename_with(dvc_rename, repo: Repo, *args: Any, **kwargs: Any) -> Any:
+    """DVC's ``exp rename``; then each renamed experiment's ``dvc/exp/<old>``
+    branches become ``dvc/exp/<new>``."""
+    before = experiment_refs(repo)
+    renamed = dvc_rename(repo, *args, **kwargs)
+    failed = [
+        line
+        for old, new, exp_rev in _renamed(before, experiment_refs(repo))
+        for line in _move_branches(repo, old, new, exp_rev)
+    ]
+    if failed:
+        raise DvcDoltError(
+            "the experiments are renamed, but not all their Dolt branches:\n" + "\n".join(failed)
+        )
+    return renamed
+
+
+def _renamed(
+    before: Mapping[str, tuple[ExpRefInfo, str]], after: Mapping[str, tuple[ExpRefInfo, str]]
+) -> Iterator[tuple[str, str, str]]:
+    """(old name, new name, git commit) of each experiment whose ref was renamed."""
+    gone = [value for key, value in before.items() if key not in after]
+    for key, (ref, rev) in after.items():
+        if key in before and before[key][1] == rev:
+            continue
+        # `exp rename -f` may replace a ref of the new name: new to us all the same.
+        old = next(
+            (r for r, r_rev in gone if r.baseline_sha == ref.baseline_sha and r_rev == rev), None
+        )
+        if old is not None and old.name != ref.name:
+            yield old.name, ref.name, rev
+
+
+def _move_branches(repo: Repo, old: str, new: str, exp_rev: str) -> list[str]:
+    """Rename ``dvc/exp/<old>`` to ``dvc/exp/<new>`` in each database where it
+    holds a commit experiment ``exp_rev`` records; an error line per database
+    where that failed."""
+    recorded: dict[str, set[str]] = defaultdict(set)
+    # Any role: earlier dvc-dolt releases branched the databases experiments read too.
+    for use in records(repo, exp_rev):
+        recorded[use.path].add(use.commit)
+    failed = []
+    for shown, commits in sorted(recorded.items()):
+        db = Database(os.path.join(repo.root_dir, *shown.split("/")))
+        if not db.exists:
+            continue
+        try:
+            with turn(repo, shown), dvc_errors(f"Dolt database '{shown}': "):
+                moved = _move_branch(db, experiment_branch(old), experiment_branch(new), commits)
+        except DvcDoltError as exc:
+            failed.append(
+                f"{exc}: branch '{experiment_branch(old)}' was not renamed to "
+                f"'{experiment_branch(new)}'"
+            )
+            continue
+        if moved:
+            logger.info(
+                "Dolt database '%s': branch '%s' renamed to '%s'",
+                shown,
+                experiment_branch(old),
+                experiment_branch(new),
+            )
+    return failed
+
+
+def _move_branch(db: Database, old: str, new: str, commits: Collection[str]) -> bool:
+    heads = db.branch_heads(EXP_BRANCH_PREFIX)
+    head = heads.get(old)
+    if head is None or head not in commits:
+        return False  # absent, or another experiment of that name (other baseline) holds it
+    if new not in heads:
+        db.rename_branch(old, new)
+        return True
+    # A branch of the new name (`exp rename -f`): the commit it leaves stays reachable.
+    db.set_branch(new, head)
+    others = [b for b in heads if b != old and b.startswith(old)]
+    db.prune_branches([old], [head], protected=others)
+    return True

@@ -7,7 +7,9 @@ package. When a new DVC release comes out, this is the file to revisit:
 Checked: :func:`check` passes on every DVC release from 3.50.0 to 3.67.1 (each
 imported, 2026-11-30; 3.49.0 too, which the version gate still refuses); CI
 runs the whole test suite on 3.50.3 and 3.67.1. The points of ``dvc.repo.data``
-and ``dvc.fs.dvc`` were checked on 3.50.3 and 3.67.1 only.
+and ``dvc.fs.dvc`` were checked on 3.50.3 and 3.67.1 only; those of
+``dvc.repo.experiments.rename`` and ``.remove`` on 3.67.1 (imported) and
+3.50.3 (read from its wheel: the same parameters, without remove's ``keep``).
 
   module            patch point                      why
   ----------------  -------------------------------  ----------------------------------
@@ -27,8 +29,8 @@ and ``dvc.fs.dvc`` were checked on 3.50.3 and 3.67.1 only.
   dvc.repo          Repo.status (locked method)      `status -c` for databases
   dvc.repo          Repo.diff (locked method)        Dolt outputs and their row counts
                                                      in `dvc diff`
-  dvc.repo.experiments.run  run(repo, ...)          branch dvc/exp/<name> on output
-                                                     commits of workspace runs
+  dvc.repo.experiments.run  run(repo, ...)          branch dvc/exp/<name> on the output
+                                                     commits workspace runs made
   dvc.repo.experiments.queue.base                    --temp/--queue: refuse dirty
                     BaseStashQueue._stash_exp        databases, note their commits
   dvc.repo.experiments.executor.local                --temp/--queue: clone the databases
@@ -40,6 +42,9 @@ and ``dvc.fs.dvc`` were checked on 3.50.3 and 3.67.1 only.
                                                      names no table
   dvc.repo.experiments.apply  apply(repo, rev, ...)  refuse dirty databases (DVC forces
                                                      its checkout)
+  dvc.repo.experiments.rename  rename(repo, ...)     dvc/exp/<old> becomes dvc/exp/<new>
+  dvc.repo.experiments.remove  remove(repo, ...)     drop dvc/exp/<name> of removed names
+                    (locked)                         (kept as dvc/kept/<hash> if recorded)
   dvc.commands.diff CmdDiff._show_diff (static),     show the row counts in text and
                     _show_markdown(diff, ...)        Markdown
   dvc.config_schema SCHEMA["remote"][str] (validator) the dolt:// remote type and the s3
@@ -91,10 +96,11 @@ later cannot be inspected when the first one loads, and the design is:
    DVC's own function. No exception from here reaches DVC's import.
 
 What stays possible: a late module (``dvc.info``, ``exp run``, ``exp apply``,
-imported on demand) failing its check after this process already built Dolt
-outputs. From then on every patch is DVC's own code, but the output objects
-built before keep their class. Within the supported range this needs a
-modified DVC; the gate rules it out for every release outside it.
+``exp rename``, ``exp remove``, imported on demand) failing its check after
+this process already built Dolt outputs. From then on every patch is DVC's
+own code, but the output objects built before keep their class. Within the
+supported range this needs a modified DVC; the gate rules it out for every
+release outside it.
 """
 
 from __future__ import annotations
@@ -145,6 +151,8 @@ POINTS: dict[str, dict[str, str]] = {
     "dvc.repo.experiments.queue.base": {"BaseStashQueue._stash_exp": "(self, ...)"},
     "dvc.repo.stage": {"StageLoad.create": "(self, single_stage, validate, fname, force, ...)"},
     "dvc.repo.experiments.apply": {"apply": "(repo, ...)"},
+    "dvc.repo.experiments.rename": {"rename": "(repo, ...)"},
+    "dvc.repo.experiments.remove": {"remove": "(repo, ...)"},
     "dvc.commands.diff": {
         "CmdDiff._show_diff": "(diff, hide_missing)",
         "_show_markdown": "(diff, ...)",
@@ -551,6 +559,35 @@ def _patch_exp_apply(module: ModuleType) -> None:
     _wrap(module, "apply", make_apply)
 
 
+def _patch_exp_rename(module: ModuleType) -> None:
+    def make_rename(rename):
+        def rename_(repo, *args, **kwargs):
+            from .experiments import rename_with
+
+            return rename_with(rename, repo, *args, **kwargs)
+
+        return rename_
+
+    _wrap(module, "rename", make_rename)
+
+
+def _patch_exp_remove(module: ModuleType) -> None:
+    # DVC's remove holds the repo lock; ours also covers the branches dropped
+    # after it (the lock is re-entrant).
+    locked = vars(sys.modules["dvc.repo"]).get("locked")
+    _check_point("dvc.repo.locked", locked, POINTS["dvc.repo"]["locked"])
+
+    def make_remove(remove):
+        def remove_(repo, *args, **kwargs):
+            from .prune import remove_with
+
+            return remove_with(remove, repo, *args, **kwargs)
+
+        return locked(remove_)
+
+    _wrap(module, "remove", make_remove)
+
+
 # dvc_dolt.dvc.fs.SCHEME, spelled out: that module, and the Dolt layer it
 # imports, load only when a dolt:// remote is used.
 DOLT_SCHEME = "dolt"
@@ -785,6 +822,8 @@ PATCHES: dict[str, Callable[[ModuleType], None]] = {
     "dvc.repo.checkout": _patch_repo_checkout,
     "dvc.repo.experiments.run": _patch_exp_run,
     "dvc.repo.experiments.apply": _patch_exp_apply,
+    "dvc.repo.experiments.rename": _patch_exp_rename,
+    "dvc.repo.experiments.remove": _patch_exp_remove,
     "dvc.repo.experiments.executor.local": _patch_exp_executor,
     "dvc.repo.experiments.queue.base": _patch_exp_queue,
     "dvc.repo.stage": _patch_repo_stage,
