@@ -305,6 +305,20 @@ def wait_for_queue(repo, names, limit=400.0):
         time.sleep(1)
 
 
+def lock_held(db: Database) -> bool:
+    """Whether some dolt holds the database's lock (``.dolt/noms/LOCK``, an ``flock``)
+    right now; probing takes it for an instant. POSIX only."""
+    import fcntl
+
+    with open(db.path / ".dolt" / "noms" / "LOCK", "ab") as fobj:
+        try:
+            fcntl.flock(fobj.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fobj.fileno(), fcntl.LOCK_UN)
+        return False
+
+
 def error_lines(proc) -> list[str]:
     return [line for line in proc.stderr.splitlines() if line.startswith("ERROR:")]
 

@@ -1,10 +1,16 @@
 """Run the ``dolt`` executable: argv lists, a time limit, no metrics traffic,
-and failures mapped to :mod:`.errors` with dolt's own words."""
+and failures mapped to :mod:`.errors` with dolt's own words.
+
+Reads never hold the database's lock (:mod:`.readonly`): a user's dolt
+command started meanwhile can still write. Commands that find another dolt
+process holding the database wait for it, briefly.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 import subprocess
@@ -13,8 +19,9 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO, Any, NamedTuple, Optional
 
+from . import readonly
 from .binary import find_dolt
 from .errors import DoltCommandError, DoltTimeoutError
 
@@ -27,6 +34,19 @@ ENV_TRACE = "DVC_DOLT_TRACE"
 # Network commands move whole databases, so they get an hour.
 LOCAL_TIMEOUT = 600.0
 NETWORK_TIMEOUT = 3600.0
+# Seconds a write of ours waits for another dolt process to let go of the database.
+ENV_BUSY_WAIT = "DVC_DOLT_BUSY_WAIT"
+BUSY_WAIT = 5.0
+_FIRST_PAUSE = 0.1
+# What dolt says when another process holds the database's lock: it opened the
+# database read-only, so nothing was written (go/store/nbs: errReadOnlyManifest,
+# ErrDatabaseLocked, tryFileLock).
+_BUSY_RE = re.compile(
+    r"database is read only|locked by another dolt process|timed out reading database manifest",
+    re.IGNORECASE,
+)
+# A view's links can go stale when another dolt's gc replaces files: new views, then none.
+_VIEW_TRIES = 3
 
 _USERINFO_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s'\"]+@")
 # Query parameters that carry secrets: ?token=..., &access_token=..., &sig=...
@@ -185,6 +205,20 @@ def _check_exit(
     )
 
 
+class _Call(NamedTuple):
+    """One dolt command to start, maybe more than once."""
+
+    argv: list[str]
+    shown: list[str]
+    cwd: str | os.PathLike[str] | None
+    env: dict[str, str]
+    limit: float
+    context: str
+    stdout: IO[bytes] | None
+    # Where in ``stdout`` dolt's output starts: a second try writes there again.
+    stdout_at: Optional[int]
+
+
 def run(
     args: Sequence[str],
     cwd: str | os.PathLike[str] | None = None,
@@ -201,34 +235,148 @@ def run(
     ``context`` (e.g. the database path) and dolt's own message. With
     ``stdout``, dolt's output goes to that binary file (e.g. ``-r parquet``)
     and the returned process has ``stdout == ""``.
+
+    A read (:func:`.readonly.is_read`) runs in a read-only view of the
+    database, so that it never holds the lock a user's next dolt command
+    needs. A command that finds the database held by another dolt process
+    is run again for up to ``$DVC_DOLT_BUSY_WAIT`` seconds (5), then fails
+    with a line that says so.
     """
     dolt = find_dolt()
-    argv = [dolt.path, *args]
-    shown = redact_argv(["dolt", *args])
     limit = timeout if timeout is not None else _timeout(LOCAL_TIMEOUT)
-    announce(shown, cwd)
+    call = _Call(
+        [dolt.path, *args],
+        redact_argv(["dolt", *args]),
+        cwd,
+        dolt_env(env),
+        limit,
+        context,
+        stdout,
+        _position(stdout),
+    )
     started = time.monotonic()
+    proc = _read_in_view(call) if readonly.is_read(args) else None
+    if proc is None:
+        proc = _run_waiting(call, error_class)
+    _check_exit(
+        call.shown, context, started, proc.returncode, proc.stdout, proc.stderr, error_class
+    )
+    return proc
+
+
+def _position(stdout: IO[bytes] | None) -> Optional[int]:
+    """Where dolt's output will start in ``stdout``; None for no file or a pipe."""
+    try:
+        return stdout.tell() if stdout is not None else None
+    except (OSError, ValueError):
+        return None
+
+
+def _spawn(call: _Call, where: str | os.PathLike[str] | None) -> subprocess.CompletedProcess[str]:
+    """Start dolt once, in ``where``, and wait for it; a time-out raises."""
+    announce(call.shown, call.cwd)
+    if where != call.cwd:
+        logger.debug("reading through a read-only view: %s", where)
+    if call.stdout is not None and call.stdout_at is not None:
+        # A second try must not follow the first one's output.
+        call.stdout.seek(call.stdout_at)
+        call.stdout.truncate()
     try:
         proc = subprocess.run(  # noqa: S603 - argv list, no shell
-            argv,
-            cwd=cwd,
-            env=dolt_env(env),
-            stdout=stdout if stdout is not None else subprocess.PIPE,
+            call.argv,
+            cwd=where,
+            env=call.env,
+            stdout=call.stdout if call.stdout is not None else subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             encoding="utf-8",
             errors="replace",
             stdin=subprocess.DEVNULL,
-            timeout=limit,
+            timeout=call.limit,
             check=False,
         )
-        if stdout is not None:
-            proc.stdout = ""
     except subprocess.TimeoutExpired as exc:
-        logger.debug("%s: no answer within %gs", " ".join(shown[:2]), limit)
-        raise _timed_out(shown, context, limit) from exc
-    _check_exit(shown, context, started, proc.returncode, proc.stdout, proc.stderr, error_class)
+        logger.debug("%s: no answer within %gs", " ".join(call.shown[:2]), call.limit)
+        raise _timed_out(call.shown, call.context, call.limit) from exc
+    if call.stdout is not None:
+        proc.stdout = ""
     return proc
+
+
+def _read_in_view(call: _Call) -> Optional[subprocess.CompletedProcess[str]]:
+    """The read run in a view of the database; None when it must run in place."""
+    for _ in range(_VIEW_TRIES):
+        with readonly.view(call.cwd) as view:
+            if view is None:
+                return None
+            proc = _spawn(call, view.path)
+            if proc.returncode == 0:
+                return proc
+            said = proc.stderr + proc.stdout
+            if not view.went_stale(said):
+                # A write after all fails read-only: run it where it can write.
+                return None if _BUSY_RE.search(said) else proc
+        logger.debug("the read-only view went stale (another dolt's gc?); trying a new one")
+    return None
+
+
+def _busy_wait() -> float:
+    value = os.environ.get(ENV_BUSY_WAIT)
+    try:
+        return max(0.0, float(value)) if value else BUSY_WAIT
+    except ValueError:
+        return BUSY_WAIT
+
+
+def _run_waiting(
+    call: _Call, error_class: type[DoltCommandError]
+) -> subprocess.CompletedProcess[str]:
+    """Run dolt in place; while another dolt process holds the database, again
+    after a pause (doubling), until ``$DVC_DOLT_BUSY_WAIT`` runs out."""
+    key = os.path.realpath(call.cwd) if call.cwd is not None else ""
+    deadline = None
+    pause = _FIRST_PAUSE
+    while True:
+        proc = _spawn(call, call.cwd)
+        if proc.returncode == 0 or not _BUSY_RE.search(proc.stderr + proc.stdout):
+            _gave_up.pop(key, None)
+            return proc
+        now = time.monotonic()
+        if deadline is None:
+            deadline = now + _busy_wait()
+            if now - _gave_up.get(key, -math.inf) < _busy_wait():
+                # This command waited for the database already (a restore that
+                # falls back to a second try): wait once per command, not per try.
+                deadline = now
+        if now >= deadline:
+            _gave_up[key] = now
+            raise _busy(call, proc, error_class)
+        logger.debug("%s: the database is busy, again in %.1fs", " ".join(call.shown[:2]), pause)
+        time.sleep(min(pause, deadline - now))
+        pause *= 2
+
+
+# When a command last gave up waiting for each database (by real path).
+_gave_up: dict[str, float] = {}
+
+
+def _busy(
+    call: _Call, proc: subprocess.CompletedProcess[str], error_class: type[DoltCommandError]
+) -> DoltCommandError:
+    """The one line for a database another dolt process would not let go of."""
+    prefix = f"{call.context}: " if call.context else ""
+    said = first_meaningful_line(proc.stderr, proc.stdout)
+    waited = _busy_wait()
+    return error_class(
+        f"{prefix}another dolt process is using the database: '{' '.join(call.shown[:2])}'"
+        f" could not write to it within {waited:g}s; run the command again when that process"
+        f" has finished (dolt: {said})",
+        call.shown,
+        proc.returncode,
+        redact(proc.stdout),
+        redact(proc.stderr),
+        said,
+    )
 
 
 @contextmanager
@@ -246,7 +394,9 @@ def stream(
     after dolt ends. On leaving, dolt is waited for and its failure raised as
     by :func:`run` (rows read from a dolt that failed are never the answer).
     An exception while reading kills dolt and propagates. After ``timeout``
-    seconds dolt is killed and DoltTimeoutError raised.
+    seconds dolt is killed and DoltTimeoutError raised. A read runs in a
+    read-only view of the database, as by :func:`run` (without its retries:
+    rows once handed out cannot be taken back).
     """
     dolt = find_dolt()
     shown = redact_argv(["dolt", *args])
@@ -254,10 +404,10 @@ def stream(
     announce(shown, cwd)
     started = time.monotonic()
     # stderr goes to a file: a pipe nobody reads could fill and stall dolt.
-    with tempfile.TemporaryFile() as stderr:
+    with tempfile.TemporaryFile() as stderr, _view_for(args, cwd) as where:
         proc = subprocess.Popen(  # noqa: S603 - argv list, no shell
             [dolt.path, *args],
-            cwd=cwd,
+            cwd=where,
             env=dolt_env(),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -291,6 +441,18 @@ def stream(
     if expired.is_set():
         raise _timed_out(shown, context, limit)
     _check_exit(shown, context, started, proc.returncode, "", errors, error_class)
+
+
+@contextmanager
+def _view_for(
+    args: Sequence[str], cwd: str | os.PathLike[str] | None
+) -> Iterator[str | os.PathLike[str] | None]:
+    """Where to run ``dolt <args>``: a read-only view for a read, else ``cwd``."""
+    if not readonly.is_read(args):
+        yield cwd
+        return
+    with readonly.view(cwd) as view:
+        yield view.path if view is not None else cwd
 
 
 def parse_json_documents(stdout: str) -> list[list[dict[str, Any]]]:

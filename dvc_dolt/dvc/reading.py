@@ -5,6 +5,10 @@ database as not readable (``unknown``), with one warning that says what to
 install: an editor that runs ``data status`` on every change would otherwise
 show one error instead of the whole project. Commands that change a database
 stop with the one clear error, as before.
+
+Their reads also run lock-free (:mod:`dvc_dolt.dolt.readonly`): an editor runs
+them whenever files change, which is right after each of a user's dolt
+commands, and must never make the next one fail.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from dvc_dolt.dolt import DoltError, DoltNotFoundError, DoltVersionError
+from dvc_dolt.dolt.readonly import lock_free
 
 from .errors import DvcDoltError
 
@@ -31,11 +36,13 @@ class UnreadableDatabase(DvcDoltError):
 
 @contextmanager
 def read_only() -> Iterator[None]:
-    """Around a command that only reads: unreadable databases are shown as such."""
+    """Around a command that only reads: unreadable databases are shown as such,
+    and reads never hold the lock a user's next dolt command needs."""
     global _read_only
     _read_only += 1
     try:
-        yield
+        with lock_free():
+            yield
     finally:
         _read_only -= 1
 

@@ -1,0 +1,265 @@
+"""Read a Dolt database without taking the lock a user's next dolt command needs.
+
+Dolt's CLI opens a database by taking an exclusive ``flock`` on
+``.dolt/noms/LOCK`` and holds it until the process exits; a process that
+cannot get it within 100 ms opens the database read-only, and then every
+write it tries fails with "cannot update manifest: database is read only"
+(Dolt: ``go/store/nbs/journal.go`` ``newJournalLock``, ``lockFileTimeout`` in
+``file_manifest.go``; ``dolthub/fslock`` is ``flock``). So a dvc-dolt read
+that starts between a user's ``dolt add -A`` and ``dolt commit`` made the
+commit fail. The CLI has no flag or variable to open read-only on purpose.
+
+Instead a read runs in a *view*: a temporary directory of the database's
+name whose ``.dolt/noms`` holds symbolic links to the database's files and a
+``LOCK`` of its own, which we hold. Dolt cannot take that lock, so it opens
+the view read-only (100 ms later) and never touches the real ``LOCK``:
+reading the linked journal and table files is what any read-only dolt does
+while another process writes. It also leaves every file of the database as it
+was, where a dolt that takes the lock updates the modification times of the
+journal, its index and the manifest (changes, to a file watcher). A view
+costs those 100 ms, a temporary directory and a few links; never a process.
+``DVC_DOLT_LOCKFREE_READS=0`` turns views off.
+
+No view (the read runs as before) without ``flock`` (Windows), when a
+``dolt sql-server`` announces itself (the CLI would route the read to it),
+without the chunk journal, or when ``.dolt/noms`` is laid out in a way this
+module does not know.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, NamedTuple, Optional
+
+try:
+    import fcntl
+except ImportError:  # Windows: dolt locks with LockFileEx there
+    fcntl = None  # type: ignore[assignment]
+
+logger = logging.getLogger(__name__)
+
+ENV_SWITCH = "DVC_DOLT_LOCKFREE_READS"
+_OFF = {"0", "false", "no", "off"}
+VIEW_PREFIX = "dvc-dolt-read-"
+# Written by `dolt sql-server`; the CLI then hands commands to the server.
+_SERVER_FILES = {"sql-server.info", "sql-server.lock"}
+_LOCK = "LOCK"
+# Files of .dolt/ itself up to this size are copied into a view, larger ones linked.
+_COPY_MAX = 1 << 16
+_OLDGEN = "oldgen"
+
+# What dvc-dolt's own `dolt sql` reads look like: global --branch, then sql
+# with these options and one -q query.
+_GLOBAL_WITH_VALUE = {"--branch"}
+_SQL_FLAGS = {"--disable-auto-gc"}
+_SQL_WITH_VALUE = {"-r", "--result-format"}
+_QUERY_FLAGS = {"-q", "--query"}
+# Statements that cannot write: Dolt has no select-form of its procedures.
+_READ_WORDS = {"select", "show", "describe", "desc", "explain", "with"}
+_CALL_RE = re.compile(r"\bcall\b", re.IGNORECASE)
+
+
+# Views help commands that leave the database alone (status, data status, diff: what
+# editors and scripts run while a user works); one that writes next (add, checkout)
+# takes the lock for that write anyway, and a view costs dolt's 100 ms wait for a
+# lock. So reads go through views only inside lock_free().
+_wanted = 0
+
+
+def enabled() -> bool:
+    """False when the user switched views off (``DVC_DOLT_LOCKFREE_READS=0``)."""
+    return os.environ.get(ENV_SWITCH, "").strip().lower() not in _OFF
+
+
+@contextmanager
+def lock_free() -> Iterator[None]:
+    """Reads in this block (in any thread) run in views, so that they never hold
+    the lock a user's next dolt command needs."""
+    global _wanted
+    _wanted += 1
+    try:
+        yield
+    finally:
+        _wanted -= 1
+
+
+def query_of(args: Sequence[str]) -> Optional[str]:
+    """The query of a ``dolt [--branch B] sql [-r F] [--disable-auto-gc] -q Q`` argv, else None."""
+    args = list(args)
+    i = 0
+    while i < len(args) and args[i] in _GLOBAL_WITH_VALUE:
+        i += 2
+    if args[i : i + 1] != ["sql"]:
+        return None
+    query = None
+    i += 1
+    while i < len(args):
+        arg = args[i]
+        if arg in _SQL_FLAGS:
+            i += 1
+        elif arg in _SQL_WITH_VALUE and i + 1 < len(args):
+            i += 2
+        elif arg in _QUERY_FLAGS and i + 1 < len(args) and query is None:
+            query = args[i + 1]
+            i += 2
+        else:
+            return None  # --file, --batch, a second query...: not ours to judge
+    return query
+
+
+def is_read(args: Sequence[str]) -> bool:
+    """Whether ``dolt <args>`` is a ``dolt sql -q`` of statements that only read.
+
+    A statement's first word decides; a mistake costs only time, because a
+    write that runs in a view fails as read-only and is run again as is.
+    """
+    query = query_of(args)
+    if not query or _CALL_RE.search(query):
+        return False
+    statements = [s.strip() for s in query.split(";") if s.strip()]
+    return bool(statements) and all(_first_word(s) in _READ_WORDS for s in statements)
+
+
+def _first_word(statement: str) -> str:
+    words = statement.lstrip("(").split(None, 1)
+    return words[0].lower() if words else ""
+
+
+def _served(db: Path) -> bool:
+    """Whether a ``dolt sql-server`` announces itself here or above (the CLI looks up)."""
+    return any((folder / ".dolt" / "sql-server.info").exists() for folder in (db, *db.parents))
+
+
+def _source(cwd: str | os.PathLike[str]) -> Optional[Path]:
+    """The database directory dolt would open in ``cwd``, if a view can stand in for it."""
+    if (
+        not _wanted
+        or fcntl is None
+        or not enabled()
+        or os.environ.get("DOLT_DISABLE_CHUNK_JOURNAL")
+    ):
+        return None
+    # dolt names the database after the directory it finds itself in, links resolved.
+    db = Path(os.path.realpath(cwd))
+    if not db.name or not (db / ".dolt" / "noms" / "manifest").is_file() or _served(db):
+        return None
+    return db
+
+
+class _UnknownLayout(Exception):
+    """``.dolt/noms`` holds something a view would not know how to stand in for."""
+
+
+def _link_store(source: Path, target: Path, nested: bool) -> None:
+    """Link every file of one chunk store but its LOCK; ``oldgen`` (once) likewise."""
+    target.mkdir()
+    for entry in os.scandir(source):
+        if entry.name == _LOCK:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            if not (nested and entry.name == _OLDGEN):
+                raise _UnknownLayout(entry.path)
+            _link_store(Path(entry.path), target / entry.name, nested=False)
+        else:
+            os.symlink(entry.path, target / entry.name)
+
+
+def _build(db: Path, base: Path) -> Path:
+    """The view of ``db`` under ``base``: same name, linked store, copied small files."""
+    view = base / db.name
+    dolt_dir = view / ".dolt"
+    dolt_dir.mkdir(parents=True)
+    for entry in os.scandir(db / ".dolt"):
+        if not entry.is_file(follow_symlinks=False) or entry.name in _SERVER_FILES:
+            continue  # stats/ and temptf/ are dolt's caches and scratch space
+        if entry.stat(follow_symlinks=False).st_size <= _COPY_MAX:
+            # repo_state.json, config.json: a copy can never be written back.
+            shutil.copyfile(entry.path, dolt_dir / entry.name)
+        else:
+            os.symlink(entry.path, dolt_dir / entry.name)
+    _link_store(db / ".dolt" / "noms", dolt_dir / "noms", nested=True)
+    return view
+
+
+def _hold(lock_path: Path) -> IO[bytes]:
+    """The view's LOCK, taken: the dolt run in the view must open it read-only."""
+    fobj = open(lock_path, "ab")  # noqa: SIM115 - released by the caller
+    try:
+        assert fcntl is not None
+        # A new file of our own: nobody else can hold it, so never wait.
+        fcntl.flock(fobj.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BaseException:
+        fobj.close()
+        raise
+    return fobj
+
+
+class View(NamedTuple):
+    """A read-only view: where to run dolt, and how the store looked when it was made."""
+
+    path: Path
+    db: Path
+    stamp: tuple[tuple[int, int, int], ...]
+
+    def went_stale(self, output: str) -> bool:
+        """Whether a failure of dolt in the view may be the view's, not the query's:
+        a file it links went away, or another dolt's gc replaced the store's
+        manifests meanwhile. A new view may then succeed."""
+        # The directory's random name: dolt may print the path with links resolved.
+        return self.path.parent.name in output or _stamp(self.db) != self.stamp
+
+
+def _stamp(db: Path) -> tuple[tuple[int, int, int], ...]:
+    """Identity of the store's manifests, which gc replaces (never edits in place)."""
+    found = []
+    noms = db / ".dolt" / "noms"
+    for manifest in (noms / "manifest", noms / _OLDGEN / "manifest"):
+        try:
+            st = manifest.stat()
+        except OSError:
+            found.append((0, 0, 0))
+        else:
+            found.append((st.st_ino, st.st_mtime_ns, st.st_size))
+    return tuple(found)
+
+
+@contextmanager
+def view(cwd: str | os.PathLike[str] | None) -> Iterator[Optional[View]]:
+    """A view in which dolt reads the database at ``cwd`` without its lock.
+
+    None when no view can stand in (the caller then runs dolt in ``cwd``).
+    The view is removed on leaving; dolt must have exited by then.
+    """
+    db = _source(cwd) if cwd is not None else None
+    opened = _open_view(db) if db is not None else None
+    if opened is None:
+        yield None
+        return
+    found, lock = opened
+    try:
+        with lock:
+            yield found
+    finally:
+        shutil.rmtree(found.path.parent, ignore_errors=True)
+
+
+def _open_view(db: Path) -> Optional[tuple[View, IO[bytes]]]:
+    """A new view of ``db`` and its LOCK, held; None when it cannot be made."""
+    base = None
+    try:
+        stamp = _stamp(db)
+        base = Path(tempfile.mkdtemp(prefix=VIEW_PREFIX))
+        path = _build(db, base)
+        return View(path, db, stamp), _hold(path / ".dolt" / "noms" / _LOCK)
+    except (OSError, _UnknownLayout) as exc:
+        logger.debug("no read-only view of %s: %s", db, exc)
+        if base is not None:
+            shutil.rmtree(base, ignore_errors=True)
+        return None
