@@ -305,6 +305,38 @@ def wait_for_queue(repo, names, limit=400.0):
         time.sleep(1)
 
 
+def survives_gc(db: Database, commit: str) -> bool:
+    """Whether ``commit`` is still in the database after `dolt gc`, which keeps
+    only what a branch or tag reaches."""
+    dolt(db.path, "gc", "--full")
+    query = f"select dolt_hashof('{commit}') as h"
+    return commit in dolt(db.path, "sql", "-r", "csv", "-q", query, check=False)
+
+
+def user_round(db: Database, n: int) -> list[str]:
+    """One round of what a user types, each its own dolt process: `dolt sql -q
+    "insert ..."`, then `dolt add -A && dolt commit -m ...`; the commands that failed."""
+    failed = []
+    for args in (
+        ("sql", "-q", f"insert into t values ({100 + n}, 'round {n}')"),
+        ("add", "-A"),
+        ("commit", "-m", f"round {n}"),
+    ):
+        proc = subprocess.run(
+            [find_dolt().path, *args],
+            cwd=db.path,
+            env=dolt_env(),
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            check=False,
+            timeout=120,
+        )
+        if proc.returncode:
+            failed.append(f"dolt {args[0]}: {proc.stderr.strip() or proc.stdout.strip()}")
+    return failed
+
+
 def lock_held(db: Database) -> bool:
     """Whether some dolt holds the database's lock (``.dolt/noms/LOCK``, an ``flock``)
     right now; probing takes it for an instant. POSIX only."""

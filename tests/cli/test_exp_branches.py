@@ -5,7 +5,7 @@ wherever a git revision, a user's branch or a kept branch still needs it)."""
 import sys
 
 import pytest
-from helpers import dolt, dvc, error_lines, git, require_extra, wait_for_queue
+from helpers import dolt, dvc, error_lines, git, require_extra, survives_gc, wait_for_queue
 
 from dvc_dolt.dolt import Database
 
@@ -28,15 +28,6 @@ def exp_branches(db):
 
 def all_branches(db):
     return sorted(Database(db.path).branches())
-
-
-def survives_gc(db, commit):
-    """Whether ``commit`` is still in the database after `dolt gc`, which keeps
-    only what a branch or tag reaches."""
-    dolt(db.path, "gc", "--full")
-    found = dolt(db.path, "sql", "-r", "csv", "-q", f"select dolt_hashof('{commit}') as h",
-                 check=False)  # fmt: skip
-    return commit in found
 
 
 def exp_ref(repo, name):

@@ -1,6 +1,6 @@
 """Running an experiment name again never orphans the earlier experiment's commits."""
 
-from helpers import dolt, dvc, git, require_extra
+from helpers import dolt, dvc, git, require_extra, survives_gc
 
 from dvc_dolt.dolt import Database
 
@@ -10,15 +10,6 @@ require_extra("pandas", "api")
 def back_to_baseline(repo):
     git(repo, "checkout", "--", ".")
     dvc(repo, "checkout")
-
-
-def survives_gc(db, commit):
-    """Whether ``commit`` is still in the database after `dolt gc`, which keeps
-    only what a branch or tag reaches."""
-    dolt(db.path, "gc", "--full")
-    found = dolt(db.path, "sql", "-r", "csv", "-q", f"select dolt_hashof('{commit}') as h",
-                 check=False)  # fmt: skip
-    return commit in found
 
 
 def exp_branch(db, name):

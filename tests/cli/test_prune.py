@@ -1,6 +1,6 @@
 """`dvc dolt prune`: dvc-dolt's branches go when no git revision needs them."""
 
-from helpers import commit, dolt, dvc, git, insert
+from helpers import commit, dolt, dvc, git, insert, survives_gc
 
 from dvc_dolt.dolt import Database
 
@@ -10,13 +10,6 @@ def recorded(repo, db, message):
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", message)
     return git(repo, "rev-parse", "HEAD").strip()
-
-
-def survives_gc(db, commit):
-    dolt(db.path, "gc", "--full")
-    found = dolt(db.path, "sql", "-r", "csv", "-q", f"select dolt_hashof('{commit}') as h",
-                 check=False)  # fmt: skip
-    return commit in found
 
 
 def test_prune_deletes_only_what_no_revision_needs(dvc_repo, make_db):

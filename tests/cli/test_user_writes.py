@@ -7,15 +7,11 @@ fail. The read-only commands' reads run in read-only views that never take it.""
 
 from __future__ import annotations
 
-import subprocess
 import threading
 import time
 
 import pytest
-from helpers import DVC, dvc, git, lock_held
-
-from dvc_dolt.dolt import Database, find_dolt
-from dvc_dolt.dolt.runner import dolt_env
+from helpers import DVC, dvc, git, lock_held, user_round
 
 pytest.importorskip("fcntl", reason="dolt locks with flock only on POSIX")
 pytestmark = pytest.mark.timeout(600)
@@ -76,33 +72,12 @@ def test_data_status_never_holds_the_database_lock(tracked):
     assert held == 0
 
 
-def _user(db: Database, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [find_dolt().path, *args],
-        cwd=db.path,
-        env=dolt_env(),
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-        timeout=SETTLE,
-    )
-
-
 def test_a_users_dolt_commands_never_fail_while_data_status_runs(tracked):
     repo, db = tracked
     failed = []
     with Watcher(repo) as watcher:
         for round_ in range(ROUNDS):
-            # What the user types: `dolt sql -q ...`, then `dolt add -A && dolt commit -m ...`
-            for args in (
-                ("sql", "-q", f"insert into t values ({100 + round_}, 'round {round_}')"),
-                ("add", "-A"),
-                ("commit", "-m", f"round {round_}"),
-            ):
-                proc = _user(db, *args)
-                if proc.returncode:
-                    failed.append(f"dolt {args[0]}: {proc.stderr.strip() or proc.stdout.strip()}")
+            failed += user_round(db, round_)
         runs = watcher.runs
     assert failed == []
     assert watcher.errors == []

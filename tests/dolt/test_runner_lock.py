@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from helpers import lock_held, two_commits
+from helpers import lock_held, two_commits, user_round
 
 from dvc_dolt.dolt import Database, DoltCommandError, find_dolt, readonly, runner
 from dvc_dolt.dolt.journal import gc
@@ -148,15 +148,7 @@ def test_user_writes_never_fail_while_dvc_dolt_reads(make_db):
         first_read = seen["reads"]
         # At least ROUNDS rounds, and on until ROUNDS reads ran among them.
         while rounds < ROUNDS or (seen["reads"] - first_read < ROUNDS and rounds < MAX_ROUNDS):
-            # `dolt sql -q ...`, then `dolt add -A && dolt commit -m ...`
-            for args in (
-                ("sql", "-q", f"insert into t values ({100 + rounds}, 'round {rounds}')"),
-                ("add", "-A"),
-                ("commit", "-m", f"round {rounds}"),
-            ):
-                proc = _user(db, *args)
-                if proc.returncode:
-                    failed.append(f"dolt {args[0]}: {proc.stderr.strip() or proc.stdout.strip()}")
+            failed += user_round(db, rounds)
             rounds += 1
         reads = seen["reads"] - first_read
     assert failed == []
