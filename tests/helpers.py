@@ -313,6 +313,20 @@ def survives_gc(db: Database, commit: str) -> bool:
     return commit in dolt(db.path, "sql", "-r", "csv", "-q", query, check=False)
 
 
+def user_dolt(db: Database, *args: str) -> subprocess.CompletedProcess[str]:
+    """One dolt command as a user types it, in the database; never raises on failure."""
+    return subprocess.run(
+        [find_dolt().path, *args],
+        cwd=db.path,
+        env=dolt_env(),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        timeout=120,
+    )
+
+
 def user_round(db: Database, n: int) -> list[str]:
     """One round of what a user types, each its own dolt process: `dolt sql -q
     "insert ..."`, then `dolt add -A && dolt commit -m ...`; the commands that failed."""
@@ -322,16 +336,7 @@ def user_round(db: Database, n: int) -> list[str]:
         ("add", "-A"),
         ("commit", "-m", f"round {n}"),
     ):
-        proc = subprocess.run(
-            [find_dolt().path, *args],
-            cwd=db.path,
-            env=dolt_env(),
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            check=False,
-            timeout=120,
-        )
+        proc = user_dolt(db, *args)
         if proc.returncode:
             failed.append(f"dolt {args[0]}: {proc.stderr.strip() or proc.stdout.strip()}")
     return failed

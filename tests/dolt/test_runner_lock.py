@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from helpers import lock_held, two_commits, user_round
+from helpers import lock_held, two_commits, user_dolt, user_round
 
 from dvc_dolt.dolt import Database, DoltCommandError, find_dolt, readonly, runner
 from dvc_dolt.dolt.journal import gc
@@ -45,20 +45,6 @@ ROUNDS = 10
 MAX_ROUNDS = 4 * ROUNDS
 # A bound on waiting for another process to start, not a figure under test.
 SETTLE = 60.0
-
-
-def _user(db: Database, *args: str) -> subprocess.CompletedProcess[str]:
-    """One dolt command as a user types it."""
-    return subprocess.run(
-        [find_dolt().path, *args],
-        cwd=db.path,
-        env=dolt_env(),
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-        timeout=SETTLE,
-    )
 
 
 @contextmanager
@@ -218,7 +204,7 @@ def test_a_write_waits_for_a_busy_database(
     assert busy.is_set()
     # The failed try and the one that went through, each a dolt process.
     assert _traced(trace).count(subcommand) >= processes
-    assert _user(db, "fsck").returncode == 0
+    assert user_dolt(db, "fsck").returncode == 0
     assert db.heads().commit == (first if write is _restore else second)
 
 
