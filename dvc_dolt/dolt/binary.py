@@ -273,4 +273,4 @@ def find_dolt() -> DoltBinary:
             rejected.append(f"{path} (from {origin}) is dolt {format_version(version)}")
         else:
             return DoltBinary(os.path.abspath(path), version)
-    raise DoltVersionError(f"no usable dolt: {'; '.join(rejected)}; dvc-dolt needs {hint}")
+    raise DoltVersionError(f"no usable dolt: {'; '.join(rejected)}; {hint}")
