@@ -192,7 +192,7 @@ def look_dolt(
         # DVC's checkout says it better (it suggests `git checkout`).
         return []
     for record in storage_guard.storage_records(view.outs):
-        logger.warning("not checked out: %s", record._refusal())
+        logger.warning("not checked out: %s", record.refused())
     looks = in_parallel(look_at, [out for out in view.outs if isinstance(out, DoltMixin)])
     dirty = []
     for look in looks:

@@ -219,15 +219,15 @@ def _add_tables(
     try:
         with reading(str(out)):
             heads, _, tables = cache.inspect_tables(db) if cache else db.inspect_tables()
+            pairs = []
+            if heads.checksum != value:
+                pairs.append((recorded, WORKING))
+            if at_head is not None and at_head != recorded:
+                pairs.append((at_head, recorded))
+            changes = table_changes_at(repo.tmp_dir)
+            found = changes.between(db, pairs, heads.working) if pairs else {}
     except UnreadableDatabase:
         return  # the database itself is listed as unknown
-    with reading(str(out)):
-        pairs = []
-        if heads.checksum != value:
-            pairs.append((recorded, WORKING))
-        if at_head is not None and at_head != recorded:
-            pairs.append((at_head, recorded))
-        found = table_changes_at(repo.tmp_dir).between(db, pairs, heads.working) if pairs else {}
     # Without dolt's answer (a recorded commit the database lacks), no table
     # can be called unchanged.
     known = all(pair in found for pair in pairs)

@@ -103,7 +103,8 @@ def to_record(item: Output) -> Output:
 class StorageRecord:
     """An entry that names a path inside a database's storage."""
 
-    def _refusal(self) -> DvcDoltError:
+    def refused(self) -> DvcDoltError:
+        """Why DVC leaves this entry alone, and how to replace it by the database."""
         item: Any = self
         owner = _item_owner(item) or os.curdir
         return refusal(str(item), owner, _fix(item, owner))
@@ -115,20 +116,20 @@ class StorageRecord:
         return bool(item.is_in_repo and item.__dict__.get(_USE_CACHE_ATTR, True))
 
     def status(self) -> dict[str, str]:
-        logger.warning("%s", self._refusal())
+        logger.warning("%s", self.refused())
         return super().status()  # type: ignore[misc]
 
     def save(self) -> None:
-        raise self._refusal()
+        raise self.refused()
 
     def add(self, *args: Any, **kwargs: Any) -> None:
-        raise self._refusal()
+        raise self.refused()
 
     def commit(self, *args: Any, **kwargs: Any) -> None:
-        raise self._refusal()
+        raise self.refused()
 
     def checkout(self, *args: Any, **kwargs: Any) -> None:
-        logger.warning("not checked out: %s", self._refusal())
+        logger.warning("not checked out: %s", self.refused())
 
     def remove(self, ignore_remove: bool = False) -> None:
         # Deleting a file of the store would corrupt the database.
