@@ -39,6 +39,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench import setup_identity  # this folder's: a private dolt config, as the tests use
+
 from dvc_dolt.dolt import Database, DoltError, find_dolt
 from dvc_dolt.dolt.readonly import ENV_SWITCH, lock_free
 
@@ -65,21 +67,6 @@ def checked(cwd: Path, *args: str, binary: str | None = None) -> str:
     if proc.returncode:
         raise SystemExit(f"dolt {' '.join(args)} failed: {proc.stderr.strip()}")
     return proc.stdout
-
-
-def setup_identity(base: Path) -> None:
-    """A private dolt config, as the tests use."""
-    home = base / "dolt-home"
-    home.mkdir()
-    os.environ["DOLT_ROOT_PATH"] = str(home)
-    os.environ.pop("DOLT_CLI_USER", None)
-    for key, value in {
-        "user.name": "bench",
-        "user.email": "bench@dvc-dolt.invalid",
-        "metrics.disabled": "true",
-        "versioncheck.disabled": "true",
-    }.items():
-        checked(base, "config", "--global", "--add", key, value)
 
 
 def new_table(path: Path, binary: str) -> None:
