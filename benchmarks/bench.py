@@ -313,8 +313,10 @@ class Proc:
 
 def subcommand(argv: list[str]) -> str:
     """`sql`, `gc`, `backup sync-url`, ...: the first words of a dolt argv that
-    are not options (argv[0] is dolt itself)."""
+    are not options (argv[0] is dolt itself); `sql:dolt_gc` for a `call dolt_gc()`."""
     words = [a for a in argv[1:] if not a.startswith("-")]
+    if any("dolt_gc(" in w.lower() for w in words):
+        return f"{words[0]}:dolt_gc"
     if words and words[0] in ("backup", "remote") and len(words) > 1:
         return " ".join(words[:2])
     return words[0] if words else "?"
@@ -712,7 +714,7 @@ def section_notes(sec: Section) -> list[str]:
         gcs = []
         for r in sec.rounds[side.key]:
             for what, procs in r.procs.items():
-                gcs += [(what, p.seconds) for p in procs if p.name == "gc"]
+                gcs += [(what, p.seconds) for p in procs if p.name.endswith("gc")]
         if gcs:
             by: dict[str, list[float]] = {}
             for what, seconds in gcs:
