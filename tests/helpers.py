@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -495,3 +496,53 @@ class FakeGcsServer:
         url = f"{self.endpoint}/storage/v1/b/{bucket}/o"
         with urllib.request.urlopen(url, timeout=30) as response:
             return [item["name"] for item in json.load(response).get("items", [])]
+
+
+def dolt_children(pgid: int, dolt_command: str, match: str = "") -> list[int]:
+    """Pids of `dolt <dolt_command>` processes in process group ``pgid`` (whose
+    argv holds ``match``, when given)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        # Field 5 of /proc/<pid>/stat (after the parenthesised name) is the pgid.
+        if int(stat.rsplit(")", 1)[1].split()[2]) != pgid:
+            continue
+        if len(argv) > 1 and argv[1].decode() == dolt_command and match.encode() in b" ".join(argv):
+            found.append(int(entry.name))
+    return found
+
+
+def kill_at_dolt(repo, args, dolt_command: str, env=None, match: str = "") -> bool:
+    """Run `dvc <args>`; as soon as it runs `dolt <dolt_command>` (argv holding
+    ``match``), freeze that dolt and SIGKILL the whole process group. True when
+    the kill landed while that dolt ran; False when dvc ended first."""
+    proc = subprocess.Popen(
+        [DVC, *args],
+        cwd=repo,
+        env={**os.environ, "DVC_NO_ANALYTICS": "1", **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while proc.poll() is None and time.monotonic() < deadline:
+            pids = dolt_children(proc.pid, dolt_command, match)
+            if pids:
+                for pid in pids:
+                    os.kill(pid, signal.SIGSTOP)
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                return True
+            time.sleep(0.002)
+        return False
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()

@@ -62,11 +62,16 @@ def refuse_served(db: Database) -> None:
 
 
 def gc(db: Database) -> float:
-    """Run ``dolt gc`` on ``db``; the seconds it took. Refused while a
-    ``dolt sql-server`` serves the database (:func:`refuse_served`)."""
+    """Run ``dolt gc --full`` on ``db``; the seconds it took. Refused while a
+    ``dolt sql-server`` serves the database (:func:`refuse_served`).
+
+    Full: the old generation is collected too, so that afterwards the files
+    hold nothing that no ref or working set reaches (a commit dropped by
+    ``dolt reset`` included), and can be copied as they are.
+    """
     refuse_served(db)
     started = time.monotonic()
-    db.run(["gc"], timeout=runner._timeout(GC_TIMEOUT))
+    db.run(["gc", "--full"], timeout=runner._timeout(GC_TIMEOUT))
     return time.monotonic() - started
 
 

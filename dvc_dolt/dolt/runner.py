@@ -275,6 +275,7 @@ def _position(stdout: IO[bytes] | None) -> Optional[int]:
 def _spawn(call: _Call, where: str | os.PathLike[str] | None) -> subprocess.CompletedProcess[str]:
     """Start dolt once, in ``where``, and wait for it; a time-out raises."""
     announce(call.shown, call.cwd)
+    started = time.monotonic()
     if where != call.cwd:
         logger.debug("reading through a read-only view: %s", where)
     if call.stdout is not None and call.stdout_at is not None:
@@ -298,9 +299,31 @@ def _spawn(call: _Call, where: str | os.PathLike[str] | None) -> subprocess.Comp
     except subprocess.TimeoutExpired as exc:
         logger.debug("%s: no answer within %gs", " ".join(call.shown[:2]), call.limit)
         raise _timed_out(call.shown, call.context, call.limit) from exc
+    if proc.returncode == 0 and call.cwd is not None:
+        _note_time(call.cwd, time.monotonic() - started)
     if call.stdout is not None:
         proc.stdout = ""
     return proc
+
+
+# The fastest dolt process this Python process ran in each database (by real
+# path): what opening the database costs at least (see :func:`fastest_run`).
+_fastest: dict[str, float] = {}
+
+
+def _note_time(cwd: str | os.PathLike[str], seconds: float) -> None:
+    key = os.path.realpath(cwd)
+    _fastest[key] = min(seconds, _fastest.get(key, math.inf))
+
+
+def fastest_run(db_path: str | os.PathLike[str]) -> Optional[float]:
+    """Seconds the quickest successful dolt process in ``db_path`` took so far
+    in this Python process; None when none ran there.
+
+    Every dolt process loads its database's chunk journal before it does
+    anything, so the quickest one tells what that costs (``.journal``).
+    """
+    return _fastest.get(os.path.realpath(db_path))
 
 
 def _read_in_view(call: _Call) -> Optional[subprocess.CompletedProcess[str]]:

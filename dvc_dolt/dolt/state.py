@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Optional
 
-from . import binary
+from . import binary, runner
 from .database import SERVER_INFO, Database, TableHashes
 from .heads import Heads
 
@@ -279,7 +279,32 @@ class HeadsCache(EntryFile):
             if tables is not None:
                 entry["tables"] = dict(tables.hashes)
                 entry["uncommitted"] = sorted(tables.uncommitted)
+            opened = runner.fastest_run(db.path)
+            if opened is not None:
+                # What a dolt process on these very files took: see opened().
+                entry["opened"] = round(opened, 3)
             self._put(db, entry)
+
+    def mark_compacted(self, db: Database) -> None:
+        """Say that a full ``dolt gc`` made the database's files as they are now:
+        they hold only what its refs and working sets reach (see :meth:`compacted`)."""
+        key = self.key(db)
+        entry = self._get(db, key) if key else None
+        if entry is not None:
+            self._put(db, {**entry, "compacted": True})
+
+    def compacted(self, db: Database) -> bool:
+        """Whether the files are still as :meth:`mark_compacted` found them: any
+        write since (a commit, a fetch, a remote added) changes the key."""
+        entry = self._get(db, state_key(db.path)) if enabled() else None
+        return bool(entry is not None and entry.get("compacted") is True)
+
+    def opened(self, db: Database) -> Optional[float]:
+        """Seconds the quickest dolt process took on the database's files as
+        they are now, as filed with their heads; None when unknown."""
+        entry = self._get(db, state_key(db.path)) if enabled() else None
+        value = entry.get("opened") if entry is not None else None
+        return float(value) if isinstance(value, (int, float)) else None
 
     def file(self, db: Database, key: str, heads: Heads, reasons: list[str]) -> None:
         """File ``heads`` for ``db`` under ``key``, the :func:`state_key` of the

@@ -109,17 +109,17 @@ def _prune_command():
 GC_HELP = "Compact the chunk journal of tracked Dolt databases (runs `dolt gc` in each)."
 GC_DESCRIPTION = (
     GC_HELP + "\n\nDolt appends every write to a chunk journal, and every dolt command"
-    " loads its index: a database filled by `dolt table import` pays for its whole size"
-    " on each command (about 0.35 s per GB of journal). `dolt gc` moves the data into"
-    " table files (about 40 s per GB). Branches, tags, rows and uncommitted changes stay"
+    " loads its index: a database filled by `dolt table import` pays for it on each"
+    " command (about 0.5 s after a million rows). `dolt gc` moves the data into table"
+    " files (about 10-40 s per GB). Branches, tags, rows and uncommitted changes stay"
     " as they are. `dolt gc` deletes every commit that no branch or tag reaches, so a"
     " commit that the workspace, a git revision or an experiment records is first put"
     " on a dvc/kept/<hash> branch (checkout already keeps there the commits it moves"
     " away from). With no target, every Dolt database that the workspace's .dvc files"
     " and dvc.yaml track, as output or dependency. A database served by a running"
-    " `dolt sql-server` is refused: stop the server first. dvc-dolt never runs it by"
-    " itself; `dvc add`, `dvc commit` and `dvc repro` say when a journal has grown past"
-    " 256 MiB (DVC_DOLT_JOURNAL_HINT_BYTES, in bytes or `off`, changes that)."
+    " `dolt sql-server` is refused: stop the server first. `dvc add` and `dvc commit` run"
+    " it by themselves when the dolt commands on a database they record spend 0.3 s or"
+    " more loading a journal of 16 MiB or more (DVC_DOLT_COMPACT: auto, off, always)."
 )
 
 

@@ -1,12 +1,11 @@
-"""``dvc dolt gc``: compact the chunk journal of the Dolt databases a repo tracks,
-and the hint at ``dvc add``/``dvc commit`` that says when it is worth it.
+"""``dvc dolt gc``: compact the chunk journal of the Dolt databases a repo tracks
+(``auto_gc`` runs it at the end of ``dvc add``/``dvc commit`` when it pays).
 
 Every dolt process loads the index of its database's chunk journal, which
 holds everything written since the last ``dolt gc``: a database filled by
 ``dolt table import`` pays for it on every command (see
 :mod:`dvc_dolt.dolt.journal`). ``dolt gc`` moves the data into table files and
-changes no commit, branch or row; it takes a while, so it is never run
-unasked.
+changes no commit, branch or row.
 """
 
 from __future__ import annotations
@@ -26,14 +25,6 @@ if TYPE_CHECKING:
     from dvc.repo import Repo
 
 logger = logging.getLogger("dvc").getChild("dolt")
-
-ENV_HINT_BYTES = "DVC_DOLT_JOURNAL_HINT_BYTES"
-HINT_BYTES = 256 * 2**20
-# Measured on 1M rows of 1 KB written by `dolt table import` (a 1.14 GB journal;
-# dolt 1.83.2, 2 cores): every dolt process took ~0.55 s, against ~0.15 s after
-# `dolt gc`, which took 40 to 45 s. The hint words both as approximate.
-OPEN_SECONDS_PER_GB = 0.35
-GC_SECONDS_PER_GB = 40
 
 
 @dataclass(frozen=True)
@@ -100,69 +91,52 @@ def compact(repo: Repo, targets: Sequence[str] = (), dry_run: bool = False) -> l
     ``dvc/kept/<hash>`` branch first: gc would delete it. Databases not in
     the workspace (not checked out) are skipped with a warning.
     """
-    from .output import read_heads
-    from .prune import recorded_commits
-
     tracked = _tracked(repo)
     selected = _select(tracked, targets)
-    # Any database's record counts for every database, as in `dvc dolt prune`:
-    # `dvc move` renames one, and older revisions record it under its old path.
-    recorded = set().union(*recorded_commits(repo).values()) if selected else set()
+    recorded = _recorded(repo) if selected else set()
     done = []
     for path in selected:
-        shown = os.path.relpath(path)
-        db = Database(path)
-        if not db.exists:
+        if not Database(path).exists:
+            shown = os.path.relpath(path)
             logger.warning("Dolt database '%s' is not in the workspace: skipped", shown)
             continue
-        heads = tracked[path].recorded_heads
-        needed = recorded | ({heads.commit} if heads else set())
-        journal = journal_bytes(path)
-        with dvc_errors(f"cannot compact Dolt database '{shown}': "):
-            refuse_served(db)
-            kept = tuple(keep_unreached(db, needed, dry_run))
-            if dry_run:
-                done.append(Compaction(shown, journal, kept=kept))
-                continue
-            seconds = gc(db)
-        # gc rewrote the files the heads cache keys on: refill it now, so that
-        # the next `dvc status` starts no dolt process.
-        read_heads(tracked[path])
-        done.append(Compaction(shown, journal, seconds, kept))
+        done.append(compact_one(repo, tracked[path], dry_run, recorded))
     return done
 
 
-def _hint_threshold() -> Optional[int]:
-    value = os.environ.get(ENV_HINT_BYTES, "").strip().lower()
-    if value == "off":
-        return None
-    try:
-        return int(value) if value else HINT_BYTES
-    except ValueError:
-        return HINT_BYTES
+def _recorded(repo: Repo) -> set[str]:
+    from .prune import recorded_commits
+
+    # Any database's record counts for every database, as in `dvc dolt prune`:
+    # `dvc move` renames one, and older revisions record it under its old path.
+    return set().union(*recorded_commits(repo).values())
 
 
-_hinted: set[str] = set()
+def compact_one(
+    repo: Repo, item: Any, dry_run: bool = False, recorded: Optional[set[str]] = None
+) -> Compaction:
+    """Run ``dolt gc`` in the database of one tracked item, keeping every commit
+    the repository records (see :func:`compact`)."""
+    from .output import heads_cache, read_heads
 
-
-def hint_journal(item: Any) -> None:
-    """Say, once per database and command, that a large journal slows every
-    dolt command and that ``dvc dolt gc`` compacts it."""
     path = os.path.abspath(item.fs_path)
-    threshold = _hint_threshold()
-    if threshold is None or path in _hinted:
-        return
-    _hinted.add(path)
+    shown = os.path.relpath(path)
+    if recorded is None:
+        recorded = _recorded(repo)
+    heads = item.recorded_heads
+    needed = recorded | ({heads.commit} if heads else set())
+    db = Database(path)
     journal = journal_bytes(path)
-    if journal is None or journal < threshold:
-        return
-    gb = journal / 10**9
-    logger.info(
-        "Dolt database '%s' keeps %s in its chunk journal, which every dolt command on it"
-        " loads (~%.1f s each); `dvc dolt gc %s` compacts it (~%.0f s).",
-        item,
-        size_text(journal),
-        max(0.1, gb * OPEN_SECONDS_PER_GB),
-        item,
-        max(1.0, gb * GC_SECONDS_PER_GB),
-    )
+    with dvc_errors(f"cannot compact Dolt database '{shown}': "):
+        refuse_served(db)
+        kept = tuple(keep_unreached(db, needed, dry_run))
+        if dry_run:
+            return Compaction(shown, journal, kept=kept)
+        seconds = gc(db)
+    # gc rewrote the files the heads cache keys on: refill it now, so that
+    # the next `dvc status` starts no dolt process; a first push may copy them.
+    read_heads(item)
+    cache = heads_cache(item)
+    if cache is not None:
+        cache.mark_compacted(db)
+    return Compaction(shown, journal, seconds, kept)

@@ -36,7 +36,7 @@ from dvc_dolt.dolt.changes import TableChanges
 from dvc_dolt.dolt.state import HeadsCache
 
 from . import storage_guard
-from .compact import hint_journal
+from .auto_gc import consider as consider_compacting
 from .errors import DvcDoltError, dvc_errors
 from .reading import UnknownWhenUnreadable, reading
 
@@ -194,7 +194,7 @@ class DoltMixin(UnknownWhenUnreadable):
         self.hash_info = HashInfo(HASH_NAME, heads.checksum)
         self.obj = None
         self.files = None
-        hint_journal(self)
+        consider_compacting(self)
 
     def clear(self) -> None:
         # `dvc update --no-download` clears what the workspace held; a record

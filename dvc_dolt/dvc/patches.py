@@ -139,6 +139,8 @@ POINTS: dict[str, dict[str, str]] = {
         "Repo.fetch": f"(self, targets, jobs, remote, ..., {_SCOPE}, revs, workspace)",
         "Repo.status": f"(self, targets, jobs, cloud, remote, ..., {_SCOPE})",
         "Repo.diff": "(self, a_rev, b_rev, targets, recursive)",
+        "Repo.add": "(repo, targets, ...)",
+        "Repo.commit": "(self, target, ...)",
     },
     "dvc.repo.checkout": {
         "checkout": "(self, targets, with_deps, force, relink, recursive, allow_missing, ...)"
@@ -426,6 +428,16 @@ def _patch_stage_cache(module: ModuleType) -> None:
 
 
 def _patch_repo(module: ModuleType) -> None:
+    def make_compacting(record):
+        # Under the repo lock, like the command: compaction ends it.
+        def record_(self, *args, **kwargs):
+            from .auto_gc import compacting
+
+            with compacting(self):
+                return record(self, *args, **kwargs)
+
+        return module.locked(record_)
+
     def make_push(push):
         def push_(self, *args, **kwargs):
             from .sync import push_with
@@ -462,6 +474,8 @@ def _patch_repo(module: ModuleType) -> None:
     _wrap(module.Repo, "push", make_push)
     _wrap(module.Repo, "fetch", make_fetch)
     _wrap(module.Repo, "status", make_status)
+    _wrap(module.Repo, "add", make_compacting)
+    _wrap(module.Repo, "commit", make_compacting)
 
 
 def _patch_repo_checkout(module: ModuleType) -> None:

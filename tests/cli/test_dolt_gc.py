@@ -1,17 +1,22 @@
 """`dvc dolt gc` compacts the chunk journal of tracked databases and changes
-nothing DVC records; `dvc add`/`dvc commit` say when a journal is worth it."""
+nothing DVC records; `dvc add`/`dvc commit` compact a journal that costs (auto_gc)."""
 
 from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
+import time
 
 import pytest
-from helpers import commit, dolt, dvc, error_lines, git, insert
+from helpers import commit, dolt, dvc, error_lines, git, insert, kill_at_dolt, lock_held, sql
 from sql_server import SqlServer
 
+from dvc_dolt.dolt import find_dolt
 from dvc_dolt.dolt.journal import journal_bytes
+from dvc_dolt.dolt.runner import dolt_env
+from dvc_dolt.dvc.auto_gc import ENV_COMPACT as ENV
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -130,7 +135,7 @@ def test_gc_help_and_nothing_to_do(dvc_repo, make_db):
     proc = dvc(dvc_repo, "dolt", "gc", "--help")
     assert "usage: dvc dolt gc" in proc.stdout
     assert "--dry-run" in proc.stdout
-    assert "DVC_DOLT_JOURNAL_HINT_BYTES" in proc.stdout
+    assert "DVC_DOLT_COMPACT" in proc.stdout
     assert "gc" in dvc(dvc_repo, "dolt", "--help").stdout
     assert dvc(dvc_repo, "dolt", "gc").stdout.strip() == "No Dolt database to compact."
 
@@ -143,39 +148,126 @@ def test_gc_help_and_nothing_to_do(dvc_repo, make_db):
     assert "WARNING: Dolt database 'labels' is not in the workspace: skipped" in proc.stderr
 
 
-def test_add_and_commit_hint_at_a_large_journal(dvc_repo, make_db):
+def compaction_lines(proc) -> list[str]:
+    return [line for line in proc.stdout.splitlines() if line.startswith("Compact")]
+
+
+def test_add_and_commit_compact_when_told(dvc_repo, make_db, tmp_path):
+    """`DVC_DOLT_COMPACT=always` compacts at the end of add and commit; what DVC
+    records stays as it is, pins on the remote included. `auto` leaves a
+    journal below 16 MiB alone, `off` leaves every journal alone."""
     repo = dvc_repo
     db = make_db("labels", parent=repo)
     journal = journal_bytes(db.path)
+    assert compaction_lines(dvc(repo, "add", "labels")) == []  # auto: a small journal
+    assert journal_bytes(db.path) == journal
+    dvc(repo, "remote", "add", "-d", "store", str(tmp_path / "store"))
+    dvc(repo, "push")
+    journal = journal_bytes(db.path)  # the push wrote remote-tracking refs
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "labels")
+    before = db.heads()
 
-    # The default threshold (256 MiB) is far above a test database's journal.
-    assert hints(dvc(repo, "add", "labels")) == []
-    proc = dvc(repo, "add", "labels", env={"DVC_DOLT_JOURNAL_HINT_BYTES": str(journal + 1)})
-    assert hints(proc) == []
-    proc = dvc(repo, "add", "labels", env={"DVC_DOLT_JOURNAL_HINT_BYTES": str(journal)})
-    (hint,) = hints(proc)
-    assert hint.startswith("Dolt database 'labels' keeps ")
-    assert "`dvc dolt gc labels` compacts it" in hint
+    proc = dvc(repo, "add", "labels", env={"DVC_DOLT_COMPACT": "off"})
+    assert compaction_lines(proc) == []
+    assert journal_bytes(db.path) == journal
+    proc = dvc(repo, "add", "labels", env={"DVC_DOLT_COMPACT": "always"})
+    started, finished = compaction_lines(proc)
+    assert started.startswith("Compacting Dolt database 'labels': every dolt command on it")
+    assert f"{ENV}=off turns this off" in started
+    assert re.fullmatch(r"Compacted Dolt database 'labels' in \d+\.\d s.*\.", finished)
+    assert journal_bytes(db.path) == 0
+    assert (db.heads(), db.heads().branch) == (before, before.branch)
+    assert db.branches() == ["main"]
+    trace = tmp_path / "trace.jsonl"
+    proc = dvc(repo, "status", "-c", env={"DVC_DOLT_TRACE": str(trace)})
+    assert "in sync" in proc.stdout
+    assert dvc(repo, "status").stdout.strip() == UP_TO_DATE
+    assert "Everything is up to date." in dvc(repo, "push").stdout
 
     grow(db)
-    commit(db, "more rows")
-    low = {"DVC_DOLT_JOURNAL_HINT_BYTES": "1000"}
-    assert len(hints(dvc(repo, "commit", "-f", "labels.dvc", env=low))) == 1
-    assert hints(dvc(repo, "status", env=low)) == []  # only where a database is recorded
-    assert hints(dvc(repo, "add", "labels", env={"DVC_DOLT_JOURNAL_HINT_BYTES": "off"})) == []
-
-    dvc(repo, "dolt", "gc")
-    assert hints(dvc(repo, "add", "labels", env=low)) == []
+    second = commit(db, "more rows")
+    proc = dvc(repo, "commit", "-f", "labels.dvc", env={"DVC_DOLT_COMPACT": "always"})
+    assert [line.split(" ")[0] for line in compaction_lines(proc)] == ["Compacting", "Compacted"]
+    assert journal_bytes(db.path) == 0
+    assert db.heads().commit == second
+    assert dvc(repo, "status").stdout.strip() == UP_TO_DATE
 
 
-def test_hint_once_per_database_per_command(dvc_repo, make_db):
+def test_repro_says_and_does_not_compact(dvc_repo, make_db):
+    """A stage may still write: repro only says, once per database."""
     repo = dvc_repo
-    make_db("labels", parent=repo)
+    db = make_db("labels", parent=repo)
     for name in ("a", "b"):
         dvc(repo, "stage", "add", "-n", name, "-d", "labels", "-o", f"{name}.txt",
             f"{sys.executable} -c \"open('{name}.txt', 'w').write('1')\"")  # fmt: skip
-    proc = dvc(repo, "repro", env={"DVC_DOLT_JOURNAL_HINT_BYTES": "1"})
+    journal = journal_bytes(db.path)
+    proc = dvc(repo, "repro", env={"DVC_DOLT_COMPACT": "always"})
     assert len(hints(proc)) == 1
+    assert compaction_lines(proc) == []
+    assert "`dvc dolt gc labels` compacts it" in hints(proc)[0]
+    assert journal_bytes(db.path) == journal
+
+
+def test_no_compaction_while_a_sql_server_serves(dvc_repo, make_db):
+    repo = dvc_repo
+    db = make_db("labels", parent=repo)
+    journal = journal_bytes(db.path)
+    with SqlServer(db) as server:
+        proc = dvc(repo, "add", "labels", env={"DVC_DOLT_COMPACT": "always"})
+        warning = [line for line in proc.stderr.splitlines() if line.startswith("WARNING")]
+        assert len(warning) == 1
+        assert "Dolt database 'labels' was not compacted" in warning[0]
+        assert "served by a running dolt sql-server" in warning[0]
+        assert journal_bytes(db.path) == journal
+        assert server.serves_cli()
+    assert (repo / "labels.dvc").exists()
+    assert dvc(repo, "status").stdout.strip() == UP_TO_DATE
+
+
+def test_no_compaction_while_another_dolt_holds_the_database(dvc_repo, make_db):
+    repo = dvc_repo
+    db = make_db("labels", parent=repo)
+    dvc(repo, "add", "labels")  # heads on file: the next add needs no dolt of its own
+    journal = journal_bytes(db.path)
+    holder = subprocess.Popen(
+        [find_dolt().path, "sql"], cwd=db.path, env=dolt_env(), stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not lock_held(db):
+            assert time.monotonic() < deadline
+            assert holder.poll() is None
+            time.sleep(0.05)
+        env = {"DVC_DOLT_COMPACT": "always", "DVC_DOLT_BUSY_WAIT": "0.5"}
+        proc = dvc(repo, "add", "labels", env=env)
+        assert "Dolt database 'labels' was not compacted" in proc.stderr
+        assert "another dolt process is using the database" in proc.stderr
+        assert journal_bytes(db.path) == journal
+    finally:
+        holder.communicate(b"select 1;\n", timeout=60)
+    assert holder.returncode == 0
+    assert dvc(repo, "status").stdout.strip() == UP_TO_DATE
+
+
+def test_a_kill_during_compaction_loses_nothing(dvc_repo, make_db, tmp_path):
+    """SIGKILL dvc and its `dolt gc` as the gc runs; the same add again
+    completes, and every commit and row is there."""
+    repo = dvc_repo
+    db, first, second = two_versions(repo, make_db)
+    rows = sql(db, "select count(*) as n from t")
+    env = {"DVC_DOLT_COMPACT": "always"}
+    killed = kill_at_dolt(repo, ["add", "labels"], "gc", env)
+    assert killed, "dvc finished before its dolt gc started"
+    proc = dvc(repo, "add", "labels", env=env)
+    assert proc.returncode == 0
+    assert db.heads() == second
+    assert sql(db, "select count(*) as n from t") == rows
+    assert dvc(repo, "status").stdout.strip() == UP_TO_DATE
+    git(repo, "checkout", "-q", "HEAD~1", "--", "labels.dvc")
+    dvc(repo, "checkout", "--force")
+    assert db.heads() == first
 
 
 def test_gc_keeps_recorded_commits_that_no_branch_reaches(dvc_repo, make_db):

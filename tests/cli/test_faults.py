@@ -7,10 +7,9 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from helpers import DVC, DoltRemoteServer, commit, dvc, git, insert
+from helpers import DVC, DoltRemoteServer, commit, dolt_children, dvc, git, insert
 
 from dvc_dolt.dolt import Database
 
@@ -44,25 +43,6 @@ def pushed_repo(dvc_repo, make_db, stallable_server):
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "labels")
     return repo
-
-
-def _dolt_children(pgid: int, dolt_command: str) -> list[int]:
-    """Pids of `dolt <dolt_command>` processes in process group ``pgid``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        # Field 5 of /proc/<pid>/stat (after the parenthesised name) is the pgid.
-        if int(stat.rsplit(")", 1)[1].split()[2]) != pgid:
-            continue
-        if len(argv) > 1 and argv[1].decode() == dolt_command:
-            found.append(int(entry.name))
-    return found
 
 
 def _read_trace(fd: int, proc: subprocess.Popen, deadline: float) -> Iterator[dict]:
@@ -115,10 +95,10 @@ def kill_during(repo, args, dolt_command, server, tmp_path):
         while (
             proc.poll() is None
             and time.monotonic() < deadline
-            and not _dolt_children(proc.pid, dolt_command)
+            and not dolt_children(proc.pid, dolt_command)
         ):
             time.sleep(0.05)
-        killed_mid_transfer = bool(_dolt_children(proc.pid, dolt_command))
+        killed_mid_transfer = bool(dolt_children(proc.pid, dolt_command))
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
