@@ -34,6 +34,7 @@ from dvc_dolt.dolt.runner import redact
 from dvc_dolt.dolt.state import HeadsCache
 
 from .errors import DvcDoltError
+from .first_push import may_copy, push_by_copy
 from .output import DoltMixin, heads_cache_at, warm_heads
 from .remotes import DoltRemoteSpec, database_key, dolt_remote_for, legacy_database_key
 
@@ -183,9 +184,12 @@ def push(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
             spec = remote_spec(repo, target)
             if target in present:
                 db = Database(target.path)
+                copy = may_copy(repo, target.remote, target.shown, db, spec)
                 name = _remote_name(repo, db, spec, REMOTE_PREFIX + (target.remote or "home"))
                 with heads_cache_at(repo.tmp_dir).kept_across(db):
-                    new = push_pins(db, name, todo[target], spec.env, spec.user)
+                    new = push_by_copy(db, name, spec, todo[target], target.shown) if copy else None
+                    if new is None:
+                        new = push_pins(db, name, todo[target], spec.env, spec.user)
             else:
                 new = _push_from_elsewhere(repo, target, todo[target], present, spec)
         except (DoltError, DvcDoltError) as exc:
