@@ -65,6 +65,7 @@ import contextlib
 import csv
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -95,6 +96,8 @@ TEMPLATE_INFO = "template.json"
 # Room for dvc's and dolt's own files next to the copies of the database.
 MARGIN = 0.5 * GB
 JOURNAL_NAME = "v" * 32
+# The first stored procedure a dolt query calls.
+CALL = re.compile(r"^\s*call\s+(dolt_\w+)\(", re.IGNORECASE)
 # `dolt sql -q "select 1"` runs per journal-tax figure (their median).
 TAX_RUNS = 3
 
@@ -313,10 +316,12 @@ class Proc:
 
 def subcommand(argv: list[str]) -> str:
     """`sql`, `gc`, `backup sync-url`, ...: the first words of a dolt argv that
-    are not options (argv[0] is dolt itself); `sql:dolt_gc` for a `call dolt_gc()`."""
+    are not options (argv[0] is dolt itself); `sql:dolt_backup` for a query that
+    starts with `call dolt_backup(...)`."""
     words = [a for a in argv[1:] if not a.startswith("-")]
-    if any("dolt_gc(" in w.lower() for w in words):
-        return f"{words[0]}:dolt_gc"
+    called = next((m.group(1) for w in words for m in [CALL.search(w)] if m), None)
+    if called:
+        return f"{words[0]}:{called}"
     if words and words[0] in ("backup", "remote") and len(words) > 1:
         return " ".join(words[:2])
     return words[0] if words else "?"
@@ -685,6 +690,7 @@ def section(
     trace = Trace(base / "trace.jsonl")
     rounds: dict[str, list[Round]] = {s.key: [] for s in sides}
     raw_done = s3
+    load = os.getloadavg()[0]
     for number in range(repeat):
         for side in sides:
             # Plain DVC at most: the workspace, its cache, a remote with two versions
@@ -701,7 +707,9 @@ def section(
             rounds[side.key].append(one_round(base, side, template, data, s3, raw, trace))
             raw_done = raw_done or raw
             print(f"    {time.perf_counter() - started:.0f}s", flush=True)
-    return Section(title, sides, rounds)
+    # Other work on the machine shows here (2 cores: above ~1 the sides compete).
+    loads = f"load average (1 min) {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end"
+    return Section(title, sides, rounds, [loads])
 
 
 def section_notes(sec: Section) -> list[str]:
@@ -989,7 +997,7 @@ def main() -> int:
                     args.s3,
                     info[f"{state}_bytes"],
                 )
-                sec.notes = ["", "journal tax of the template, median of runs:", *journal]
+                sec.notes += ["", "journal tax of the template, median of runs:", *journal]
                 sec.notes += ["", *section_notes(sec)]
                 sections.append(sec)
 
