@@ -781,8 +781,8 @@ def section(
                 result.busy, result.tries = idle.overlapped, tries
                 busy = " (other work ran meanwhile)" if result.busy else ""
                 print(f"    {time.perf_counter() - started:.0f}s{busy}", flush=True)
-                if not result.busy:
-                    break
+                if not result.busy or idle.waited >= idle.limit:
+                    break  # (no time left to wait: run on, and count it)
             rounds[side.key].append(result)
             raw_done = raw_done or raw
     # Other work on the machine shows here (2 cores: above ~1 the sides compete).
