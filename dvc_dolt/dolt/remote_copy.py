@@ -7,10 +7,10 @@ every ref, though, so it is used only where that is exactly what ``dvc push``
 would send:
 
 - the files are as a full ``dolt gc`` left them, so they hold nothing that no
-  ref or working set reaches (the caller knows: :meth:`HeadsCache.compacted`);
-- every branch and remote-tracking ref is at a pushed commit or an ancestor
-  of one, no working set is dirty, and there is no tag or stash
-  (:func:`copy_blockers`);
+  ref or working set reaches, and right after that gc every branch and
+  remote-tracking ref was at a pushed commit or behind it, no working set was
+  dirty, and there was no tag or stash (:func:`copy_check`, filed by the
+  compaction with :meth:`HeadsCache.mark_compacted`);
 - the remote holds nothing yet (the caller checks: a backup would replace
   its root).
 
@@ -22,30 +22,23 @@ seen there is the pins, as after a ``dolt push`` of them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple, Optional
+from typing import Optional
 
 from . import runner
 from .database import Database, pin_branch
 from .errors import DoltRemoteError
 from .heads import check_hash
 from .runner import NETWORK_TIMEOUT, _timeout, quote_string
+from .state import CopyCheck
 
 # Remote kinds whose table files a backup can write (dolt:// takes no --user here).
 COPYABLE = ("file://", "aws://", "gs://")
 
 
-class Blockers(NamedTuple):
-    """Why the database cannot be copied as it is (empty: it can), and its branches."""
-
-    reasons: list[str]
-    branches: list[str]
-
-
-def copy_blockers(db: Database, commits: Iterable[str]) -> Blockers:
-    """What in ``db`` a copy would send beyond ``commits`` and their history:
-    one dolt process."""
-    commits = sorted({check_hash(c, "commit") for c in commits})
-    history = "(select commit_hash from dolt_log({}))".format(", ".join(map(quote_string, commits)))
+def copy_check(db: Database, commit: str) -> CopyCheck:
+    """What in ``db`` a copy would send beyond ``commit`` and its history, and
+    the branches it would take along: one dolt process."""
+    history = f"(select commit_hash from dolt_log({quote_string(check_hash(commit, 'commit'))}))"
     branches, tags, tracking, stashes = db.sql(
         f"select name, dirty, hash in {history} as pushed from dolt_branches;\n"
         "select tag_name as name from dolt_tags;\n"
@@ -54,7 +47,7 @@ def copy_blockers(db: Database, commits: Iterable[str]) -> Blockers:
     )
     reasons = []
     for row in branches:
-        if row["dirty"] not in (False, 0, "0", "false"):
+        if _true(row["dirty"]):
             reasons.append(f"branch '{row['name']}' has uncommitted changes")
         elif not _true(row["pushed"]):
             reasons.append(f"branch '{row['name']}' holds commits DVC does not push")
@@ -66,7 +59,7 @@ def copy_blockers(db: Database, commits: Iterable[str]) -> Blockers:
     ]
     if stashes and int(stashes[0]["n"]):
         reasons.append("it has stashed changes")
-    return Blockers(reasons, sorted(str(row["name"]) for row in branches))
+    return CopyCheck(commit, reasons, sorted(str(row["name"]) for row in branches))
 
 
 def _true(value: object) -> bool:

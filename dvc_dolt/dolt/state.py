@@ -35,7 +35,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 from . import binary, runner
 from .database import SERVER_INFO, Database, TableHashes
@@ -191,6 +191,15 @@ class EntryFile:
                 self._store()
 
 
+class CopyCheck(NamedTuple):
+    """Whether a copy of a database's files sends only ``commit`` and its history:
+    yes when ``reasons`` is empty; ``branches`` are those the copy takes along."""
+
+    commit: str
+    reasons: list[str]
+    branches: list[str]
+
+
 class HeadsCache(EntryFile):
     """Heads by database path, behind :func:`state_key`.
 
@@ -285,19 +294,31 @@ class HeadsCache(EntryFile):
                 entry["opened"] = round(opened, 3)
             self._put(db, entry)
 
-    def mark_compacted(self, db: Database) -> None:
-        """Say that a full ``dolt gc`` made the database's files as they are now:
-        they hold only what its refs and working sets reach (see :meth:`compacted`)."""
+    def mark_compacted(self, db: Database, copy: CopyCheck) -> None:
+        """Say that a full ``dolt gc`` made the database's files as they are now
+        (they hold only what its refs and working sets reach), and whether a
+        copy of them would send only HEAD's commit and its history (``copy``)."""
         key = self.key(db)
         entry = self._get(db, key) if key else None
         if entry is not None:
-            self._put(db, {**entry, "compacted": True})
+            self._put(db, {**entry, "compacted": copy._asdict()})
 
-    def compacted(self, db: Database) -> bool:
-        """Whether the files are still as :meth:`mark_compacted` found them: any
-        write since (a commit, a fetch, a remote added) changes the key."""
+    def compacted(self, db: Database) -> Optional[CopyCheck]:
+        """What :meth:`mark_compacted` said, while the files are still as it
+        found them: any write since (a commit, a fetch, a remote added) changes
+        the key."""
         entry = self._get(db, state_key(db.path)) if enabled() else None
-        return bool(entry is not None and entry.get("compacted") is True)
+        found = entry.get("compacted") if entry is not None else None
+        if not isinstance(found, dict):
+            return None
+        try:
+            return CopyCheck(
+                str(found["commit"]),
+                [str(r) for r in found["reasons"]],
+                [str(b) for b in found["branches"]],
+            )
+        except (KeyError, TypeError):
+            return None
 
     def opened(self, db: Database) -> Optional[float]:
         """Seconds the quickest dolt process took on the database's files as

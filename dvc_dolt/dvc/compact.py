@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from dvc_dolt.dolt import Database, kept_branch
 from dvc_dolt.dolt.journal import gc, journal_bytes, keep_unreached, refuse_served
+from dvc_dolt.dolt.remote_copy import copy_check
 
 from .errors import DvcDoltError, dvc_errors
 
@@ -135,8 +136,10 @@ def compact_one(
         seconds = gc(db)
     # gc rewrote the files the heads cache keys on: refill it now, so that
     # the next `dvc status` starts no dolt process; a first push may copy them.
-    read_heads(item)
+    now = read_heads(item)
     cache = heads_cache(item)
     if cache is not None:
-        cache.mark_compacted(db)
+        with dvc_errors(f"Dolt database '{shown}': "):
+            # What a first push may copy, while the files are as gc left them.
+            cache.mark_compacted(db, copy_check(db, now.commit))
     return Compaction(shown, journal, seconds, kept)

@@ -3,7 +3,9 @@
 Where the remote lacks the database and the files hold exactly what the push
 sends (see :mod:`dvc_dolt.dolt.remote_copy`), they are copied as they are:
 seconds for a database that ``dolt push`` walks chunk by chunk for minutes.
-Anything else pushes the pins as usual, and ``dvc push -v`` says why.
+Anything else pushes the pins as usual, and ``dvc push -v`` says why. The
+first push costs the dolt processes it always did: what may be copied was
+asked by the compaction, while the files were as it left them.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import TYPE_CHECKING, Optional
 from urllib.parse import unquote, urlsplit
 
 from dvc_dolt.dolt import Database, DoltError
-from dvc_dolt.dolt.remote_copy import COPYABLE, copy_blockers, copy_to_empty
+from dvc_dolt.dolt.remote_copy import COPYABLE, copy_to_empty
+from dvc_dolt.dolt.state import CopyCheck
 
 from .output import heads_cache_at
 
@@ -27,23 +30,33 @@ logger = logging.getLogger("dvc").getChild("dolt")
 
 
 def may_copy(
-    repo: Repo, remote: Optional[str], shown: str, db: Database, spec: DoltRemoteSpec
-) -> bool:
-    """Whether a first push may copy ``db``'s files to ``spec``: no dolt process.
-
-    Asked before anything writes to the database (adding a Dolt remote
-    does): the files must be as dvc-dolt's last full gc left them.
+    repo: Repo,
+    remote: Optional[str],
+    shown: str,
+    db: Database,
+    spec: DoltRemoteSpec,
+    commits: set[str],
+) -> Optional[CopyCheck]:
+    """How a first push may copy ``db``'s files to ``spec``; None when it may not.
+    No dolt process: asked before anything writes to the database (adding a
+    Dolt remote does), as the files must be as dvc-dolt's last full gc left them.
     """
+    check = heads_cache_at(repo.tmp_dir).compacted(db)
     why = None
     if not spec.url.startswith(COPYABLE) or spec.user:
         why = "this kind of remote takes chunks only"
-    elif not heads_cache_at(repo.tmp_dir).compacted(db):
+    elif check is None:
         why = "its files changed since its last compaction"
+    elif check.reasons:
+        why = "a copy would send more than DVC records: " + "; ".join(check.reasons)
+    elif check.commit not in commits:
+        why = f"its HEAD commit {check.commit} is not among those pushed"
     elif not _remote_lacks(repo, remote, spec.url):
-        return False  # the usual case: the remote has it already
+        return None  # the usual case: the remote has it already
     if why:
-        logger.debug("Dolt database '%s': no copy of its files on a first push: %s", shown, why)
-    return why is None
+        logger.debug("Dolt database '%s': pushing chunk by chunk: %s", shown, why)
+        return None
+    return check
 
 
 def _remote_lacks(repo: Repo, remote: Optional[str], url: str) -> bool:
@@ -62,24 +75,13 @@ def _remote_lacks(repo: Repo, remote: Optional[str], url: str) -> bool:
 
 
 def push_by_copy(
-    db: Database, name: str, spec: DoltRemoteSpec, commits: set[str], shown: str
+    db: Database, name: str, spec: DoltRemoteSpec, commits: set[str], shown: str, check: CopyCheck
 ) -> Optional[list[str]]:
     """The commits pinned by copying ``db``'s files to the empty remote; None
     when they must be pushed as usual (said under ``-v``)."""
+    logger.debug("Dolt database '%s': the remote lacks it, copying its files", shown)
     try:
-        blockers = copy_blockers(db, commits)
-        if blockers.reasons:
-            logger.debug(
-                "Dolt database '%s': pushing chunk by chunk, as a copy of its files would"
-                " send more than DVC records: %s",
-                shown,
-                "; ".join(blockers.reasons),
-            )
-            return None
-        logger.debug("Dolt database '%s': the remote lacks it, copying its files", shown)
-        return copy_to_empty(
-            db, name, spec.url, spec.params, commits, blockers.branches, env=spec.env
-        )
+        return copy_to_empty(db, name, spec.url, spec.params, commits, check.branches, spec.env)
     except DoltError as exc:
         logger.debug("Dolt database '%s': copying its files failed, pushing: %s", shown, exc)
         return None

@@ -184,10 +184,13 @@ def push(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
             spec = remote_spec(repo, target)
             if target in present:
                 db = Database(target.path)
-                copy = may_copy(repo, target.remote, target.shown, db, spec)
+                commits = todo[target]
+                copy = may_copy(repo, target.remote, target.shown, db, spec, commits)
                 name = _remote_name(repo, db, spec, REMOTE_PREFIX + (target.remote or "home"))
                 with heads_cache_at(repo.tmp_dir).kept_across(db):
-                    new = push_by_copy(db, name, spec, todo[target], target.shown) if copy else None
+                    new = None
+                    if copy is not None:
+                        new = push_by_copy(db, name, spec, commits, target.shown, copy)
                     if new is None:
                         new = push_pins(db, name, todo[target], spec.env, spec.user)
             else:

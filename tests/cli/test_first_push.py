@@ -4,6 +4,8 @@ chunk by chunk as before and `-v` says why."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from helpers import commit, dolt, dvc, git, insert, kill_at_dolt
 
@@ -13,8 +15,8 @@ pytestmark = pytest.mark.timeout(300)
 
 COMPACT = {"DVC_DOLT_COMPACT": "always"}
 COPIED = "the remote lacks it, copying its files"
-CHUNKS = "no copy of its files on a first push"
-BLOCKED = "pushing chunk by chunk, as a copy of its files would send more than DVC records"
+CHUNKS = "pushing chunk by chunk: "
+BLOCKED = "pushing chunk by chunk: a copy would send more than DVC records"
 
 
 def recorded_repo(repo, make_db, store):
@@ -46,9 +48,13 @@ def test_first_push_copies_files_and_sends_what_dvc_records(dvc_repo, make_db, t
     dolt(db.path, "reset", "--hard", "HEAD~1")
     dvc(repo, "add", "labels", env=COMPACT)
 
-    proc = dvc(repo, "push", "-v")
+    trace = tmp_path / "trace.jsonl"
+    proc = dvc(repo, "push", "-v", env={"DVC_DOLT_TRACE": str(trace)})
     assert COPIED in proc.stderr + proc.stdout
     assert "Pushed Dolt database 'labels' to remote 'store': 1 new commit" in proc.stdout
+    # As many dolt processes as a first push always took: adding the remote, sending.
+    ran = [json.loads(line)["argv"][1] for line in trace.read_text().splitlines()]
+    assert ran == ["remote", "sql"]
     assert "2 files pushed" in proc.stdout
     assert "in sync" in dvc(repo, "status", "-c").stdout
     url = (store / "dolt" / "labels").as_uri()
