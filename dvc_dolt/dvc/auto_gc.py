@@ -103,7 +103,7 @@ def consider(item: Any) -> None:
         " loads%s; `dvc dolt gc %s` compacts it.",
         item,
         size_text(journal),
-        "" if seconds is None else f" (this one took {seconds:.1f} s)",
+        "" if seconds is None else f" (a dolt command on it takes {seconds:.1f} s)",
         item,
     )
 
@@ -114,17 +114,19 @@ def compacting(repo: Repo) -> Iterator[None]:
     marked. A database that cannot be compacted now is left as it is, with a
     warning: the command itself has succeeded."""
     global _inside
-    outer = not _inside
+    if _inside:
+        yield
+        return
     _inside = True
     try:
         yield
+        todo = list(_pending.values())
     finally:
-        if outer:
-            _inside = False
-    if outer:
-        todo, _ = list(_pending.values()), _pending.clear()
-        for pending in todo:
-            _compact(repo, pending)
+        # A failed add compacts nothing, now or at the next add in this process.
+        _inside = False
+        _pending.clear()
+    for pending in todo:
+        _compact(repo, pending)
 
 
 def _compact(repo: Repo, pending: Pending) -> None:
