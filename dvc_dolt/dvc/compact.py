@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
-from dvc_dolt.dolt import Database, kept_branch
+from dvc_dolt.dolt import Database, DoltError, kept_branch
 from dvc_dolt.dolt.journal import gc, journal_bytes, keep_unreached, refuse_served
 from dvc_dolt.dolt.remote_copy import copy_check
+from dvc_dolt.dolt.state import CopyCheck
 
 from .errors import DvcDoltError, dvc_errors
 
@@ -139,7 +140,11 @@ def compact_one(
     now = read_heads(item)
     cache = heads_cache(item)
     if cache is not None:
-        with dvc_errors(f"Dolt database '{shown}': "):
-            # What a first push may copy, while the files are as gc left them.
-            cache.mark_compacted(db, copy_check(db, now.commit))
+        # What a first push may copy, asked while the files are as gc left them;
+        # a dolt that cannot say only costs that push its speed.
+        try:
+            check = copy_check(db, now.commit)
+        except DoltError as exc:
+            check = CopyCheck(now.commit, [f"cannot tell what a copy would send ({exc})"], [])
+        cache.mark_compacted(db, check)
     return Compaction(shown, journal, seconds, kept)
