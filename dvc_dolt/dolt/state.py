@@ -257,10 +257,14 @@ class HeadsCache(EntryFile):
     def filed(self, db: Database) -> tuple[Optional[Heads], bool]:
         """The heads on file for the database as it is now, and whether they
         are trusted (else only a hint); no dolt process."""
-        entry = self._get(db, state_key(db.path)) if enabled() else None
+        entry = self._current(db)
         if entry is None:
             return None, False
         return self._heads_of(entry), isinstance(entry.get("reasons"), list)
+
+    def _current(self, db: Database) -> Optional[dict[str, Any]]:
+        """The entry filed for the database's files as they are now; no dolt process."""
+        return self._get(db, state_key(db.path)) if enabled() else None
 
     def cached(self, db: Database) -> Optional[Heads]:
         """The trusted heads on file for the database as it is now."""
@@ -307,7 +311,7 @@ class HeadsCache(EntryFile):
         """What :meth:`mark_compacted` said, while the files are still as it
         found them: any write since (a commit, a fetch, a remote added) changes
         the key."""
-        entry = self._get(db, state_key(db.path)) if enabled() else None
+        entry = self._current(db)
         found = entry.get("compacted") if entry is not None else None
         if not isinstance(found, dict):
             return None
@@ -323,7 +327,7 @@ class HeadsCache(EntryFile):
     def opened(self, db: Database) -> Optional[float]:
         """Seconds the quickest dolt process took on the database's files as
         they are now, as filed with their heads; None when unknown."""
-        entry = self._get(db, state_key(db.path)) if enabled() else None
+        entry = self._current(db)
         value = entry.get("opened") if entry is not None else None
         return float(value) if isinstance(value, (int, float)) else None
 

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("dvc").getChild("dolt")
 
+_CHUNKS_ONLY = "this kind of remote takes chunks only"
+
 
 def may_copy(
     repo: Repo,
@@ -41,11 +43,12 @@ def may_copy(
     No dolt process: asked before anything writes to the database (adding a
     Dolt remote does), as the files must be as dvc-dolt's last full gc left them.
     """
+    if not spec.url.startswith(COPYABLE) or spec.user:
+        logger.debug("Dolt database '%s': pushing chunk by chunk: %s", shown, _CHUNKS_ONLY)
+        return None
     check = heads_cache_at(repo.tmp_dir).compacted(db)
     why = None
-    if not spec.url.startswith(COPYABLE) or spec.user:
-        why = "this kind of remote takes chunks only"
-    elif check is None:
+    if check is None:
         why = "its files changed since its last compaction"
     elif check.reasons:
         why = "a copy would send more than DVC records: " + "; ".join(check.reasons)
