@@ -10,14 +10,18 @@ that starts between a user's ``dolt add -A`` and ``dolt commit`` made the
 commit fail. The CLI has no flag or variable to open read-only on purpose.
 
 Instead a read runs in a *view*: a temporary directory of the database's
-name whose ``.dolt/noms`` holds symbolic links to the database's files and a
-``LOCK`` of its own, which we hold. Dolt cannot take that lock, so it opens
-the view read-only (100 ms later) and never touches the real ``LOCK``:
-reading the linked journal and table files is what any read-only dolt does
-while another process writes. It also leaves every file of the database as it
-was, where a dolt that takes the lock updates the modification times of the
-journal, its index and the manifest (changes, to a file watcher). A view
-costs those 100 ms, a temporary directory and a few links; never a process.
+name whose ``.dolt/noms`` holds the database's files and a ``LOCK`` of its
+own, so dolt never touches the real ``LOCK``. Table files are named by their
+contents and never change: a view links them. The files that do change (the
+manifest, the chunk journal and its index) it copies while they are small,
+as they are after a compaction; dolt then takes the view's own lock at once,
+and whatever it writes (a push's remote-tracking refs, the modification
+times a dolt with the lock updates) stays in the view. A larger journal is
+linked instead, and we hold the view's ``LOCK``: dolt opens it read-only,
+100 ms later, and reads the linked files as any read-only dolt does while
+another process writes. Either way every file of the database stays as it
+was (no change, to a file watcher), and a view costs a temporary directory
+and a few links or small copies; never a process.
 ``DVC_DOLT_LOCKFREE_READS=0`` turns views off.
 
 No view (the read runs as before) without ``flock`` (Windows), when a
@@ -34,7 +38,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import IO, NamedTuple, Optional
 
@@ -54,6 +58,13 @@ _LOCK = "LOCK"
 # Files of .dolt/ itself up to this size are copied into a view, larger ones linked.
 _COPY_MAX = 1 << 16
 _OLDGEN = "oldgen"
+# A table file's name is the hash of its contents (go/store/nbs); the chunk
+# journal's name is all v's, and it grows.
+_TABLE_FILE_RE = re.compile(r"[0-9a-v]{32}(\.darc)?")
+_JOURNAL = "v" * 32
+# A view copies the store's changing files when they hold this much at most:
+# copying 32 MiB takes less than dolt's 100 ms wait for a lock it cannot have.
+_COPY_STORE_MAX = 32 << 20
 
 # What dvc-dolt's own `dolt sql` reads look like: global --branch, then sql
 # with these options and one -q query.
@@ -61,15 +72,17 @@ _GLOBAL_WITH_VALUE = {"--branch"}
 _SQL_FLAGS = {"--disable-auto-gc"}
 _SQL_WITH_VALUE = {"-r", "--result-format"}
 _QUERY_FLAGS = {"-q", "--query"}
-# Statements that cannot write: Dolt has no select-form of its procedures.
-_READ_WORDS = {"select", "show", "describe", "desc", "explain", "with"}
+# Statements that cannot write: Dolt has no select-form of its procedures. (Not
+# WITH or EXPLAIN: `with ... update` and `explain analyze` can.) A write run in a
+# view that copies would be lost with the view.
+_READ_WORDS = {"select", "show", "describe", "desc"}
 _CALL_RE = re.compile(r"\bcall\b", re.IGNORECASE)
 
 
 # Views help commands that leave the database alone (status, data status, diff: what
 # editors and scripts run while a user works); one that writes next (add, checkout)
-# takes the lock for that write anyway, and a view costs dolt's 100 ms wait for a
-# lock. So reads go through views only inside lock_free().
+# takes the lock for that write anyway, and a view that cannot copy costs dolt's
+# 100 ms wait for a lock. So reads go through views only inside lock_free().
 _wanted = 0
 
 
@@ -117,8 +130,7 @@ def query_of(args: Sequence[str]) -> Optional[str]:
 def is_read(args: Sequence[str]) -> bool:
     """Whether ``dolt <args>`` is a ``dolt sql -q`` of statements that only read.
 
-    A statement's first word decides; a mistake costs only time, because a
-    write that runs in a view fails as read-only and is run again as is.
+    A statement's first word decides, among words that cannot write.
     """
     query = query_of(args)
     if not query or _CALL_RE.search(query):
@@ -137,10 +149,10 @@ def _served(db: Path) -> bool:
     return any((folder / ".dolt" / "sql-server.info").exists() for folder in (db, *db.parents))
 
 
-def _source(cwd: str | os.PathLike[str]) -> Optional[Path]:
+def _source(cwd: str | os.PathLike[str], copy_only: bool) -> Optional[Path]:
     """The database directory dolt would open in ``cwd``, if a view can stand in for it."""
     if (
-        not _wanted
+        not (_wanted or copy_only)
         or fcntl is None
         or not enabled()
         or os.environ.get("DOLT_DISABLE_CHUNK_JOURNAL")
@@ -157,8 +169,26 @@ class _UnknownLayout(Exception):
     """``.dolt/noms`` holds something a view would not know how to stand in for."""
 
 
-def _link_store(source: Path, target: Path, nested: bool) -> None:
-    """Link every file of one chunk store but its LOCK; ``oldgen`` (once) likewise."""
+def _immutable(name: str) -> bool:
+    return name != _JOURNAL and _TABLE_FILE_RE.fullmatch(name) is not None
+
+
+def _changing_bytes(noms: Path) -> int:
+    """The size of the store's files that a dolt with its lock may write to."""
+    total = 0
+    for folder in (noms, noms / _OLDGEN):
+        if not folder.is_dir():
+            continue
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_file(follow_symlinks=False) and not _immutable(entry.name):
+                    total += entry.stat(follow_symlinks=False).st_size
+    return total
+
+
+def _fill_store(source: Path, target: Path, nested: bool, copy: bool) -> None:
+    """Link every file of one chunk store but its LOCK, or with ``copy`` copy those
+    that can change; ``oldgen`` (once) likewise."""
     target.mkdir()
     for entry in os.scandir(source):
         if entry.name == _LOCK:
@@ -166,25 +196,28 @@ def _link_store(source: Path, target: Path, nested: bool) -> None:
         if entry.is_dir(follow_symlinks=False):
             if not (nested and entry.name == _OLDGEN):
                 raise _UnknownLayout(entry.path)
-            _link_store(Path(entry.path), target / entry.name, nested=False)
+            _fill_store(Path(entry.path), target / entry.name, nested=False, copy=copy)
+        elif copy and not _immutable(entry.name):
+            shutil.copyfile(entry.path, target / entry.name)
         else:
             os.symlink(entry.path, target / entry.name)
 
 
-def _build(db: Path, base: Path) -> Path:
-    """The view of ``db`` under ``base``: same name, linked store, copied small files."""
+def _build(db: Path, base: Path, copy: bool) -> Path:
+    """The view of ``db`` under ``base``: same name, linked (or with ``copy``, partly
+    copied) store, copied small files."""
     view = base / db.name
     dolt_dir = view / ".dolt"
     dolt_dir.mkdir(parents=True)
     for entry in os.scandir(db / ".dolt"):
         if not entry.is_file(follow_symlinks=False) or entry.name in _SERVER_FILES:
             continue  # stats/ and temptf/ are dolt's caches and scratch space
-        if entry.stat(follow_symlinks=False).st_size <= _COPY_MAX:
+        if copy or entry.stat(follow_symlinks=False).st_size <= _COPY_MAX:
             # repo_state.json, config.json: a copy can never be written back.
             shutil.copyfile(entry.path, dolt_dir / entry.name)
         else:
             os.symlink(entry.path, dolt_dir / entry.name)
-    _link_store(db / ".dolt" / "noms", dolt_dir / "noms", nested=True)
+    _fill_store(db / ".dolt" / "noms", dolt_dir / "noms", nested=True, copy=copy)
     return view
 
 
@@ -202,11 +235,13 @@ def _hold(lock_path: Path) -> IO[bytes]:
 
 
 class View(NamedTuple):
-    """A read-only view: where to run dolt, and how the store looked when it was made."""
+    """A view: where to run dolt, and how the store looked when it was made."""
 
     path: Path
     db: Path
     stamp: tuple[tuple[int, int, int], ...]
+    # Whether the store's changing files are copies: dolt may write in the view.
+    copied: bool
 
     def went_stale(self, output: str) -> bool:
         """Whether a failure of dolt in the view may be the view's, not the query's:
@@ -231,35 +266,44 @@ def _stamp(db: Path) -> tuple[tuple[int, int, int], ...]:
 
 
 @contextmanager
-def view(cwd: str | os.PathLike[str] | None) -> Iterator[Optional[View]]:
+def view(
+    cwd: str | os.PathLike[str] | None, *, copy_only: bool = False
+) -> Iterator[Optional[View]]:
     """A view in which dolt reads the database at ``cwd`` without its lock.
 
-    None when no view can stand in (the caller then runs dolt in ``cwd``).
-    The view is removed on leaving; dolt must have exited by then.
+    With ``copy_only``, only a view dolt may write to (see :class:`View`), even
+    outside :func:`lock_free`. None when no view can stand in (the caller
+    then runs dolt in ``cwd``). The view is removed on leaving; dolt must
+    have exited by then.
     """
-    db = _source(cwd) if cwd is not None else None
-    opened = _open_view(db) if db is not None else None
+    db = _source(cwd, copy_only) if cwd is not None else None
+    opened = _open_view(db, copy_only) if db is not None else None
     if opened is None:
         yield None
         return
     found, lock = opened
     try:
-        with lock:
+        with lock if lock is not None else nullcontext():
             yield found
     finally:
         shutil.rmtree(found.path.parent, ignore_errors=True)
 
 
-def _open_view(db: Path) -> Optional[tuple[View, IO[bytes]]]:
-    """A new view of ``db`` and its LOCK, held; None when it cannot be made."""
+def _open_view(db: Path, copy_only: bool) -> Optional[tuple[View, Optional[IO[bytes]]]]:
+    """A new view of ``db``, and its LOCK held unless the view is a copy; None
+    when it cannot be made."""
     base = None
     try:
         stamp = _stamp(db)
+        copy = _changing_bytes(db / ".dolt" / "noms") <= _COPY_STORE_MAX
+        if copy_only and not copy:
+            return None
         base = Path(tempfile.mkdtemp(prefix=VIEW_PREFIX))
-        path = _build(db, base)
-        return View(path, db, stamp), _hold(path / ".dolt" / "noms" / _LOCK)
+        path = _build(db, base, copy)
+        found = View(path, db, stamp, copy)
+        return found, None if copy else _hold(path / ".dolt" / "noms" / _LOCK)
     except (OSError, _UnknownLayout) as exc:
-        logger.debug("no read-only view of %s: %s", db, exc)
+        logger.debug("no view of %s: %s", db, exc)
         if base is not None:
             shutil.rmtree(base, ignore_errors=True)
         return None

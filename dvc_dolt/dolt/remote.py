@@ -256,6 +256,8 @@ def push_pins(
             env=env,
             error_class=DoltRemoteError,
             context=f"push of Dolt database '{db.path}' to remote '{remote}'",
+            # The remote-tracking refs of pins would change the database's files.
+            aside=True,
         )
     except DoltRemoteError:
         # Asked only now: the common push should not pay a process for it.

@@ -228,6 +228,7 @@ def run(
     error_class: type[DoltCommandError] = DoltCommandError,
     context: str = "",
     stdout: IO[bytes] | None = None,
+    aside: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``dolt <args>`` and return the finished process.
 
@@ -241,6 +242,12 @@ def run(
     needs. A command that finds the database held by another dolt process
     is run again for up to ``$DVC_DOLT_BUSY_WAIT`` seconds (5), then fails
     with a line that says so.
+
+    With ``aside``, the command runs in a view that copies the files it could
+    write (:func:`.readonly.view`), where one can be made: a push sends what
+    the database holds, and the remote-tracking refs it records locally go
+    with the view. The database's files stay as they were, and so does
+    everything filed under their state key.
     """
     dolt = find_dolt()
     limit = timeout if timeout is not None else _timeout(LOCAL_TIMEOUT)
@@ -255,7 +262,7 @@ def run(
         _position(stdout),
     )
     started = time.monotonic()
-    proc = _read_in_view(call) if readonly.is_read(args) else None
+    proc = _run_in_view(call, aside) if aside or readonly.is_read(args) else None
     if proc is None:
         proc = _run_waiting(call, error_class)
     _check_exit(
@@ -277,7 +284,7 @@ def _spawn(call: _Call, where: str | os.PathLike[str] | None) -> subprocess.Comp
     announce(call.shown, call.cwd)
     started = time.monotonic()
     if where != call.cwd:
-        logger.debug("reading through a read-only view: %s", where)
+        logger.debug("running in a view: %s", where)
     if call.stdout is not None and call.stdout_at is not None:
         # A second try must not follow the first one's output.
         call.stdout.seek(call.stdout_at)
@@ -326,10 +333,10 @@ def fastest_run(db_path: str | os.PathLike[str]) -> Optional[float]:
     return _fastest.get(os.path.realpath(db_path))
 
 
-def _read_in_view(call: _Call) -> Optional[subprocess.CompletedProcess[str]]:
-    """The read run in a view of the database; None when it must run in place."""
+def _run_in_view(call: _Call, aside: bool) -> Optional[subprocess.CompletedProcess[str]]:
+    """The command run in a view of the database; None when it must run in place."""
     for _ in range(_VIEW_TRIES):
-        with readonly.view(call.cwd) as view:
+        with readonly.view(call.cwd, copy_only=aside) as view:
             if view is None:
                 return None
             proc = _spawn(call, view.path)
@@ -339,7 +346,7 @@ def _read_in_view(call: _Call) -> Optional[subprocess.CompletedProcess[str]]:
             if not view.went_stale(said):
                 # A write after all fails read-only: run it where it can write.
                 return None if _BUSY_RE.search(said) else proc
-        logger.debug("the read-only view went stale (another dolt's gc?); trying a new one")
+        logger.debug("the view went stale (another dolt's gc?); trying a new one")
     return None
 
 

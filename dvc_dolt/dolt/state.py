@@ -11,9 +11,12 @@ database unchanged. What the key reads, and why each part is there:
   its size and its last bytes stand for it. ``dolt gc`` (by hand, online
   through ``call dolt_gc()`` or automatic), ``gc --full`` and ``dolt archive``
   replace files with new names and rewrite the manifests.
-- ``repo_state.json`` (the checked-out branch), and ``config.json`` and the
-  global ``config_global.json`` whole: a ``sqlserver.global.<db>_default_branch``
-  set in either (``set @@persist...``) changes which branch dolt reads.
+- ``repo_state.json`` (the checked-out branch) but its remotes and backups,
+  which no head depends on (so a ``dolt remote add`` keeps what is filed);
+  whole when it does not read as the JSON object dolt writes today. And
+  ``config.json`` and the global ``config_global.json`` whole: a
+  ``sqlserver.global.<db>_default_branch`` set in either (``set
+  @@persist...``) changes which branch dolt reads.
 - ``sql-server.info``: which server, if any, answers for the database; its
   sessions may start on a branch of the server's own configuration. Only
   its inode and modification time: the file holds a secret.
@@ -46,12 +49,14 @@ logger = logging.getLogger(__name__)
 ENV_SWITCH = "DVC_DOLT_HEADS_CACHE"
 _OFF = {"0", "false", "no", "off"}
 # Bump when the key changes meaning, so that old entries never match.
-_KEY_VERSION = b"dvc-dolt heads key 2\0"
+_KEY_VERSION = b"dvc-dolt heads key 3\0"
 _CONTENT_FILES = {"manifest"}
 _JOURNAL = "v" * 32
 # Several root records; a root record is ~50 bytes.
 _JOURNAL_TAIL = 4096
 _SKIP = {"LOCK"}
+# Where repo_state.json keeps the remotes and backups (`dolt remote add`).
+_NOT_HEADS = ("remotes", "backups")
 
 
 def enabled() -> bool:
@@ -78,13 +83,27 @@ def _file_bytes(path: Path) -> bytes:
         return b"\1"
 
 
+def _repo_state(path: Path) -> bytes:
+    """``repo_state.json`` without what no head depends on (see the module's doc)."""
+    raw = path.read_bytes()
+    try:
+        state = json.loads(raw)
+    except ValueError:
+        return b"\0" + raw
+    if not isinstance(state, dict):
+        return b"\0" + raw
+    for name in _NOT_HEADS:
+        state.pop(name, None)
+    return b"\1" + json.dumps(state, sort_keys=True).encode()
+
+
 def state_key(db_path: str | os.PathLike[str]) -> Optional[str]:
     """A digest that changes whenever the database's heads can; None if unreadable."""
     dolt_dir = Path(db_path, ".dolt")
     digest = hashlib.sha256(_KEY_VERSION)
     digest.update(binary.identity().encode())
     try:
-        digest.update(b"\0repo_state\0" + (dolt_dir / "repo_state.json").read_bytes())
+        digest.update(b"\0repo_state\0" + _repo_state(dolt_dir / "repo_state.json"))
         digest.update(b"\0config" + _file_bytes(dolt_dir / "config.json"))
         digest.update(b"\0global config" + _file_bytes(_global_config()))
         try:

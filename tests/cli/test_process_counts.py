@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import commit, dvc, git, insert
+from helpers import commit, dolt, dvc, git, insert
 
 from dvc_dolt.dolt import Database, find_dolt
 
@@ -121,18 +121,21 @@ def test_push_checkout_and_pull(processes, project, tmp_path):
     repo, db = project
     # The first push adds a remote (dolt's own list shows none to reuse) and pushes.
     assert kinds(processes(repo, "push")) == ["remote", "push"]
+    # Neither changed what the heads are filed under: a remote is no head, and
+    # the push ran in a view, where its remote-tracking refs stayed.
+    assert processes(repo, "status") == []
+    assert "remotes/" not in dolt(db.path, "branch", "-a")
 
     new_commit(db, 3)
     assert kinds(processes(repo, "commit", "-f", "db.dvc")) == ["sql"]
     # Its remotes are as the first push left them: only the push.
     assert kinds(processes(repo, "push")) == ["push"]
+    assert processes(repo, "status") == []
     git(repo, "commit", "-qam", "second version")
     latest = db.heads()
 
     git(repo, "checkout", "-q", "HEAD~1", "--", "db.dvc")
-    # `dolt push` wrote remote-tracking refs, so the heads the commit filed no
-    # longer match the files; they stay on file as a hint, which the move checks
-    # in its own process.
+    # The move checks the heads on file in the process that moves.
     assert kinds(processes(repo, "checkout", "--force")) == ["sql"]
     # The restored heads are only a hint too (a write between the move and
     # reading the files would be filed as the move's): one look, which is trusted.

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from helpers import lock_held, two_commits, user_dolt, user_round
+from helpers import dolt, lock_held, two_commits, user_dolt, user_round
 
 from dvc_dolt.dolt import Database, DoltCommandError, find_dolt, readonly, runner
 from dvc_dolt.dolt.journal import gc
@@ -281,8 +281,8 @@ def test_a_view_whose_files_went_away_is_made_again(make_db, tmp_path, monkeypat
     build = readonly._build
     broken = []
 
-    def build_once_broken(source: Path, base: Path) -> Path:
-        path = build(source, base)
+    def build_once_broken(source: Path, base: Path, copy: bool) -> Path:
+        path = build(source, base, copy)
         if not broken:
             journal = path / ".dolt" / "noms" / ("v" * 32)
             journal.unlink()
@@ -294,3 +294,62 @@ def test_a_view_whose_files_went_away_is_made_again(make_db, tmp_path, monkeypat
     assert db.heads() == expected
     assert broken
     assert _traced(trace) == ["sql", "sql"]  # the broken view, then a new one
+
+
+def _files(db: Database) -> dict[str, tuple[int, int]]:
+    """Every file of the database's store: size and modification time."""
+    noms = Path(db.path, ".dolt", "noms")
+    return {
+        str(p.relative_to(noms)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(noms.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("copied", [True, False], ids=["small-store", "large-journal"])
+def test_a_read_leaves_every_file_of_the_database_as_it_was(make_db, monkeypatch, copied):
+    """Small changing files are copied into the view (dolt takes the view's own
+    lock and may write there); a large journal is linked and the view's lock held."""
+    db, _, second = two_commits(make_db)
+    if not copied:
+        monkeypatch.setattr(readonly, "_COPY_STORE_MAX", -1)
+    before = _files(db)
+    with readonly.view(db.path) as view:
+        assert view is not None
+        assert view.copied is copied
+        journal = view.path / ".dolt" / "noms" / ("v" * 32)
+        assert journal.is_symlink() is not copied
+        assert lock_held(Database(view.path)) is not copied
+    assert db.heads().commit == second
+    assert int(db.sql("select count(*) as n from dolt_log")[0][0]["n"]) == 3
+    if copied:
+        assert _files(db) == before
+    else:
+        # A read-only dolt 1.x opens the linked journal index for writing, and
+        # touches it; the bytes stay.
+        assert {k: v[0] for k, v in _files(db).items()} == {k: v[0] for k, v in before.items()}
+
+
+def test_a_push_aside_leaves_the_database_as_it_was(make_db, tmp_path):
+    """A push run aside (in a view that copies) sends the commit; the remote-tracking
+    ref it records stays in the view, and the database's files are unchanged."""
+    db, _, second = two_commits(make_db)
+    remote = tmp_path / "remote"
+    dolt(db.path, "remote", "add", "r", remote.as_uri())
+    before = _files(db)
+    runner.run(["push", "r", f"{second}:refs/heads/pinned"], db.path, aside=True)
+    assert _files(db) == before
+    assert "remotes/" not in dolt(db.path, "branch", "-a")
+    clone = tmp_path / "clone"
+    dolt(tmp_path, "clone", "-b", "pinned", remote.as_uri(), str(clone))
+    assert Database(clone).heads().commit == second
+
+
+def test_a_push_aside_runs_in_place_when_the_journal_is_large(make_db, tmp_path, monkeypatch):
+    db, _, second = two_commits(make_db)
+    monkeypatch.setattr(readonly, "_COPY_STORE_MAX", -1)
+    remote = tmp_path / "remote"
+    dolt(db.path, "remote", "add", "r", remote.as_uri())
+    runner.run(["push", "r", f"{second}:refs/heads/pinned"], db.path, aside=True)
+    # In place, as dolt always does it: it records the remote-tracking ref.
+    assert "remotes/r/pinned" in dolt(db.path, "branch", "-a")
