@@ -190,7 +190,10 @@ def _fill_store(source: Path, target: Path, nested: bool, copy: bool) -> None:
     """Link every file of one chunk store but its LOCK, or with ``copy`` copy those
     that can change; ``oldgen`` (once) likewise."""
     target.mkdir()
-    for entry in os.scandir(source):
+    # The journal last: a user's dolt may append to it meanwhile, and an index
+    # copied before it covers a part of it, where one copied after could point
+    # past its end.
+    for entry in sorted(os.scandir(source), key=lambda e: e.name == _JOURNAL):
         if entry.name == _LOCK:
             continue
         if entry.is_dir(follow_symlinks=False):

@@ -52,3 +52,19 @@ def test_status_asks_each_changed_database_once(
     proc = dvc(dvc_repo, "status")
     for name in ("a", "b", "c"):
         assert f"{name}.dvc:" in proc.stdout
+
+
+def test_a_status_of_targets_asks_only_their_databases(
+    dvc_repo, make_db, monkeypatch, count_dolt_processes
+):
+    dbs = [make_db(name, parent=dvc_repo) for name in ("a", "b", "c")]
+    dvc(dvc_repo, "add", "a", "b", "c")
+    for db in dbs:
+        insert(db, [(3, "c")])
+        commit(db)
+    count_dolt_processes.clear()
+    run_in_process(dvc_repo, monkeypatch, "status", "a.dvc", "b")
+    assert len(count_dolt_processes) == 2
+    proc = dvc(dvc_repo, "status", "c.dvc")
+    assert "c.dvc:" in proc.stdout
+    assert "a.dvc:" not in proc.stdout
