@@ -1,13 +1,15 @@
 """The heads cache: its key changes with every kind of change, and only then."""
 
+import json
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from helpers import commit, dolt, insert, sql
 
 from dvc_dolt.dolt import Database, find_dolt
-from dvc_dolt.dolt.state import HeadsCache, state_key
+from dvc_dolt.dolt.state import HeadsCache, _repo_state, state_key
 
 CHANGES = {
     "insert": lambda db: insert(db, [(10, "x")]),
@@ -27,6 +29,7 @@ CHANGES = {
         dolt(db.path, "reset", "--hard", "HEAD~1"),
     ),
     "revert working": lambda db: (insert(db, [(10, "x")]), dolt(db.path, "reset", "--hard")),
+    "checkout": lambda db: (dolt(db.path, "branch", "b3"), dolt(db.path, "checkout", "b3")),
 }
 
 
@@ -50,6 +53,30 @@ def test_every_change_moves_the_key_and_the_cache_follows(make_db, tmp_path, cha
     CHANGES[change](db)
     assert state_key(db.path) != key
     assert cache.heads(db) == db.heads()
+
+
+def test_remotes_keep_the_key(make_db, tmp_path):
+    """No head depends on a database's remotes: adding one (a first `dvc push`
+    does) keeps what the heads cache filed."""
+    db = make_db()
+    key = state_key(db.path)
+    dolt(db.path, "remote", "add", "r", (tmp_path / "remote").as_uri())
+    assert "remotes" in json.loads(Path(db.path, ".dolt", "repo_state.json").read_text())
+    assert state_key(db.path) == key
+    dolt(db.path, "remote", "remove", "r")
+    assert state_key(db.path) == key
+
+
+def test_a_repo_state_of_another_form_counts_whole(tmp_path):
+    """Should a dolt release write repo_state.json otherwise, all of it is in the key."""
+    path = tmp_path / "repo_state.json"
+    seen = set()
+    for text in ('{"head": "refs/heads/main", "remotes": {}}', "[1]", "[2]", "not json", "x"):
+        path.write_text(text)
+        seen.add(_repo_state(path))
+    assert len(seen) == 5
+    path.write_text('{"remotes": {"r": {}}, "head": "refs/heads/main"}')
+    assert _repo_state(path) in seen  # only the remotes differ from the first
 
 
 def test_gc_moves_the_key_without_changing_heads(make_db, tmp_path):
