@@ -35,7 +35,7 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple, Optional
@@ -227,6 +227,23 @@ class HeadsCache(EntryFile):
     :meth:`file_hint` filed carries none: only a hint for the next move.
     """
 
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__(path)
+        self._before_asking: Optional[Callable[[], None]] = None
+
+    @contextmanager
+    def before_asking(self, first: Callable[[], None]) -> Iterator[None]:
+        """In the block, the first question for dolt runs ``first`` before it:
+        say, a look at several databases in parallel, worth its cost only when
+        one of them is not on file."""
+        with self._lock:
+            self._before_asking = first
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._before_asking = None
+
     def heads(self, db: Database) -> Heads:
         """The database's heads, from the cache when its files have not changed."""
         return self.inspect(db)[0]
@@ -252,6 +269,11 @@ class HeadsCache(EntryFile):
         if not enabled():
             return db.inspect_tables()
         key = state_key(db.path)
+        return self._filed_tables(db, key) or self._ask(db, key)
+
+    def _filed_tables(
+        self, db: Database, key: Optional[str]
+    ) -> Optional[tuple[Heads, list[str], TableHashes]]:
         entry = self._get(db, key)
         if (
             entry is not None
@@ -264,9 +286,17 @@ class HeadsCache(EntryFile):
                 frozenset(str(t) for t in entry["uncommitted"]),
             )
             return self._heads_of(entry), [str(r) for r in entry["reasons"]], tables
-        return self._ask(db, key)
+        return None
 
     def _ask(self, db: Database, key: Optional[str]) -> tuple[Heads, list[str], TableHashes]:
+        with self._lock:
+            first, self._before_asking = self._before_asking, None
+        if first is not None:
+            first()
+            # It may have asked about this database too.
+            filed = self._filed_tables(db, key)
+            if filed is not None:
+                return filed
         # The whole inspection, tables included: in the same process they cost
         # little, and a table dependency's status needs them.
         heads, reasons, tables = db.inspect_tables()

@@ -15,6 +15,7 @@ import shutil
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Callable, Optional
@@ -424,7 +425,9 @@ def _dvc_then_dolt(dvc_transfer, dolt_transfer, dvc_error: type[Exception]) -> i
 
 
 def _warm(repo: Repo, targets: Any, kwargs: dict[str, Any]) -> None:
-    """Databases' heads asked in parallel before DVC's status reads them in turn."""
+    """Databases' heads asked in parallel, once DVC's status, which reads them in
+    turn, finds one not on file; before that, collecting them would cost time
+    for nothing."""
     with_deps, recursive = kwargs.get("with_deps", False), kwargs.get("recursive", False)
     try:
         if not targets:
@@ -488,9 +491,10 @@ def status_with(
 ):
     from .reading import read_only
 
-    with read_only():
-        if not (cloud or remote):
-            _warm(repo, targets, kwargs)
+    warming: Any = nullcontext()
+    if not (cloud or remote) and getattr(repo, "tmp_dir", None):
+        warming = heads_cache_at(repo.tmp_dir).before_asking(lambda: _warm(repo, targets, kwargs))
+    with read_only(), warming:
         result = dvc_status(repo, targets=targets, jobs=jobs, cloud=cloud, remote=remote, **kwargs)
     if cloud or remote:
         result.update(

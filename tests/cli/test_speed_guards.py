@@ -54,6 +54,41 @@ def test_status_asks_each_changed_database_once(
         assert f"{name}.dvc:" in proc.stdout
 
 
+def test_status_collects_databases_to_ask_only_once_one_is_not_on_file(
+    dvc_repo, make_db, monkeypatch, count_dolt_processes
+):
+    """Collecting what to ask in parallel costs DVC's stage collection once more:
+    a status whose databases are all on file skips it."""
+    from dvc_dolt.dvc import parallel, sync
+
+    collected: list[int] = []
+    asked_together: list[int] = []
+    warm, run_all = sync._warm, parallel.in_parallel
+
+    def warm_spy(*args):
+        collected.append(1)
+        return warm(*args)
+
+    def run_all_spy(fn, items, *args):
+        asked_together.append(len(items))
+        return run_all(fn, items, *args)
+
+    monkeypatch.setattr(sync, "_warm", warm_spy)
+    monkeypatch.setattr(parallel, "in_parallel", run_all_spy)
+    dbs = [make_db(name, parent=dvc_repo) for name in ("a", "b", "c")]
+    dvc(dvc_repo, "add", "a", "b", "c")
+    run_in_process(dvc_repo, monkeypatch, "status")
+    assert collected == []
+    for db in dbs:
+        insert(db, [(3, "c")])
+        commit(db)
+    count_dolt_processes.clear()
+    run_in_process(dvc_repo, monkeypatch, "status")
+    assert collected == [1]
+    assert asked_together == [3]
+    assert len(count_dolt_processes) == 3
+
+
 def test_a_status_of_targets_asks_only_their_databases(
     dvc_repo, make_db, monkeypatch, count_dolt_processes
 ):
