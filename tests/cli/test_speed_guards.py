@@ -9,6 +9,15 @@ def run_in_process(repo, monkeypatch, *args):
     assert main(list(args)) == 0
 
 
+def _three_changed_databases(repo, make_db) -> None:
+    """Databases a, b and c, tracked, then each given a commit."""
+    dbs = [make_db(name, parent=repo) for name in ("a", "b", "c")]
+    dvc(repo, "add", "a", "b", "c")
+    for db in dbs:
+        insert(db, [(3, "c")])
+        commit(db)
+
+
 def test_noop_status_starts_no_dolt(dvc_repo, make_db, monkeypatch, count_dolt_processes):
     dbs = [make_db(name, parent=dvc_repo) for name in ("a", "b", "c")]
     dvc(dvc_repo, "add", "a", "b", "c")
@@ -40,11 +49,7 @@ def test_status_asks_each_changed_database_once(
 ):
     """Changed databases are asked in parallel before DVC's status reads them in
     turn: still one process each, and every one reported."""
-    dbs = [make_db(name, parent=dvc_repo) for name in ("a", "b", "c")]
-    dvc(dvc_repo, "add", "a", "b", "c")
-    for db in dbs:
-        insert(db, [(3, "c")])
-        commit(db)
+    _three_changed_databases(dvc_repo, make_db)
     count_dolt_processes.clear()
     run_in_process(dvc_repo, monkeypatch, "status")
     assert len(count_dolt_processes) == 3
@@ -92,11 +97,7 @@ def test_status_collects_databases_to_ask_only_once_one_is_not_on_file(
 def test_a_status_of_targets_asks_only_their_databases(
     dvc_repo, make_db, monkeypatch, count_dolt_processes
 ):
-    dbs = [make_db(name, parent=dvc_repo) for name in ("a", "b", "c")]
-    dvc(dvc_repo, "add", "a", "b", "c")
-    for db in dbs:
-        insert(db, [(3, "c")])
-        commit(db)
+    _three_changed_databases(dvc_repo, make_db)
     count_dolt_processes.clear()
     run_in_process(dvc_repo, monkeypatch, "status", "a.dvc", "b")
     assert len(count_dolt_processes) == 2
