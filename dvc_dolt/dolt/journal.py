@@ -24,8 +24,8 @@ from typing import Optional
 from . import runner
 from .database import Database, kept_branch
 from .runner import quote_string
+from .storage import JOURNAL_NAME
 
-JOURNAL_NAME = "v" * 32
 # gc rewrites the whole store: ~40 s per GB of journal on a 2-core machine.
 GC_TIMEOUT = 3600.0
 

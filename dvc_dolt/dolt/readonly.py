@@ -42,6 +42,8 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import IO, NamedTuple, Optional
 
+from .storage import JOURNAL_NAME
+
 try:
     import fcntl
 except ImportError:  # Windows: dolt locks with LockFileEx there
@@ -59,9 +61,8 @@ _LOCK = "LOCK"
 _COPY_MAX = 1 << 16
 _OLDGEN = "oldgen"
 # A table file's name is the hash of its contents (go/store/nbs); the chunk
-# journal's name is all v's, and it grows.
+# journal's (JOURNAL_NAME) looks like one, and it grows.
 _TABLE_FILE_RE = re.compile(r"[0-9a-v]{32}(\.darc)?")
-_JOURNAL = "v" * 32
 # A view copies the store's changing files when they hold this much at most:
 # copying 32 MiB takes less than dolt's 100 ms wait for a lock it cannot have.
 _COPY_STORE_MAX = 32 << 20
@@ -170,7 +171,7 @@ class _UnknownLayout(Exception):
 
 
 def _immutable(name: str) -> bool:
-    return name != _JOURNAL and _TABLE_FILE_RE.fullmatch(name) is not None
+    return name != JOURNAL_NAME and _TABLE_FILE_RE.fullmatch(name) is not None
 
 
 def _changing_bytes(noms: Path) -> int:
@@ -193,7 +194,7 @@ def _fill_store(source: Path, target: Path, nested: bool, copy: bool) -> None:
     # The journal last: a user's dolt may append to it meanwhile, and an index
     # copied before it covers a part of it, where one copied after could point
     # past its end.
-    for entry in sorted(os.scandir(source), key=lambda e: e.name == _JOURNAL):
+    for entry in sorted(os.scandir(source), key=lambda e: e.name == JOURNAL_NAME):
         if entry.name == _LOCK:
             continue
         if entry.is_dir(follow_symlinks=False):

@@ -43,6 +43,7 @@ from typing import Any, NamedTuple, Optional
 from . import binary, runner
 from .database import SERVER_INFO, Database, TableHashes
 from .heads import Heads
+from .storage import JOURNAL_NAME
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,6 @@ _OFF = {"0", "false", "no", "off"}
 # Bump when the key changes meaning, so that old entries never match.
 _KEY_VERSION = b"dvc-dolt heads key 3\0"
 _CONTENT_FILES = {"manifest"}
-_JOURNAL = "v" * 32
 # Several root records; a root record is ~50 bytes.
 _JOURNAL_TAIL = 4096
 _SKIP = {"LOCK"}
@@ -127,7 +127,7 @@ def state_key(db_path: str | os.PathLike[str]) -> Optional[str]:
                     continue
                 size = os.stat(path).st_size
                 digest.update(str(size).encode())
-                if name == _JOURNAL:
+                if name == JOURNAL_NAME:
                     # Same size, other bytes: a journal copied over from another
                     # clone of the database.
                     digest.update(_tail(path, size))

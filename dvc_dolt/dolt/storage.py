@@ -7,6 +7,8 @@ import re
 from typing import Optional
 
 STORAGE_DIR = ".dolt"
+# The chunk journal in ``.dolt/noms``: every write appends to it (go/store/nbs).
+JOURNAL_NAME = "v" * 32
 _SEPARATORS = re.compile(r"[\\/]+") if os.sep == "\\" else re.compile(r"/+")
 
 

@@ -428,35 +428,17 @@ def _warm(repo: Repo, targets: Any, kwargs: dict[str, Any]) -> None:
     """Databases' heads asked in parallel, once DVC's status, which reads them in
     turn, finds one not on file; before that, collecting them would cost time
     for nothing."""
-    with_deps, recursive = kwargs.get("with_deps", False), kwargs.get("recursive", False)
     try:
-        if not targets:
-            # The whole index, which DVC's status then reads too.
-            stages = [(stage, None) for stage in repo.index.stages]
-        else:
-            # What DVC's status collects for targets: no index of the whole project.
-            stages = [
-                pair
-                for target in _as_list(targets)
-                for pair in repo.stage.collect_granular(
-                    target, with_deps=with_deps, recursive=recursive
-                )
-            ]
+        view = repo.index.targets_view(
+            _as_list(targets) or [None],
+            with_deps=kwargs.get("with_deps", False),
+            recursive=kwargs.get("recursive", False),
+        )
+        items = [*view.outs, *(dep for stage in view.stages for dep in stage.deps)]
     except Exception:
         # DVC's status reports bad targets its own way.
         return
-    items = []
-    for stage, only in stages:
-        items += [out for out in stage.outs if only is None or _overlap(out.fs_path, only)]
-        items += stage.deps
     warm_heads(items)
-
-
-def _overlap(path: str, other: str) -> bool:
-    """Whether one path is the other or holds it."""
-    return any(
-        a == b or a.startswith(b.rstrip(os.sep) + os.sep) for a, b in [(path, other), (other, path)]
-    )
 
 
 def push_with(dvc_push, repo: Repo, targets=None, jobs=None, remote=None, glob=False, **kwargs):
