@@ -129,7 +129,7 @@ class Outcome:
 
 def read_loop(path: Path, stop: threading.Event, outcome: Outcome) -> None:
     db = Database(path)
-    # As `dvc status`, `data status` and `diff` read (dvc_dolt.dvc.reading.read_only).
+    # As `dvc status`, `data status` and `diff` read (dvc_dolt.dvc.items.reading.read_only).
     with lock_free():
         while not stop.is_set():
             started = time.monotonic()

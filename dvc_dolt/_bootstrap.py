@@ -4,7 +4,7 @@ It installs an import hook that patches each DVC module listed in
 :data:`PATCHED_MODULES` right after that module executes, so processes that
 never import DVC pay for one ``sys.meta_path`` entry and an environment lookup.
 ``DVC_DOLT_DISABLE=1`` leaves DVC exactly as shipped. So does a DVC that
-:mod:`dvc_dolt.dvc.patches` does not support: it checks before it patches, and
+:mod:`dvc_dolt.dvc.plug.gate` does not support: it checks before it patches, and
 nothing raised there reaches DVC's import.
 """
 
@@ -16,7 +16,7 @@ import sys
 ENV_DISABLE = "DVC_DOLT_DISABLE"
 
 # Kept here, not imported, so that start-up loads no other module.
-# dvc_dolt.dvc.patches checks this list against its registry.
+# The keys of dvc_dolt.dvc.plug.points.POINTS (tests/test_patch_gate.py checks).
 PATCHED_MODULES = frozenset(
     {
         "dvc.cli.parser",
@@ -61,11 +61,11 @@ class _PatchingLoader:
     def exec_module(self, module) -> None:
         self._loader.exec_module(module)
         try:
-            from dvc_dolt.dvc.patches import apply
+            from dvc_dolt.dvc.plug.gate import apply
         except Exception as exc:  # a broken dvc-dolt must not break `import dvc`
             _give_up(exc)
         else:
-            apply(module)  # never raises
+            apply(module, uninstall)  # never raises
 
     def __getattr__(self, name):
         return getattr(self._loader, name)
@@ -112,12 +112,12 @@ def install() -> None:
     if already:
         # Loaded before us (e.g. dvc_dolt imported late): patch in place.
         try:
-            from dvc_dolt.dvc.patches import apply
+            from dvc_dolt.dvc.plug.gate import apply
         except Exception as exc:
             _give_up(exc)
             return
         for name in sorted(already):
-            apply(sys.modules[name])
+            apply(sys.modules[name], uninstall)
 
 
 def uninstall() -> None:

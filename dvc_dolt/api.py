@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from dvc.repo import Repo
 
-    from .dvc.lineage import DatabaseUse
+    from .dvc.project.records import DatabaseUse
 
 __all__ = [
     "MergeFailedError",
@@ -91,7 +91,8 @@ def _relative(project: Repo, path: PathLike) -> str:
 def _database_at(project: Repo, shown: str, commit: str, rev: Optional[str]) -> Database:
     """A local database holding ``commit``: the workspace's, or a clone fetched for it."""
     from .dvc.errors import DvcDoltError
-    from .dvc.sync import fetch, local_database
+    from .dvc.project.staging import local_database
+    from .dvc.sharing.fetch import fetch
 
     # has_commit raises when dolt could not answer (a timeout, a lock), so a
     # busy database never sends every parallel stage to the remote.
@@ -145,7 +146,7 @@ def read(
         return _read(Database(path), table, sql, at, columns)
     with _project(repo) as project:
         shown = _relative(project, path)
-        from .dvc.lineage import recorded_heads
+        from .dvc.project.records import recorded_heads
 
         commit = recorded_heads(project, shown, rev).commit
         db = _database_at(project, shown, commit, rev)
@@ -156,7 +157,7 @@ def recorded_commit(
     path: PathLike, rev: Optional[str] = None, repo: Optional[PathLike] = None
 ) -> str:
     """The Dolt commit git revision ``rev`` (default: the workspace's files) recorded."""
-    from .dvc.lineage import recorded_heads
+    from .dvc.project.records import recorded_heads
 
     with _project(repo) as project:
         return recorded_heads(project, _relative(project, path), rev).commit
@@ -207,7 +208,7 @@ def lineage(
     rev: Optional[str] = None, stage: Optional[str] = None, repo: Optional[PathLike] = None
 ) -> list[DatabaseUse]:
     """Which Dolt database, commit and branch each stage read and wrote at ``rev``."""
-    from .dvc.lineage import uses
+    from .dvc.views.lineage import uses
 
     with _project(repo) as project:
         return uses(project, rev, stage)
@@ -222,7 +223,7 @@ def _one_use(
     table: Optional[str] = None,
 ) -> DatabaseUse:
     from .dvc.errors import DvcDoltError
-    from .dvc.lineage import records
+    from .dvc.project.records import records
 
     found = [u for u in records(project, rev, stage) if u.role == role]
     if path is not None:
@@ -281,7 +282,7 @@ def changed_inputs(
     stage: str, rev_a: str, rev_b: Optional[str] = None, repo: Optional[PathLike] = None
 ) -> dict[str, tuple[Optional[str], Optional[str]]]:
     """Databases ``stage`` read at different commits in ``rev_a`` and ``rev_b``."""
-    from .dvc.lineage import changed_inputs as changed
+    from .dvc.views.lineage import changed_inputs as changed
 
     with _project(repo) as project:
         return changed(project, stage, rev_a, rev_b)

@@ -20,7 +20,7 @@ import pytest
 from helpers import dvc
 
 from dvc_dolt import __version__
-from dvc_dolt.dvc import patches
+from dvc_dolt.dvc.plug import gate
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -74,6 +74,20 @@ def assert_plain_files(repo: Path) -> None:
             "def _can_hash(stage):",
             "def _can_hash(stage, strict=True):",
             "dvc.stage.cache._can_hash has parameters (stage, strict), not (stage)",
+        ),
+        # A private method the Dolt outputs override, not a patch point itself.
+        (
+            "output.py",
+            "    def _get_hash_meta(self):",
+            "    def _get_hash_meta(self, strict=True):",
+            "dvc.output.Output._get_hash_meta has parameters (self, strict), not (self)",
+        ),
+        # A name of another module that `dvc run` relies on.
+        (
+            "commands/stage.py",
+            "def _add_common_args(parser):",
+            "def _add_common_args(parser, x=0):",
+            "dvc.commands.stage._add_common_args has parameters (parser, x), not (parser)",
         ),
     ],
 )
@@ -137,10 +151,10 @@ def test_a_dvc_outside_the_supported_range_is_left_alone(tmp_path, dvc_repo, mak
 
 
 def test_a_patch_module_that_cannot_load_does_not_break_dvc(dvc_repo):
-    # As if dvc_dolt.dvc.patches raised on import: `dvc status` still runs, as plain DVC.
+    # As if dvc_dolt.dvc.plug.gate raised on import: `dvc status` still runs, as plain DVC.
     code = (
         "import sys\n"
-        "sys.modules['dvc_dolt.dvc.patches'] = None\n"
+        "sys.modules['dvc_dolt.dvc.plug.gate'] = None\n"
         "from dvc.cli import main\n"
         "sys.exit(main(['status']))\n"
     )
@@ -161,10 +175,10 @@ def test_a_patch_module_that_cannot_load_does_not_break_dvc(dvc_repo):
 
 def test_supported_range_is_pyprojects():
     declared = re.search(r'"dvc(>=[\d.]+,<[\d.]+)"', (REPO / "pyproject.toml").read_text())
-    (low, high) = patches.SUPPORTED_DVC
+    (low, high) = gate.SUPPORTED_DVC
     assert declared is not None
     assert declared[1] == f">={low[0]}.{low[1]},<{high[0]}.{high[1]}"
-    assert patches.supported(dvc_package.__version__), "the DVC CI tests on is in the range"
+    assert gate.supported(dvc_package.__version__), "the DVC CI tests on is in the range"
 
 
 def test_reading_a_table_from_a_path_imports_no_dvc(make_db):
@@ -180,3 +194,21 @@ def test_reading_a_table_from_a_path_imports_no_dvc(make_db):
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["2", "[]"]
+
+
+def test_the_bootstrap_hooks_exactly_the_modules_of_the_patch_table():
+    from dvc_dolt._bootstrap import PATCHED_MODULES
+    from dvc_dolt.dvc.plug.points import POINTS
+
+    assert set(POINTS) == PATCHED_MODULES
+
+
+def test_every_name_of_the_patch_table_has_its_shape_in_the_installed_dvc():
+    """What the gate checks at each import, checked here for all of them at once."""
+    import importlib
+
+    from dvc_dolt.dvc.plug.points import POINTS
+    from dvc_dolt.dvc.plug.shape import check
+
+    for name, point in POINTS.items():
+        check(importlib.import_module(name), point.shapes)

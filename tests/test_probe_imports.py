@@ -50,9 +50,11 @@ def test_no_op_commands_import_no_doltcli_and_no_remote_support(project):
         assert "dvc_dolt.dolt.database" in modules, args  # it did see the database
         assert not {m for m in modules if m.startswith("doltcli")}, args
         # The dolt:// remote type loads with a dolt:// remote only.
-        assert "dvc_dolt.dvc.fs" not in modules, args
+        assert "dvc_dolt.dvc.sharing.fs" not in modules, args
     # Nor the remote modules, for commands that move nothing.
-    assert not {"dvc_dolt.dvc.remotes", "dvc_dolt.dolt.remote"} & loaded(project, "checkout")
+    assert not {"dvc_dolt.dvc.sharing.remotes", "dvc_dolt.dolt.remote"} & loaded(
+        project, "checkout"
+    )
 
 
 def test_version_flag_imports_no_dolt_layer(tmp_path):
@@ -61,11 +63,12 @@ def test_version_flag_imports_no_dolt_layer(tmp_path):
 
 
 def test_config_check_hands_over_every_remote_the_remote_module_handles():
-    """The validator's pre-check must say yes to everything dvc_dolt.dvc.remotes handles."""
-    from dvc_dolt.dvc import fs, patches, remotes
+    """The validator's pre-check must say yes to everything dvc_dolt.dvc.sharing.remotes handles."""
+    from dvc_dolt.dvc.layout import SCHEME
+    from dvc_dolt.dvc.plug import remotes as patches
+    from dvc_dolt.dvc.sharing import remotes
 
-    assert fs.SCHEME == patches.DOLT_SCHEME
-    assert patches.DOLT_SCHEME in remotes.S3_TABLE_OPTION
+    assert SCHEME in remotes.S3_TABLE_OPTION
     ours = [
         {"url": "dolt://host/owner"},
         {"url": "DOLT://host/owner"},

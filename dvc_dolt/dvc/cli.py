@@ -1,8 +1,4 @@
-"""``dvc run``: DVC 2's command, back as an alias of ``dvc stage add --run``.
-
-The 2021 Dolt + DVC walkthrough (and many notebooks) use
-``dvc run -n NAME -d DEP -o OUT CMD``; DVC 3 removed it.
-"""
+"""TODO docstring (from cli)."""
 
 from __future__ import annotations
 
@@ -38,12 +34,12 @@ def add_parser(subparsers: Any, parent_parser: Any) -> None:
 run_alias = SimpleNamespace(add_parser=add_parser)
 
 
-# -- dvc dolt lineage --------------------------------------------------------
-
 DOLT_HELP = (
     "Dolt databases tracked by DVC: lineage of stages, pruning dvc-dolt's branches,"
     " compacting journals."
 )
+
+
 LINEAGE_HELP = "Show which Dolt database, commit and branch each stage read and wrote."
 
 
@@ -54,7 +50,7 @@ def _lineage_command():
         def run(self) -> int:
             from dvc.ui import ui
 
-            from .lineage import table_headers, table_rows, uses
+            from dvc_dolt.dvc.views.lineage import table_headers, table_rows, uses
 
             found = uses(self.repo, self.args.rev, self.args.stage)
             if self.args.json:
@@ -73,6 +69,8 @@ def _lineage_command():
 
 
 PRUNE_HELP = "Delete the dvc/kept, dvc/exp and dvc/pin branches that no git revision needs."
+
+
 PRUNE_DESCRIPTION = (
     PRUNE_HELP + "\n\nCheckout keeps the commit a database leaves on a dvc/kept/<hash> branch,"
     " and `dvc exp run` names each experiment's commits dvc/exp/<name>. A branch is"
@@ -92,7 +90,7 @@ def _prune_command():
             from dvc.repo import locked
             from dvc.ui import ui
 
-            from .prune import prune
+            from dvc_dolt.dvc.maintenance.prune import prune
 
             pruned = locked(prune)(self.repo, dry_run=self.args.dry_run)
             verb = "Would delete" if self.args.dry_run else "Deleted"
@@ -107,6 +105,8 @@ def _prune_command():
 
 
 GC_HELP = "Compact the chunk journal of tracked Dolt databases (runs `dolt gc` in each)."
+
+
 GC_DESCRIPTION = (
     GC_HELP + "\n\nDolt appends every write to a chunk journal, and every dolt command"
     " loads its index: a database filled by `dolt table import` pays for it on each"
@@ -131,7 +131,8 @@ def _gc_command():
             from dvc.repo import locked
             from dvc.ui import ui
 
-            from .compact import compact, size_text
+            from dvc_dolt.dvc.items.hints import size_text
+            from dvc_dolt.dvc.maintenance.gc import compact
 
             done = locked(compact)(self.repo, self.args.targets, dry_run=self.args.dry_run)
             if not done:

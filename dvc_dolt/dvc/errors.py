@@ -1,4 +1,4 @@
-"""Dolt-layer errors as DVC exceptions, so DVC prints one clean ``ERROR:`` line."""
+"""TODO docstring (from errors)."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ def test_type_dolt_marks_a_database_before_it_exists(dvc_repo, dolt_bin, monkeyp
     stage = {"cmd": f"{sys.executable} create.py", "deps": ["create.py"], "outs": [out]}
     (repo / "dvc.yaml").write_text(yaml.safe_dump({"stages": {"create": stage}}))
 
-    from dvc_dolt.dvc.output import DoltOutput
+    from dvc_dolt.dvc.items.database import DoltOutput
 
     scores = _outs(repo)["scores"]
     assert isinstance(scores, DoltOutput) is annotated

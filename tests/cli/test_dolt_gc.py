@@ -16,7 +16,7 @@ from sql_server import SqlServer
 from dvc_dolt.dolt import find_dolt
 from dvc_dolt.dolt.journal import journal_bytes
 from dvc_dolt.dolt.runner import dolt_env
-from dvc_dolt.dvc.auto_gc import ENV_COMPACT as ENV
+from dvc_dolt.dvc.items.hints import ENV_COMPACT as ENV
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from helpers import commit, dolt, dvc, git, insert
 
 from dvc_dolt.dolt import Database
-from dvc_dolt.dvc.remotes import database_key, legacy_database_key
+from dvc_dolt.dvc.layout import database_key, legacy_database_key
 
 # Each pair met on one remote database before keys were made injective.
 NAMES = ["data/labels", "data-labels", "données", "donnäes"]

@@ -64,11 +64,12 @@ def test_status_collects_databases_to_ask_only_once_one_is_not_on_file(
 ):
     """Collecting what to ask in parallel costs DVC's stage collection once more:
     a status whose databases are all on file skips it."""
-    from dvc_dolt.dvc import parallel, sync
+    from dvc_dolt.dvc import parallel
+    from dvc_dolt.dvc.tracking import status
 
     collected: list[int] = []
     asked_together: list[int] = []
-    warm, run_all = sync._warm, parallel.in_parallel
+    warm, run_all = status._warm, parallel.in_parallel
 
     def warm_spy(*args):
         collected.append(1)
@@ -78,7 +79,7 @@ def test_status_collects_databases_to_ask_only_once_one_is_not_on_file(
         asked_together.append(len(items))
         return run_all(fn, items, *args)
 
-    monkeypatch.setattr(sync, "_warm", warm_spy)
+    monkeypatch.setattr(status, "_warm", warm_spy)
     monkeypatch.setattr(parallel, "in_parallel", run_all_spy)
     dbs = [make_db(name, parent=dvc_repo) for name in ("a", "b", "c")]
     dvc(dvc_repo, "add", "a", "b", "c")

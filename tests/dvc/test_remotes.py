@@ -5,7 +5,8 @@ import re
 import pytest
 
 from dvc_dolt.dvc.errors import DvcDoltError
-from dvc_dolt.dvc.remotes import MAX_KEY, database_key, dolt_remote_for, legacy_database_key
+from dvc_dolt.dvc.layout import MAX_KEY, database_key, legacy_database_key
+from dvc_dolt.dvc.sharing.remotes import dolt_remote_for
 
 
 @pytest.mark.parametrize(

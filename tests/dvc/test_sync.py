@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from dvc_dolt.dvc.sync import _run_all
+from dvc_dolt.dvc.parallel import run_all
 
 
 @pytest.mark.parametrize("jobs", [1, 2, 3])
@@ -25,6 +25,6 @@ def test_run_all_runs_at_most_jobs_at_once(jobs):
             running -= 1
         return f"failed {item}" if item % 2 else None
 
-    errors = _run_all(jobs, range(jobs * 4), transfer, "Testing")
+    errors = run_all(jobs, range(jobs * 4), transfer, "Testing")
     assert peak == jobs
     assert errors == [f"failed {i}" for i in range(jobs * 4) if i % 2]

@@ -1,0 +1,55 @@
+"""TODO docstring (from experiments)."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from dvc_dolt.dolt import Database
+from dvc_dolt.dvc.errors import DvcDoltError
+from dvc_dolt.dvc.experiments.temp import bring_back_stranded
+from dvc_dolt.dvc.project.records import WROTE, records
+from dvc_dolt.dvc.project.tracked import _dolt_items
+
+if TYPE_CHECKING:
+    from dvc.repo import Repo
+
+
+def apply_with(dvc_apply, repo: Repo, *args: Any, **kwargs: Any) -> Any:
+    """DVC's ``exp apply`` forces its checkout; refuse dirty databases first."""
+    for shown in _applied_databases(repo, *args, **kwargs):
+        db = Database(os.path.join(repo.root_dir, *shown.split("/")))
+        if not db.exists:
+            continue
+        _, reasons = db.inspect()
+        if reasons:
+            raise DvcDoltError(
+                f"cannot apply an experiment over Dolt database '{shown}': " + "; ".join(reasons)
+            )
+    bring_back_stranded(repo, args[0] if args else kwargs.get("rev"))
+    return dvc_apply(repo, *args, **kwargs)
+
+
+def _applied_databases(repo: Repo, rev: Any = None, *args: Any, **kwargs: Any) -> list[str]:
+    """The output databases that applying experiment ``rev`` may restore."""
+    from dvc.exceptions import DvcException
+
+    try:
+        return sorted(
+            {
+                "/".join(item.index_key[1])  # type: ignore[attr-defined]
+                for item in _dolt_items(repo)
+                if not item.IS_DEPENDENCY and item.is_in_repo  # type: ignore[attr-defined]
+            }
+        )
+    except DvcException:
+        pass
+    # The workspace's pipeline does not load (DVC's apply replaces it): the
+    # experiment's own records name what its checkout restores.
+    from dvc.scm import resolve_rev
+
+    try:
+        exp_rev = resolve_rev(repo.scm, rev or kwargs.get("rev"))
+        return sorted({use.path for use in records(repo, exp_rev) if use.role == WROTE})
+    except DvcException:
+        return []  # DVC's apply says what is wrong with ``rev``

@@ -1,0 +1,43 @@
+"""TODO docstring (from sync)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from functools import cache
+from typing import TYPE_CHECKING
+
+from dvc_dolt.dolt import Database
+from dvc_dolt.dolt.remote import RemotesCache
+from dvc_dolt.dvc.items.heads import heads_cache_at
+from dvc_dolt.dvc.layout import FETCHED_DIR, REMOTES_CACHE_FILE, database_key
+
+if TYPE_CHECKING:
+    from dvc.repo import Repo
+
+
+def local_database(repo: Repo, shown: str) -> Database:
+    """Database ``shown`` (repo-relative) in the workspace, or else `dvc fetch`'s clone."""
+    db = Database(os.path.join(repo.root_dir, *shown.split("/")))
+    return db if db.exists else Database(fetched_path(repo, shown))
+
+
+def fetched_path(repo: Repo, shown: str) -> str:
+    """Where `dvc fetch` clones database ``shown`` that the workspace lacks."""
+    return os.path.join(repo.tmp_dir, FETCHED_DIR, database_key(shown))
+
+
+@cache
+def _remotes_cache(tmp_dir: str) -> RemotesCache:
+    return RemotesCache(os.path.join(tmp_dir, REMOTES_CACHE_FILE))
+
+
+def place_fetched(repo: Repo, path: str, shown: str) -> bool:
+    """Move a database ``dvc fetch`` cloned into the workspace; True if there was one."""
+    staged = fetched_path(repo, shown)
+    if os.path.exists(path) or not os.path.isdir(os.path.join(staged, ".dolt")):
+        return False
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    shutil.move(staged, path)
+    heads_cache_at(repo.tmp_dir).moved(Database(staged), Database(path))
+    return True

@@ -1,0 +1,68 @@
+"""TODO docstring (from sync)."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any, Optional
+
+from dvc_dolt.dvc.items.database import DoltMixin
+from dvc_dolt.dvc.layout import OVERRIDE_KEY
+from dvc_dolt.dvc.sharing.routes import Target
+
+if TYPE_CHECKING:
+    from dvc.repo import Repo
+
+
+def collect(
+    repo: Repo,
+    targets: Any = None,
+    remote: Optional[str] = None,
+    push: bool = False,
+    with_deps: bool = False,
+    recursive: bool = False,
+    all_branches: bool = False,
+    all_tags: bool = False,
+    all_commits: bool = False,
+    revs: Any = None,
+    workspace: bool = True,
+) -> dict[Target, set[str]]:
+    """Recorded commits per database, over the revisions DVC's flags select."""
+    from dvc_dolt.dvc.sharing.recorded import import_target
+
+    found: dict[Target, set[str]] = defaultdict(set)
+    default_remote = repo.config["core"].get("remote")
+    root = repo.root_dir  # inside the brancher, git revisions have root "/"
+    for _ in repo.brancher(
+        revs=revs,
+        all_branches=all_branches,
+        all_tags=all_tags,
+        all_commits=all_commits,
+        workspace=workspace,
+    ):
+        # Read the outputs inside the loop: the brancher swaps the repo's
+        # view of its files for each revision.
+        view = repo.index.targets_view(targets, with_deps=with_deps, recursive=recursive)
+        for out in view.outs:
+            if not isinstance(out, DoltMixin) or not out.is_in_repo:
+                continue
+            if (push and not out.can_push) or (remote and out.remote and remote != out.remote):
+                continue
+            heads = out.recorded_heads
+            if heads is None:
+                continue
+            if out.stage.is_repo_import:
+                # Like DVC's own imports: never pushed, fetched from the source.
+                target = None if push else import_target(out, root)
+                if target is not None:
+                    found[target].add(heads.commit)
+                continue
+            parts = out.index_key[1]
+            url = (out.annot.meta or {}).get(OVERRIDE_KEY)
+            name = remote or out.remote or default_remote or ("" if url else None)
+            if name is None:
+                # DVC's own NoRemoteError, with its advice.
+                repo.cloud.get_remote(None, "push" if push else "fetch")
+            target = Target(os.path.join(root, *parts), "/".join(parts), name, url)
+            found[target].add(heads.commit)
+    return found

@@ -1,0 +1,108 @@
+"""TODO docstring (from sync)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, Optional
+
+from dvc_dolt.dolt import Database, DoltError
+from dvc_dolt.dolt.remote import push_pins
+from dvc_dolt.dvc.errors import DvcDoltError
+from dvc_dolt.dvc.items.heads import heads_cache_at
+from dvc_dolt.dvc.layout import REMOTE_PREFIX, database_key
+from dvc_dolt.dvc.parallel import run_all
+from dvc_dolt.dvc.project.staging import _remotes_cache, fetched_path
+from dvc_dolt.dvc.sharing.collect import collect
+from dvc_dolt.dvc.sharing.first_push import may_copy, push_by_copy
+from dvc_dolt.dvc.sharing.routes import _reason, _remote_name, remote_spec
+
+if TYPE_CHECKING:
+    from dvc.repo import Repo
+
+    from dvc_dolt.dvc.sharing.remotes import DoltRemoteSpec
+    from dvc_dolt.dvc.sharing.routes import Target
+
+logger = logging.getLogger(__name__)
+
+
+def push(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
+    """Push every recorded commit as a pin; the number of databases that sent data."""
+    todo = collect(repo, push=True, **kwargs)
+    present = {t: c for t, c in todo.items() if Database(t.path).exists}
+    pushed = []
+
+    def one(target: Target) -> Optional[str]:
+        spec = None
+        try:
+            spec = remote_spec(repo, target)
+            if target in present:
+                db = Database(target.path)
+                commits = todo[target]
+                copy = may_copy(repo, target.remote, target.shown, db, spec, commits)
+                name = _remote_name(repo, db, spec, REMOTE_PREFIX + (target.remote or "home"))
+                with heads_cache_at(repo.tmp_dir).kept_across(db):
+                    new = None
+                    if copy is not None:
+                        new = push_by_copy(db, name, spec, commits, target.shown, copy)
+                    if new is None:
+                        new = push_pins(db, name, todo[target], spec.env, spec.user)
+            else:
+                new = _push_from_elsewhere(repo, target, todo[target], present, spec)
+        except (DoltError, DvcDoltError) as exc:
+            # The next push asks dolt again which remotes the database has.
+            _remotes_cache(repo.tmp_dir).forget(Database(target.path))
+            return f"Dolt database '{target.shown}' to remote '{target.where}': {_reason(exc)}"
+        if new:
+            pushed.append(target)
+            logger.info(
+                "Pushed Dolt database '%s' to remote '%s': %d new commit%s",
+                target.shown,
+                target.where,
+                len(new),
+                "" if len(new) == 1 else "s",
+            )
+        return None
+
+    errors = run_all(jobs, present, one, "Pushing Dolt databases")
+    # Then what older revisions recorded at paths the workspace no longer has
+    # (`dvc move`), from the databases that hold it: one dolt at a time per
+    # database, so the two passes never push from one database at once.
+    errors += run_all(jobs, [t for t in todo if t not in present], one, "Pushing Dolt databases")
+    if errors:
+        raise DvcDoltError("failed to push Dolt databases:\n" + "\n".join(errors))
+    return len(pushed)
+
+
+def _push_from_elsewhere(
+    repo: Repo,
+    target: Target,
+    commits: set[str],
+    present: dict[Target, set[str]],
+    spec: DoltRemoteSpec,
+) -> list[str]:
+    """Push the pins of a path the workspace lacks from databases that hold them.
+
+    An older revision recorded them at this path; a database moved since
+    holds them under its new path. Pins go to the old path's remote
+    database, where a checkout of that revision looks for them.
+    """
+    holders = [Database(t.path) for t in present]
+    holders.append(Database(fetched_path(repo, target.shown)))
+    left, new = set(commits), []
+    key = database_key(target.shown)
+    for db in holders:
+        if not left:
+            break
+        if not db.exists:
+            continue
+        held = left - set(db.missing_commits(left))
+        if held:
+            name = _remote_name(repo, db, spec, f"{REMOTE_PREFIX}{target.remote or 'home'}-{key}")
+            new += push_pins(db, name, held, spec.env, spec.user)
+            left -= held
+    if left:
+        raise DvcDoltError(
+            f"no local Dolt database holds commit(s) {', '.join(sorted(left))}: "
+            "nothing to push them from"
+        )
+    return new

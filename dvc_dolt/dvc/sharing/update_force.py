@@ -1,0 +1,41 @@
+"""TODO docstring (from update_force)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+_force: ContextVar[bool] = ContextVar("dvc_dolt_update_force", default=False)
+
+
+def forced() -> bool:
+    """Whether the running ``dvc update`` was given ``--force``."""
+    return _force.get()
+
+
+@contextmanager
+def forcing(force: bool) -> Iterator[None]:
+    token = _force.set(bool(force))
+    try:
+        yield
+    finally:
+        _force.reset(token)
+
+
+def add_force_option(subparsers: Any) -> None:
+    """``dvc update --force``, unless this DVC has its own."""
+    parser = subparsers.choices.get("update")
+    if parser is None or "--force" in parser._option_string_actions:
+        return
+    parser.add_argument(
+        "-f",
+        "--force",
+        action="store_true",
+        default=False,
+        help=(
+            "Move imported Dolt databases even when they are not at the commit their "
+            "import recorded (their commits are kept on branches)."
+        ),
+    )
