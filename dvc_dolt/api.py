@@ -88,7 +88,7 @@ def _relative(project: Repo, path: PathLike) -> str:
     return rel.replace(os.sep, "/")
 
 
-def _database_at(project: Repo, shown: str, commit: str, rev: Optional[str]) -> Database:
+def _database_at(project: Repo, rel_path: str, commit: str, rev: Optional[str]) -> Database:
     """A local database holding ``commit``: the workspace's, or a clone fetched for it."""
     from .dvc.errors import DvcDoltError
     from .dvc.project.staging import local_database
@@ -96,15 +96,15 @@ def _database_at(project: Repo, shown: str, commit: str, rev: Optional[str]) -> 
 
     # has_commit raises when dolt could not answer (a timeout, a lock), so a
     # busy database never sends every parallel stage to the remote.
-    db = local_database(project, shown)
+    db = local_database(project, rel_path)
     if db.exists and db.has_commit(commit):
         return db
     revs = [rev] if rev else None
-    fetch(project, targets=[shown], revs=revs, workspace=rev is None)
-    db = local_database(project, shown)
+    fetch(project, targets=[rel_path], revs=revs, workspace=rev is None)
+    db = local_database(project, rel_path)
     if not (db.exists and db.has_commit(commit)):
         raise DvcDoltError(
-            f"commit {commit} of Dolt database '{shown}' is neither local nor on the remote"
+            f"commit {commit} of Dolt database '{rel_path}' is neither local nor on the remote"
         )
     return db
 
@@ -145,11 +145,11 @@ def read(
     if rev is None:
         return _read(Database(path), table, sql, at, columns)
     with _project(repo) as project:
-        shown = _relative(project, path)
+        rel_path = _relative(project, path)
         from .dvc.project.records import recorded_heads
 
-        commit = recorded_heads(project, shown, rev).commit
-        db = _database_at(project, shown, commit, rev)
+        commit = recorded_heads(project, rel_path, rev).commit
+        db = _database_at(project, rel_path, commit, rev)
     return _read(db, table, sql, commit, columns)
 
 
@@ -227,8 +227,8 @@ def _one_use(
 
     found = [u for u in records(project, rev, stage) if u.role == role]
     if path is not None:
-        shown = _relative(project, path)
-        found = [u for u in found if u.path == shown]
+        rel_path = _relative(project, path)
+        found = [u for u in found if u.path == rel_path]
     if table is not None and len(found) > 1:
         # Several tables of one database: the one asked for, else the whole
         # database's record.

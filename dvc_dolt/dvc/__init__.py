@@ -1,5 +1,6 @@
-"""The DVC layer: Dolt outputs and dependencies, and the thin patches that plug
-them into DVC (all listed in :mod:`dvc_dolt.dvc.patches`)."""
+"""The DVC layer: Dolt databases and tables as DVC items, the workflows that use
+them, and the thin patches that plug them into DVC (every DVC name they rely
+on is in :mod:`dvc_dolt.dvc.plug.points`)."""
 
 import logging
 

@@ -1,4 +1,9 @@
-"""TODO docstring (from cli)."""
+"""The ``dvc`` commands dvc-dolt adds: ``dvc run`` and ``dvc dolt lineage|prune|gc``.
+
+``dvc run`` is DVC 2's command, back as an alias of ``dvc stage add --run``:
+the 2021 Dolt + DVC walkthrough (and many notebooks) use
+``dvc run -n NAME -d DEP -o OUT CMD``; DVC 3 removed it.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring (from errors)."""
+"""Dolt-layer errors as DVC exceptions, so DVC prints one clean ``ERROR:`` line."""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""TODO docstring (from experiments, fs, lineage, output, remotes, sync)."""
+"""Every name of dvc-dolt's own state: files under ``.dvc/tmp``, keys of its
+records, the branches and remotes it makes inside databases, and where a
+database lives on a DVC remote. Renaming any of these is a migration.
+
+Imports nothing of dvc-dolt or DVC: the patches read :data:`SCHEME` at start-up.
+"""
 
 from __future__ import annotations
 
@@ -7,72 +12,87 @@ import os
 import re
 from pathlib import PurePosixPath
 
-EXP_BRANCH_PREFIX = "dvc/exp/"
+# -- Under .dvc/tmp (DVC's repo.tmp_dir) ---------------------------------------
 
+# Each database's heads, filed by a key of its files: a no-op status asks no dolt.
+HEADS_CACHE_FILE = "dolt-heads.json"
+
+# Which tables changed between two commits, as table dependencies ask.
+TABLE_CHANGES_FILE = "dolt-table-changes.json"
+
+# The Dolt remotes each database has, so that a push need not ask.
+REMOTES_CACHE_FILE = "dolt-remotes.json"
+
+# Clones `dvc fetch` made of databases missing from the workspace, by key;
+# checkout moves them into place.
+FETCHED_DIR = os.path.join("dolt", "fetched")
 
 # Under .dvc/tmp: the store through which workspace databases and their
 # copies in experiments' temporary directories trade commits.
 EXCHANGE_DIR = os.path.join("dolt", "exchange")
 
-
-EXCHANGE_REMOTE = "dvc-exchange"
-
-
 # Under .dvc/tmp: experiments' databases whose commits could not be brought back.
 STRANDED_DIR = os.path.join("dolt", "stranded")
-
 
 # Under .dvc/tmp: the commit of each database when an experiment was queued,
 # by stash commit (<stash_rev>.json); removed once its copy is made.
 NOTED_DIR = os.path.join("dolt", "queued")
 
-
 # In an experiment's temporary copy, under .dvc/tmp: the commit each database
 # was cloned at, which its stages start from.
 STARTED_FILE = os.path.join("dolt", "started.json")
+
+# -- In DVC's records and config -----------------------------------------------
+
+# The hash name of a database or table entry: `checksum: <heads>.dolt`.
+HASH_NAME = "checksum"
+
+# `type: dolt` in a dvc.yaml/.dvc entry marks a database that does not exist yet.
+ANNOTATION_TYPE = "dolt"
+
+# `meta: {dolt_remote: URL}` on an output: the database's own home (e.g. DoltHub).
+OVERRIDE_KEY = "dolt_remote"
+
+# dolt://host/owner remotes (DoltHub, DoltLab, dolt sql-server).
+SCHEME = "dolt"
+
+# Set on an output whose record came from an import's source (--no-download).
+RECORDED_ONLY = "_dvc_dolt_recorded_only"
+
+# Where promote() keeps DVC's use_cache, for an item that turns out to be
+# recorded as files (dvc.yaml outputs are built before dvc.lock is read).
+USE_CACHE_ATTR = "_dvc_dolt_use_cache"
+
+# -- Inside the databases: branches and remotes dvc-dolt names -----------------
+
+EXP_BRANCH_PREFIX = "dvc/exp/"
 
 
 def experiment_branch(name: str) -> str:
     return EXP_BRANCH_PREFIX + name
 
 
-SCHEME = "dolt"
+# How the Dolt remote is named inside a database when dvc-dolt adds it.
+REMOTE_PREFIX = "dvc-"
 
 
-# dvc-dolt's own refs say nothing about where a user's data came from.
-_OWN_REFS = ("dvc/pin/", "dvc/kept/")
+def home_remote(remote: str) -> str:
+    """The Dolt remote dvc-dolt adds to a database for DVC remote ``remote``
+    ("" for the default)."""
+    return REMOTE_PREFIX + (remote or "home")
 
 
-HASH_NAME = "checksum"
+# The remote through which a database and its copy in an experiment trade commits.
+EXCHANGE_REMOTE = "dvc-exchange"
 
-
-# Set on an output whose record came from an import's source (--no-download).
-RECORDED_ONLY = "_dvc_dolt_recorded_only"
-
-
-# `type: dolt` in a dvc.yaml/.dvc entry marks a database that does not exist yet.
-ANNOTATION_TYPE = "dolt"
-
-
-HEADS_CACHE_FILE = "dolt-heads.json"
-
-
-TABLE_CHANGES_FILE = "dolt-table-changes.json"
-
-
-# Where promote() keeps DVC's use_cache, for an item that turns out to be
-# recorded as files (dvc.yaml outputs are built before dvc.lock is read).
-_USE_CACHE_ATTR = "_dvc_dolt_use_cache"
-
+# -- On DVC remotes: each database's own place, by its key ---------------------
 
 DOLT_DIR = "dolt"
-
 
 # Path characters that name a remote database as they are. Lower case only:
 # database names are case-insensitive on some stores (macOS file systems,
 # dolt sql-server), so ``Labels`` and ``labels`` must not meet there either.
 _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
-
 
 # MySQL's limit for a database name, which dolt sql-server (a remotesapi
 # remote) enforces; a key that long keeps a readable head and a digest.
@@ -117,17 +137,3 @@ def legacy_database_key(def_path: str) -> str:
     name = "-".join(_path_parts(def_path))
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")
     return name or "database"
-
-
-FETCHED_DIR = os.path.join("dolt", "fetched")
-
-
-REMOTES_CACHE_FILE = "dolt-remotes.json"
-
-
-# How the Dolt remote is named inside a database when dvc-dolt adds it.
-REMOTE_PREFIX = "dvc-"
-
-
-# `meta: {dolt_remote: URL}` on an output: the database's own home (e.g. DoltHub).
-OVERRIDE_KEY = "dolt_remote"

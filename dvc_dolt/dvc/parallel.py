@@ -1,4 +1,4 @@
-"""TODO docstring (from parallel, sync)."""
+"""Work on several databases at once: each is a dolt process of its own."""
 
 from __future__ import annotations
 

@@ -1,15 +1,17 @@
-"""TODO docstring (from experiments)."""
+"""``dvc exp apply``: databases with uncommitted work are refused before DVC
+forces its checkout, which then restores the experiment's commits.
+"""
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
-from dvc_dolt.dolt import Database
 from dvc_dolt.dvc.errors import DvcDoltError
 from dvc_dolt.dvc.experiments.temp import bring_back_stranded
+from dvc_dolt.dvc.items.describe import rel_path_of
 from dvc_dolt.dvc.project.records import WROTE, records
-from dvc_dolt.dvc.project.tracked import _dolt_items
+from dvc_dolt.dvc.project.staging import workspace_database
+from dvc_dolt.dvc.project.tracked import dolt_items
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
@@ -17,14 +19,14 @@ if TYPE_CHECKING:
 
 def apply_with(dvc_apply, repo: Repo, *args: Any, **kwargs: Any) -> Any:
     """DVC's ``exp apply`` forces its checkout; refuse dirty databases first."""
-    for shown in _applied_databases(repo, *args, **kwargs):
-        db = Database(os.path.join(repo.root_dir, *shown.split("/")))
+    for rel_path in _applied_databases(repo, *args, **kwargs):
+        db = workspace_database(repo, rel_path)
         if not db.exists:
             continue
         _, reasons = db.inspect()
         if reasons:
             raise DvcDoltError(
-                f"cannot apply an experiment over Dolt database '{shown}': " + "; ".join(reasons)
+                f"cannot apply an experiment over Dolt database '{rel_path}': " + "; ".join(reasons)
             )
     bring_back_stranded(repo, args[0] if args else kwargs.get("rev"))
     return dvc_apply(repo, *args, **kwargs)
@@ -37,8 +39,8 @@ def _applied_databases(repo: Repo, rev: Any = None, *args: Any, **kwargs: Any) -
     try:
         return sorted(
             {
-                "/".join(item.index_key[1])  # type: ignore[attr-defined]
-                for item in _dolt_items(repo)
+                rel_path_of(item)
+                for item in dolt_items(repo)
                 if not item.IS_DEPENDENCY and item.is_in_repo  # type: ignore[attr-defined]
             }
         )

@@ -1,4 +1,4 @@
-"""TODO docstring (from experiments)."""
+"""One lock per workspace database among the processes that run experiments."""
 
 from __future__ import annotations
 
@@ -14,14 +14,14 @@ if TYPE_CHECKING:
     from dvc.repo import Repo
 
 
-# Seconds a worker waits for another's turn on a database (each turn is one
-# or two local dolt processes).
+# Seconds a worker waits for another to release a database (each holds it for
+# one or two local dolt processes).
 LOCK_WAIT = 300.0
 
 
 @contextmanager
-def turn(repo: Repo, shown: str) -> Iterator[None]:
-    """Hold database ``shown``'s turn among the processes that run experiments.
+def database_lock(repo: Repo, rel_path: str) -> Iterator[None]:
+    """Hold database ``rel_path``'s lock among the processes that run experiments.
 
     Queue workers collect experiments in parallel: adding the exchange
     remote, fetching into the workspace database and moving its branches must
@@ -31,7 +31,7 @@ def turn(repo: Repo, shown: str) -> Iterator[None]:
     from dvc.lock import LockError
     from dvc.repo.experiments.utils import get_exp_rwlock
 
-    name = f"dolt/{database_key(shown)}"
+    name = f"dolt/{database_key(rel_path)}"
     deadline = time.monotonic() + LOCK_WAIT
     while True:
         lock = get_exp_rwlock(repo, writes=[name])
@@ -40,7 +40,7 @@ def turn(repo: Repo, shown: str) -> Iterator[None]:
         except LockError:
             if time.monotonic() > deadline:
                 raise DvcDoltError(
-                    f"Dolt database '{shown}' stayed locked by another experiment for "
+                    f"Dolt database '{rel_path}' stayed locked by another experiment for "
                     f"{LOCK_WAIT:.0f} s"
                 ) from None
             time.sleep(0.2)

@@ -1,4 +1,8 @@
-"""TODO docstring (from experiments)."""
+"""``exp run --queue``/``--temp``: the databases' commits, noted when DVC stashes the experiment.
+
+A database with uncommitted work is refused: only commits reach the copy in
+which the experiment runs (see :mod:`.temp`).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,9 @@ import json
 import os
 from typing import TYPE_CHECKING, Any
 
-from dvc_dolt.dolt import Database
 from dvc_dolt.dvc.errors import DvcDoltError, dvc_errors
 from dvc_dolt.dvc.layout import NOTED_DIR
+from dvc_dolt.dvc.project.staging import workspace_database
 from dvc_dolt.dvc.project.tracked import database_paths
 
 if TYPE_CHECKING:
@@ -47,19 +51,19 @@ def _note_commits(repo: Repo) -> dict[str, str]:
 
     cache = heads_cache_at(repo.tmp_dir)
 
-    def inspect(shown: str) -> tuple[str | None, list[str]]:
-        db = Database(os.path.join(repo.root_dir, *shown.split("/")))
+    def inspect(rel_path: str) -> tuple[str | None, list[str]]:
+        db = workspace_database(repo, rel_path)
         if not db.exists:
             return None, []
-        with dvc_errors(f"Dolt database '{shown}': "):
+        with dvc_errors(f"Dolt database '{rel_path}': "):
             heads, reasons = cache.inspect(db)
         return heads.commit, reasons
 
     paths = database_paths(repo)
     found = dict(zip(paths, in_parallel(inspect, paths)))
     refused = [
-        f"Dolt database '{shown}': " + "; ".join(reasons)
-        for shown, (_, reasons) in found.items()
+        f"Dolt database '{rel_path}': " + "; ".join(reasons)
+        for rel_path, (_, reasons) in found.items()
         if reasons
     ]
     if refused:
@@ -67,22 +71,22 @@ def _note_commits(repo: Repo) -> dict[str, str]:
             "cannot run an experiment outside the workspace: only Dolt commits reach "
             "its temporary copy. Commit the changes (`dolt commit`) first.\n" + "\n".join(refused)
         )
-    return {shown: commit for shown, (commit, _) in found.items() if commit}
+    return {rel_path: commit for rel_path, (commit, _) in found.items() if commit}
 
 
-def _noted_path(repo: Repo, stash_rev: str) -> str:
+def noted_path(repo: Repo, stash_rev: str) -> str:
     return os.path.join(repo.tmp_dir, NOTED_DIR, f"{stash_rev}.json")
 
 
 def _write_noted(repo: Repo, stash_rev: str, noted: dict[str, str]) -> None:
-    _write_commits(_noted_path(repo, stash_rev), noted)
+    write_commits(noted_path(repo, stash_rev), noted)
 
 
-def _read_noted(repo: Repo, stash_rev: str) -> dict[str, str]:
-    return _read_commits(_noted_path(repo, stash_rev))
+def read_noted(repo: Repo, stash_rev: str) -> dict[str, str]:
+    return read_commits(noted_path(repo, stash_rev))
 
 
-def _write_commits(path: str, commits: dict[str, str]) -> None:
+def write_commits(path: str, commits: dict[str, str]) -> None:
     """A commit by database path, as JSON, replaced at once."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = f"{path}.{os.getpid()}.tmp"
@@ -91,7 +95,7 @@ def _write_commits(path: str, commits: dict[str, str]) -> None:
     os.replace(tmp, path)
 
 
-def _read_commits(path: str) -> dict[str, str]:
+def read_commits(path: str) -> dict[str, str]:
     try:
         with open(path, encoding="utf-8") as fobj:
             found = json.load(fobj)

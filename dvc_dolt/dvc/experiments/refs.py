@@ -1,18 +1,20 @@
-"""TODO docstring (from experiments)."""
+"""Experiments' git refs, and ``dvc exp rename``: ``dvc/exp/<old>`` becomes
+``dvc/exp/<new>`` in every database that has it.
+"""
 
 from __future__ import annotations
 
 import logging
-import os
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from dvc_dolt.dolt import Database
 from dvc_dolt.dvc.errors import DvcDoltError, dvc_errors
-from dvc_dolt.dvc.experiments.lock import turn
+from dvc_dolt.dvc.experiments.lock import database_lock
 from dvc_dolt.dvc.layout import EXP_BRANCH_PREFIX, experiment_branch
 from dvc_dolt.dvc.project.records import records
+from dvc_dolt.dvc.project.staging import workspace_database
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
@@ -78,12 +80,12 @@ def _move_branches(repo: Repo, old: str, new: str, exp_rev: str) -> list[str]:
     for use in records(repo, exp_rev):
         recorded[use.path].add(use.commit)
     failed = []
-    for shown, commits in sorted(recorded.items()):
-        db = Database(os.path.join(repo.root_dir, *shown.split("/")))
+    for rel_path, commits in sorted(recorded.items()):
+        db = workspace_database(repo, rel_path)
         if not db.exists:
             continue
         try:
-            with turn(repo, shown), dvc_errors(f"Dolt database '{shown}': "):
+            with database_lock(repo, rel_path), dvc_errors(f"Dolt database '{rel_path}': "):
                 moved = _move_branch(db, experiment_branch(old), experiment_branch(new), commits)
         except DvcDoltError as exc:
             failed.append(
@@ -94,7 +96,7 @@ def _move_branches(repo: Repo, old: str, new: str, exp_rev: str) -> list[str]:
         if moved:
             logger.info(
                 "Dolt database '%s': branch '%s' renamed to '%s'",
-                shown,
+                rel_path,
                 experiment_branch(old),
                 experiment_branch(new),
             )

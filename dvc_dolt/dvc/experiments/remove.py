@@ -1,19 +1,23 @@
-"""TODO docstring (from prune)."""
+"""``dvc exp remove``: the ``dvc/exp/<name>`` branches of the names it removed go.
+
+A branch that alone reaches a commit something still records becomes
+``dvc/kept/<hash>`` instead (the rule of ``dvc dolt prune``).
+"""
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
 from dvc_dolt.dolt import Database
 from dvc_dolt.dolt.database import kept_branch
 from dvc_dolt.dvc.errors import DvcDoltError, dvc_errors
-from dvc_dolt.dvc.experiments.lock import turn
+from dvc_dolt.dvc.experiments.lock import database_lock
 from dvc_dolt.dvc.experiments.refs import experiment_refs
 from dvc_dolt.dvc.layout import EXP_BRANCH_PREFIX, experiment_branch
 from dvc_dolt.dvc.project.records import recorded_commits
+from dvc_dolt.dvc.project.staging import workspace_database
 from dvc_dolt.dvc.project.tracked import database_paths
 
 if TYPE_CHECKING:
@@ -63,10 +67,10 @@ def drop_experiment_branches(repo: Repo, names: Iterable[str], paths: Iterable[s
     found, failed = _with_branches(repo, wanted, sorted(paths))
     # Only now walk every revision, as prune does: most removals have no branch.
     needed = set().union(*recorded_commits(repo).values()) if found else set()
-    for shown, (db, heads) in found.items():
+    for rel_path, (db, heads) in found.items():
         try:
-            with turn(repo, shown), dvc_errors(f"Dolt database '{shown}': "):
-                _drop(db, shown, wanted, heads, needed)
+            with database_lock(repo, rel_path), dvc_errors(f"Dolt database '{rel_path}': "):
+                _drop(db, rel_path, wanted, heads, needed)
         except DvcDoltError as exc:
             failed.append(str(exc))
     if failed:
@@ -84,35 +88,35 @@ def _with_branches(repo: Repo, wanted: set[str], paths: list[str]) -> tuple[Foun
     each of their ``dvc/exp/*`` branches; an error line per database not read."""
     from dvc_dolt.dvc.parallel import in_parallel
 
-    def look(shown: str) -> tuple[Database, dict[str, str], str | None]:
-        db = Database(os.path.join(repo.root_dir, *shown.split("/")))
+    def look(rel_path: str) -> tuple[Database, dict[str, str], str | None]:
+        db = workspace_database(repo, rel_path)
         if not db.exists:
             return db, {}, None
         try:
-            with dvc_errors(f"Dolt database '{shown}': "):
+            with dvc_errors(f"Dolt database '{rel_path}': "):
                 return db, db.branch_heads(EXP_BRANCH_PREFIX), None
         except DvcDoltError as exc:
             return db, {}, str(exc)
 
     found: Found = {}
     failed = []
-    for shown, (db, heads, error) in zip(paths, in_parallel(look, paths)):
+    for rel_path, (db, heads, error) in zip(paths, in_parallel(look, paths)):
         if error:
             failed.append(error)
         elif wanted & set(heads):
-            found[shown] = (db, heads)
+            found[rel_path] = (db, heads)
     return found, failed
 
 
 def _drop(
-    db: Database, shown: str, wanted: set[str], heads: dict[str, str], needed: Collection[str]
+    db: Database, rel_path: str, wanted: set[str], heads: dict[str, str], needed: Collection[str]
 ) -> None:
     present = sorted(wanted & set(heads))
     # Branches that only share a prefix with one of them (dvc/exp/a, dvc/exp/ab).
     others = [b for b in heads if b not in wanted and b.startswith(tuple(present))]
     deleted = db.prune_branches(present, needed, protected=others)
     for branch in deleted:
-        logger.info("Deleted branch '%s' of Dolt database '%s'", branch, shown)
+        logger.info("Deleted branch '%s' of Dolt database '%s'", branch, rel_path)
     left = [b for b in present if b not in deleted]
     if not left:
         return
@@ -120,7 +124,7 @@ def _drop(
     for branch in left:
         if branch == active:
             logger.warning(
-                "Dolt database '%s' has branch '%s' checked out: it stays", shown, branch
+                "Dolt database '%s' has branch '%s' checked out: it stays", rel_path, branch
             )
             continue
         kept = kept_branch(heads[branch])
@@ -128,6 +132,6 @@ def _drop(
         logger.info(
             "Branch '%s' of Dolt database '%s' is now '%s': its commit is still recorded",
             branch,
-            shown,
+            rel_path,
             kept,
         )

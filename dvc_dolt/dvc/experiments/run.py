@@ -1,17 +1,27 @@
-"""TODO docstring (from experiments)."""
+"""``dvc exp run`` in the workspace: a branch ``dvc/exp/<name>`` on the commits it made.
+
+An experiment run in the workspace commits its Dolt outputs on the
+database's current branch, and the next experiment moves that branch on. So
+that each experiment's data stays reachable by name, the output commits it
+made get a branch ``dvc/exp/<experiment>``, in the databases it wrote only: a
+database the experiment only read, or left at the commit it started from,
+gets none. A name used again (on another baseline, or with ``exp run -f``)
+moves that branch; the commit it leaves is kept on ``dvc/kept/<hash>``
+unless another ref reaches it.
+"""
 
 from __future__ import annotations
 
 import logging
-import os
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
-from dvc_dolt.dolt import Database, DoltError
-from dvc_dolt.dvc.experiments.lock import turn
+from dvc_dolt.dolt import DoltError
+from dvc_dolt.dvc.experiments.lock import database_lock
 from dvc_dolt.dvc.layout import experiment_branch
 from dvc_dolt.dvc.project.records import WROTE, records
+from dvc_dolt.dvc.project.staging import workspace_database
 from dvc_dolt.dvc.project.tracked import database_paths
 
 if TYPE_CHECKING:
@@ -55,16 +65,16 @@ def _workspace_starts(repo: Repo) -> dict[str, set[str]]:
         starts[use.path].add(use.commit)
     cache = heads_cache_at(repo.tmp_dir)
 
-    def head(shown: str) -> str | None:
-        db = Database(os.path.join(repo.root_dir, *shown.split("/")))
+    def head(rel_path: str) -> str | None:
+        db = workspace_database(repo, rel_path)
         try:
             return cache.heads(db).commit if db.exists else None
         except DoltError:
             return None  # unknown: its output counts as written
 
-    for shown, commit in zip(paths, in_parallel(head, paths)):
+    for rel_path, commit in zip(paths, in_parallel(head, paths)):
         if commit:
-            starts[shown].add(commit)
+            starts[rel_path].add(commit)
     return dict(starts)
 
 
@@ -86,30 +96,30 @@ def keep_experiment(repo: Repo, exp_rev: str, started: Mapping[str, Collection[s
     refs = list(exp_refs_by_rev(repo.scm, exp_rev))
     if not refs:
         return set()
-    return _branch(repo, refs[0].name, written(repo, exp_rev, started))
+    return branch_experiment(repo, refs[0].name, written(repo, exp_rev, started))
 
 
-def _branch(repo: Repo, name: str, commits: Mapping[str, str]) -> set[str]:
+def branch_experiment(repo: Repo, name: str, commits: Mapping[str, str]) -> set[str]:
     """Branch ``dvc/exp/<name>`` on each database's commit (by path); the
     databases whose branch holds it."""
     branch = experiment_branch(name)
     done: set[str] = set()
-    for shown, commit in commits.items():
-        db = Database(os.path.join(repo.root_dir, *shown.split("/")))
+    for rel_path, commit in commits.items():
+        db = workspace_database(repo, rel_path)
         try:
-            with turn(repo, shown):
+            with database_lock(repo, rel_path):
                 kept = db.set_branch(branch, commit)
         except DoltError as exc:
-            logger.warning("could not keep experiment commit of '%s': %s", shown, exc)
+            logger.warning("could not keep experiment commit of '%s': %s", rel_path, exc)
             continue
-        done.add(shown)
-        logger.info("Dolt database '%s': experiment commit on branch '%s'", shown, branch)
+        done.add(rel_path)
+        logger.info("Dolt database '%s': experiment commit on branch '%s'", rel_path, branch)
         if kept:
             # An earlier experiment of the same name (another baseline, or
             # `exp run -f`) had this branch: its commit stays reachable.
             logger.info(
                 "Dolt database '%s': the earlier commit of '%s' is kept on branch '%s'",
-                shown,
+                rel_path,
                 branch,
                 kept,
             )

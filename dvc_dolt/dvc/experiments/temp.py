@@ -1,4 +1,15 @@
-"""TODO docstring (from experiments)."""
+"""Experiments in a temporary copy (``--temp``, ``--queue``, ``--run-all``).
+
+The copy of the git repository does not hold the git-ignored databases.
+Before DVC checks out and reproduces in the copy, in this process or in a
+queue worker, each database is cloned there from the workspace's, through a
+local store (no network): at the commit the experiment records, else at the
+one noted when it was queued. When DVC has collected the experiment's git
+refs, the commits its stages made come back the same way into the
+workspace's databases, on branch ``dvc/exp/<experiment>``. Parallel workers
+take turns on each workspace database (:mod:`.lock`), so none of dvc-dolt's
+writes to it overlap.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 from dvc_dolt.dolt import Database, DoltError, UnknownCommitError
 from dvc_dolt.dolt.remote import clone_at, fetch_pins, forget_pins, push_pins, remote_named_for
 from dvc_dolt.dvc.errors import DvcDoltError, dvc_errors
-from dvc_dolt.dvc.experiments.lock import turn
-from dvc_dolt.dvc.experiments.queue import _noted_path, _read_commits, _read_noted, _write_commits
-from dvc_dolt.dvc.experiments.run import _branch, written
+from dvc_dolt.dvc.experiments.lock import database_lock
+from dvc_dolt.dvc.experiments.queue import noted_path, read_commits, read_noted, write_commits
+from dvc_dolt.dvc.experiments.run import branch_experiment, written
 from dvc_dolt.dvc.layout import (
     EXCHANGE_DIR,
     EXCHANGE_REMOTE,
@@ -23,6 +34,7 @@ from dvc_dolt.dvc.layout import (
     database_key,
 )
 from dvc_dolt.dvc.project.records import WROTE, records
+from dvc_dolt.dvc.project.staging import workspace_database
 from dvc_dolt.dvc.project.tracked import database_paths
 
 if TYPE_CHECKING:
@@ -43,15 +55,15 @@ def _started_path(executor: BaseExecutor) -> str:
     return os.path.join(executor.root_dir, executor.dvc_dir, "tmp", STARTED_FILE)
 
 
-def exchange_url(repo: Repo, shown: str) -> str:
-    """The ``file://`` store through which database ``shown`` and its copies trade commits.
+def exchange_url(repo: Repo, rel_path: str) -> str:
+    """The ``file://`` store through which database ``rel_path`` and its copies trade commits.
 
     A database with a chunk journal (every database dolt makes) cannot be a
     remote itself ("cannot create NBS store for directory containing chunk
     journal"), so commits travel through a plain store beside DVC's other
     temporary files. Only chunks it lacks are written to it.
     """
-    path = os.path.abspath(os.path.join(repo.tmp_dir, EXCHANGE_DIR, database_key(shown)))
+    path = os.path.abspath(os.path.join(repo.tmp_dir, EXCHANGE_DIR, database_key(rel_path)))
     # Dolt makes a file:// store's directory only when the remote is added;
     # one removed since (it is only a cache of commits) is made again here.
     if not os.path.lexists(path):
@@ -60,9 +72,9 @@ def exchange_url(repo: Repo, shown: str) -> str:
 
 
 def _exchange_remote(repo: Repo, db: Database, url: str) -> str:
-    from dvc_dolt.dvc.project.staging import _remotes_cache
+    from dvc_dolt.dvc.project.staging import remotes_cache
 
-    return remote_named_for(db, url, EXCHANGE_REMOTE, cache=_remotes_cache(repo.tmp_dir))
+    return remote_named_for(db, url, EXCHANGE_REMOTE, cache=remotes_cache(repo.tmp_dir))
 
 
 def prepare_temp(executor: BaseExecutor, repo: Repo, rev: str) -> None:
@@ -81,36 +93,36 @@ def prepare_temp(executor: BaseExecutor, repo: Repo, rev: str) -> None:
         return
     root = _temp_root(executor)
     recorded = {use.path: use.commit for use in records(repo, rev) if use.role == WROTE}
-    noted = _read_noted(repo, rev)
+    noted = read_noted(repo, rev)
 
-    def clone(shown: str) -> str | None:
-        workspace = Database(os.path.join(repo.root_dir, *shown.split("/")))
-        dest = os.path.join(root, *shown.split("/"))
+    def clone(rel_path: str) -> str | None:
+        workspace = workspace_database(repo, rel_path)
+        dest = os.path.join(root, *rel_path.split("/"))
         if not workspace.exists or os.path.lexists(dest):
             return None
-        url = exchange_url(repo, shown)
-        with dvc_errors(f"Dolt database '{shown}': "):
-            commit = recorded.get(shown) or noted.get(shown) or workspace.heads().commit
+        url = exchange_url(repo, rel_path)
+        with dvc_errors(f"Dolt database '{rel_path}': "):
+            commit = recorded.get(rel_path) or noted.get(rel_path) or workspace.heads().commit
             try:
-                with turn(repo, shown):
+                with database_lock(repo, rel_path):
                     push_pins(workspace, _exchange_remote(repo, workspace, url), [commit])
             except UnknownCommitError:
                 raise DvcDoltError(
-                    f"Dolt database '{shown}' does not hold commit {commit}, which the "
-                    f"experiment starts from: `dvc fetch {shown}` brings it"
+                    f"Dolt database '{rel_path}' does not hold commit {commit}, which the "
+                    f"experiment starts from: `dvc fetch {rel_path}` brings it"
                 ) from None
             clone_at(url, dest, commit)
-        logger.debug("Dolt database '%s' cloned at %s into '%s'", shown, commit, dest)
+        logger.debug("Dolt database '%s' cloned at %s into '%s'", rel_path, commit, dest)
         return commit
 
     cloned = dict(zip(paths, in_parallel(clone, paths)))
     # DVC's checkout in the copy keeps these commits: an output still there
     # when the experiment is collected was not written by it.
-    _write_commits(
-        _started_path(executor), {shown: commit for shown, commit in cloned.items() if commit}
+    write_commits(
+        _started_path(executor), {rel_path: commit for rel_path, commit in cloned.items() if commit}
     )
     with contextlib.suppress(FileNotFoundError):
-        os.remove(_noted_path(repo, rev))
+        os.remove(noted_path(repo, rev))
 
 
 def bring_back(executor: BaseExecutor, repo: Repo, exp_ref: ExpRefInfo) -> None:
@@ -126,27 +138,29 @@ def bring_back(executor: BaseExecutor, repo: Repo, exp_ref: ExpRefInfo) -> None:
     if not exp_rev:
         return
     root = _temp_root(executor)
-    started = {shown: {commit} for shown, commit in _read_commits(_started_path(executor)).items()}
+    started = {
+        rel_path: {commit} for rel_path, commit in read_commits(_started_path(executor)).items()
+    }
     failed = []
     brought: dict[str, tuple[Database, str, str]] = {}
-    for shown, commit in written(repo, exp_rev, started).items():
-        parts = shown.split("/")
+    for rel_path, commit in written(repo, exp_rev, started).items():
+        parts = rel_path.split("/")
         clone = Database(os.path.join(root, *parts))
         workspace = Database(os.path.join(repo.root_dir, *parts))
         if not clone.exists:
             continue
         if not workspace.exists:
-            _keep_for_apply(repo, clone, shown)
+            _keep_for_apply(repo, clone, rel_path)
             continue
         try:
-            brought[shown] = _bring_one(repo, clone, workspace, shown, commit)
+            brought[rel_path] = _bring_one(repo, clone, workspace, rel_path, commit)
         except DoltError as exc:
             # DVC removes the copy next: keep the database, and its commit, out of it.
-            kept = os.path.join(repo.tmp_dir, STRANDED_DIR, exp_ref.name, database_key(shown))
+            kept = os.path.join(repo.tmp_dir, STRANDED_DIR, exp_ref.name, database_key(rel_path))
             os.makedirs(os.path.dirname(kept), exist_ok=True)
             shutil.move(str(clone.path), kept)
             failed.append(
-                f"Dolt database '{shown}': commit {commit} of experiment "
+                f"Dolt database '{rel_path}': commit {commit} of experiment "
                 f"'{exp_ref.name}' could not be brought back ({exc}); the database that "
                 f"holds it is kept at '{kept}', and `dvc exp apply {exp_ref.name}` "
                 "tries again"
@@ -157,11 +171,11 @@ def bring_back(executor: BaseExecutor, repo: Repo, exp_ref: ExpRefInfo) -> None:
 
 
 def _bring_one(
-    repo: Repo, clone: Database, workspace: Database, shown: str, commit: str
+    repo: Repo, clone: Database, workspace: Database, rel_path: str, commit: str
 ) -> tuple[Database, str, str]:
     """``commit`` of ``clone`` into ``workspace``, through the exchange store."""
-    url = exchange_url(repo, shown)
-    with turn(repo, shown):
+    url = exchange_url(repo, rel_path)
+    with database_lock(repo, rel_path):
         push_pins(clone, remote_named_for(clone, url, "origin"), [commit])
         exchange = _exchange_remote(repo, workspace, url)
         fetch_pins(workspace, exchange, [commit])
@@ -169,12 +183,12 @@ def _bring_one(
 
 
 def _branch_brought(repo: Repo, name: str, brought: dict[str, tuple[Database, str, str]]) -> None:
-    commits = {shown: commit for shown, (_, _, commit) in brought.items()}
-    for shown in _branch(repo, name, commits):
+    commits = {rel_path: commit for rel_path, (_, _, commit) in brought.items()}
+    for rel_path in branch_experiment(repo, name, commits):
         # Branch dvc/exp/<name> holds the commit now: `dvc exp remove` can
         # let it go with the experiment.
-        workspace, exchange, commit = brought[shown]
-        with turn(repo, shown):
+        workspace, exchange, commit = brought[rel_path]
+        with database_lock(repo, rel_path):
             forget_pins(workspace, exchange, [commit])
 
 
@@ -194,7 +208,7 @@ def bring_back_stranded(repo: Repo, rev: Any) -> None:
         kept = Database(os.path.join(base, database_key(use.path)))
         if use.role != WROTE or not kept.exists:
             continue
-        workspace = Database(os.path.join(repo.root_dir, *use.path.split("/")))
+        workspace = workspace_database(repo, use.path)
         try:
             brought[use.path] = _bring_one(repo, kept, workspace, use.path, use.commit)
         except DoltError as exc:
@@ -230,17 +244,17 @@ def _stranded_experiment(repo: Repo, rev: Any) -> tuple[str, str] | None:
     return None
 
 
-def _keep_for_apply(repo: Repo, clone: Database, shown: str) -> None:
+def _keep_for_apply(repo: Repo, clone: Database, rel_path: str) -> None:
     """A database the workspace lacks: keep the experiment's clone where
     `dvc exp apply` (checkout) takes it from, as if `dvc fetch` had cloned it."""
     from dvc_dolt.dvc.project.staging import fetched_path
 
-    dest = fetched_path(repo, shown)
+    dest = fetched_path(repo, rel_path)
     if os.path.exists(dest):
         logger.warning(
             "Dolt database '%s' is not in the workspace and '%s' exists: "
             "the experiment's database is not kept",
-            shown,
+            rel_path,
             dest,
         )
         return

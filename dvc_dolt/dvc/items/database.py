@@ -1,4 +1,13 @@
-"""TODO docstring (from output)."""
+"""Dolt databases as DVC outputs and dependencies.
+
+A Dolt item is a DVC Output/Dependency with ``cache: false`` (so DVC's cache,
+data index, remotes and gc leave it alone) whose hash is the database's
+three heads, ``checksum: <commit>-<staged>-<working>.dolt``.
+
+A database that plain DVC recorded as files (an ``md5`` entry) stays DVC's own
+file output: its cached files are what older git revisions check out, and gc
+must keep them. ``dvc add`` converts it, explicitly.
+"""
 
 from __future__ import annotations
 
@@ -17,11 +26,11 @@ from dvc_objects.fs.local import LocalFileSystem
 from dvc_dolt.dolt import Database, MalformedChecksumError, decode_checksum, looks_like_checksum
 from dvc_dolt.dvc.errors import DvcDoltError
 from dvc_dolt.dvc.items import storage as storage_guard
-from dvc_dolt.dvc.items.describe import _where
+from dvc_dolt.dvc.items.describe import where_recorded
 from dvc_dolt.dvc.items.heads import check_clean, heads_cache, read_heads
 from dvc_dolt.dvc.items.hints import consider as consider_compacting
 from dvc_dolt.dvc.items.reading import UnknownWhenUnreadable
-from dvc_dolt.dvc.layout import _USE_CACHE_ATTR, ANNOTATION_TYPE, HASH_NAME, RECORDED_ONLY
+from dvc_dolt.dvc.layout import ANNOTATION_TYPE, HASH_NAME, RECORDED_ONLY, USE_CACHE_ATTR
 
 if TYPE_CHECKING:
     from dvc_dolt.dolt import Heads
@@ -81,7 +90,7 @@ class DoltMixin(UnknownWhenUnreadable):
             try:
                 decode_checksum(value)
             except MalformedChecksumError as exc:
-                where = f"'{self.def_path}'{_where(self)}"  # type: ignore[attr-defined]
+                where = f"'{self.def_path}'{where_recorded(self)}"  # type: ignore[attr-defined]
                 raise DvcDoltError(f"malformed Dolt entry for {where}: {exc}", exc) from None
         return HASH_NAME, HashInfo(HASH_NAME, value)
 
@@ -130,12 +139,12 @@ class DoltMixin(UnknownWhenUnreadable):
         """Refuse ``dvc <command>`` of a path inside the database: only the whole is data."""
         if not path or os.path.abspath(path) == os.path.abspath(self.fs_path):
             return
-        shown = os.path.relpath(os.path.abspath(path))
+        rel_path = os.path.relpath(os.path.abspath(path))
         owner = storage_guard.owner_of(self.repo, path)  # type: ignore[attr-defined]
         if owner is not None:
-            raise storage_guard.refusal(shown, owner, f"run `dvc {command} {self}`")
+            raise storage_guard.refusal(rel_path, owner, f"run `dvc {command} {self}`")
         raise DvcDoltError(
-            f"cannot {command} '{shown}': it is inside Dolt database '{self}'; "
+            f"cannot {command} '{rel_path}': it is inside Dolt database '{self}'; "
             f"run `dvc {command} {self}`"
         )
 
@@ -288,7 +297,7 @@ def promote(item: Output) -> Output:
 
 
 def to_dolt(item: Output) -> Output:
-    item.__dict__.setdefault(_USE_CACHE_ATTR, item.use_cache)
+    item.__dict__.setdefault(USE_CACHE_ATTR, item.use_cache)
     item.__class__ = DoltDependency if item.IS_DEPENDENCY else DoltOutput
     item.use_cache = False
     item.hash_name, item.hash_info = item._compute_hash_info_from_meta(item.hash_name)
@@ -298,7 +307,7 @@ def to_dolt(item: Output) -> Output:
 def keep_as_files(item: Output) -> Output:
     """Make ``item`` DVC's own file output again, remembering how to convert it."""
     item.__class__ = FilesDependency if item.IS_DEPENDENCY else FilesOutput
-    item.use_cache = item.__dict__.pop(_USE_CACHE_ATTR, item.use_cache)
+    item.use_cache = item.__dict__.pop(USE_CACHE_ATTR, item.use_cache)
     if not item.IS_DEPENDENCY and _has_dolt_dir(item):
         _hint_once(item)
     return item
@@ -327,6 +336,6 @@ def _hint_once(item: Output) -> None:
         "'%s' is a Dolt database tracked as files (md5)%s; DVC keeps handling it as "
         "files: %s (its cached files stay until `dvc gc`).",
         item,
-        _where(item),
+        where_recorded(item),
         how,
     )

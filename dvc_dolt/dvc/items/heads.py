@@ -1,4 +1,7 @@
-"""TODO docstring (from output)."""
+"""A database item's heads, read through the heads cache in ``.dvc/tmp``: a
+database whose files have not changed since it was last asked starts no
+dolt process.
+"""
 
 from __future__ import annotations
 

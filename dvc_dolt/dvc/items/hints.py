@@ -1,9 +1,23 @@
-"""TODO docstring (from auto_gc, compact)."""
+"""At each save, whether a database's chunk journal costs every dolt command on it.
+
+Every dolt process loads its database's chunk journal first (see
+:mod:`dvc_dolt.dolt.journal`); after ``dolt table import`` of a million rows
+that costs several times what a command on a compacted database does. The
+decision comes from what the dolt processes on it cost, measured as they
+ran. Inside ``dvc add``/``dvc commit`` a slow database is marked, and
+:mod:`dvc_dolt.dvc.maintenance.auto_gc` compacts it at the end; elsewhere
+(``dvc repro``, ``dvc exp run``, whose stages may still write) it is said once.
+
+``DVC_DOLT_COMPACT``: ``auto`` (the default), ``off`` (never; a hint names
+``dvc dolt gc`` instead), ``always`` (whenever the journal holds anything).
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NamedTuple, Optional
 
 from dvc_dolt.dolt import Database
@@ -43,6 +57,24 @@ _said: set[str] = set()
 
 
 _inside = False
+
+
+@contextmanager
+def marking() -> Iterator[Optional[dict[str, Pending]]]:
+    """While ``dvc add``/``dvc commit`` runs, :func:`consider` marks slow
+    databases here instead of saying so; yields the marks by path (None when
+    another add or commit of this process is marking already)."""
+    global _inside
+    if _inside:
+        yield None
+        return
+    _inside = True
+    try:
+        yield _pending
+    finally:
+        # A failed add compacts nothing, now or at the next add in this process.
+        _inside = False
+        _pending.clear()
 
 
 def mode() -> str:

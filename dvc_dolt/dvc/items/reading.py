@@ -1,4 +1,15 @@
-"""TODO docstring (from reading)."""
+"""Read-only commands keep working without a usable dolt.
+
+``dvc status``, ``data status`` and ``diff`` show files as usual and each
+database as not readable (``unknown``), with one warning that says what to
+install: an editor that runs ``data status`` on every change would otherwise
+show one error instead of the whole project. Commands that change a database
+stop with the one clear error, as before.
+
+Their reads also run lock-free (:mod:`dvc_dolt.dolt.readonly`): an editor runs
+them whenever files change, which is right after each of a user's dolt
+commands, and must never make the next one fail.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +40,7 @@ class UnreadableDatabase(DvcDoltError):
 
 @contextmanager
 def read_only() -> Iterator[None]:
-    """Around a command that only reads: unreadable databases are shown as such,
+    """Around a command that only reads: unreadable databases are rel_path as such,
     and reads never hold the lock a user's next dolt command needs."""
     global _read_only
     _read_only += 1
@@ -40,26 +51,26 @@ def read_only() -> Iterator[None]:
         _read_only -= 1
 
 
-def _unreadable(shown: str, exc: DoltError) -> DvcDoltError:
+def _unreadable(rel_path: str, exc: DoltError) -> DvcDoltError:
     global _warned
     if not _read_only:
-        return DvcDoltError(f"Dolt database '{shown}': {exc}", exc)
+        return DvcDoltError(f"Dolt database '{rel_path}': {exc}", exc)
     if not _warned:
         _warned = True
         logger.warning("Dolt databases cannot be read, so their state is %s: %s", UNKNOWN, exc)
-    return UnreadableDatabase(f"Dolt database '{shown}' is not readable: {exc}", exc)
+    return UnreadableDatabase(f"Dolt database '{rel_path}' is not readable: {exc}", exc)
 
 
 @contextmanager
-def reading(shown: str) -> Iterator[None]:
-    """Dolt-layer errors of reading database ``shown`` as :class:`DvcDoltError`;
+def reading(rel_path: str) -> Iterator[None]:
+    """Dolt-layer errors of reading database ``rel_path`` as :class:`DvcDoltError`;
     a missing or too old dolt, in a read-only command, as :class:`UnreadableDatabase`."""
     try:
         yield
     except (DoltNotFoundError, DoltVersionError) as exc:
-        raise _unreadable(shown, exc) from None
+        raise _unreadable(rel_path, exc) from None
     except DoltError as exc:
-        raise DvcDoltError(f"Dolt database '{shown}': {exc}", exc) from None
+        raise DvcDoltError(f"Dolt database '{rel_path}': {exc}", exc) from None
 
 
 class UnknownWhenUnreadable:

@@ -1,4 +1,9 @@
-"""TODO docstring (from checkout)."""
+"""Restoring one database item to its recorded commit, safely.
+
+What to do is planned first (:func:`plan_item`: from the heads cache, else
+one dolt process), and done later only if the database is still as planned;
+uncommitted work is never discarded unless forced.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +35,7 @@ def refused(reasons: list[str]) -> str:
 
 
 @dataclass
-class Look:
+class PlannedRestore:
     """A database output as checkout found it before DVC's own checkout ran."""
 
     item: DoltMixin
@@ -45,32 +50,32 @@ class Look:
         return not self.existed or self.plan is not None or self.known is not None
 
 
-def look_at(item: DoltMixin) -> Look:
+def plan_item(item: DoltMixin) -> PlannedRestore:
     """How to bring ``item`` to its recorded heads; no dolt process when the
     heads cache knows the database."""
     recorded = item.recorded_heads
     db = item.database
     if recorded is None or not db.exists:
-        return Look(item, db.exists)
+        return PlannedRestore(item, db.exists)
     cache = heads_cache(item)  # type: ignore[arg-type]
     known, trusted = cache.filed(db) if cache else (None, False)
     if known == recorded:
         if trusted:
-            return Look(item, True)
+            return PlannedRestore(item, True)
         # What the last restore left is no proof the database is still there.
         known = None
     if known is not None and known.head_root is not None and known.is_clean:
-        return Look(item, True, known=known)
+        return PlannedRestore(item, True, known=known)
     key = cache.key(db) if cache else None
     with dvc_errors(f"Dolt database '{item}': "):
         plan = db.plan_restore(recorded.commit)
     if cache:
         cache.remember(db, key, plan.before, list(plan.reasons))
-    return Look(item, True, plan if plan.needed else None)
+    return PlannedRestore(item, True, plan if plan.needed else None)
 
 
 def after_restore(
-    cache: Optional[HeadsCache], db: Database, shown: object, result: RestoreResult
+    cache: Optional[HeadsCache], db: Database, rel_path: object, result: RestoreResult
 ) -> None:
     """File the heads a restore left (only as a hint) and say where the commit
     it left is kept, if it kept one.
@@ -85,7 +90,7 @@ def after_restore(
         cache.file_hint(db, result.after)
     if result.kept:
         ui.write(
-            f"Dolt database '{shown}': commit {result.before.commit} (the HEAD of branch "
+            f"Dolt database '{rel_path}': commit {result.before.commit} (the HEAD of branch "
             f"'{result.before.branch}') is kept on branch '{result.kept}'"
         )
 
@@ -112,7 +117,7 @@ def restore_item(
     with dvc_errors(f"Dolt database '{item}': "):
         result = db.restore_known(recorded.commit, known) if known is not None else None
         if result is None:
-            # Not as the cache knew it (a write meanwhile): look, then move.
+            # Not as the cache knew it (a write meanwhile): step, then move.
             result = db.restore(recorded.commit, force=force, plan=plan)
     after_restore(heads_cache(item), db, item, result)  # type: ignore[arg-type]
     if result.after != recorded:

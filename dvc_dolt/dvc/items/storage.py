@@ -1,4 +1,14 @@
-"""TODO docstring (from storage_guard)."""
+"""A database's ``.dolt`` folder is Dolt's own storage: DVC never tracks or writes it.
+
+New entries that name a path inside one (``dvc add``, ``stage add``/``dvc run``
+outs and deps, ``import -o``) and ``commit``/``checkout`` targets there are
+refused before anything is written, with what to run instead.
+
+An entry a project already has (written before dvc-dolt refused them) stays
+readable: it becomes a :class:`StorageRecord`, which DVC never checks out,
+pushes or deletes (``cache: false`` keeps it out of the data index), which
+refuses to be recorded again, and whose status says how to replace it.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,19 @@
-"""TODO docstring (from table_deps)."""
+"""A dependency on one table of a Dolt database: ``<database dir>/<table>``.
+
+A stage that reads only ``labels.train`` depends on ``data/labels/train``: no
+file has that path (a database directory holds only ``.dolt/``), so the path
+names the table. ``dvc.lock`` records ``<table hash>-<commit>.dolt-table``:
+Dolt's ``dolt_hashof_table`` of the working set the stage read (schema and
+rows; equal tables hash equal on any commit or branch), and the database's
+HEAD commit then, for lineage. Only the table hash decides whether the
+dependency changed: a commit that touches other tables, or a branch switch
+that leaves the table equal, does not count.
+
+The hashes of every table come with the database's heads, in the one dolt
+process that inspects it, and the heads cache keeps them: a no-op
+``dvc status`` starts no dolt process, and one that finds a database changed
+starts one, however many of its tables the stages read.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +28,7 @@ from dvc_dolt.dolt import Database
 from dvc_dolt.dolt.errors import DirtyDatabaseError, MalformedChecksumError
 from dvc_dolt.dolt.heads import TableRecord, decode_table_checksum, looks_like_table_checksum
 from dvc_dolt.dvc.errors import DvcDoltError
+from dvc_dolt.dvc.items.describe import where_recorded
 from dvc_dolt.dvc.items.heads import heads_cache
 from dvc_dolt.dvc.items.reading import UnknownWhenUnreadable, reading
 from dvc_dolt.dvc.layout import HASH_NAME
@@ -87,18 +103,13 @@ class DoltTableDependency(UnknownWhenUnreadable, Dependency):
         value = self.hash_info.value if self.hash_info else None
         return decode_table_checksum(value) if value else None
 
-    def _shown_database(self) -> str:
+    def _database_path(self) -> str:
         root = getattr(self.repo, "root_dir", None)
         path = self.database_path
         return os.path.relpath(path, root).replace(os.sep, "/") if root else path
 
     def _table_error(self, what: str) -> DvcDoltError:
-        return DvcDoltError(f"'{self.def_path}'{self._where()}: {what}")
-
-    def _where(self) -> str:
-        from dvc_dolt.dvc.items.describe import _where
-
-        return _where(self)
+        return DvcDoltError(f"'{self.def_path}'{where_recorded(self)}: {what}")
 
     # -- identity: the table's content hash ----------------------------
 
@@ -109,7 +120,7 @@ class DoltTableDependency(UnknownWhenUnreadable, Dependency):
                 decode_table_checksum(value)
             except MalformedChecksumError as exc:
                 raise DvcDoltError(
-                    f"malformed Dolt entry for '{self.def_path}'{self._where()}: {exc}", exc
+                    f"malformed Dolt entry for '{self.def_path}'{where_recorded(self)}: {exc}", exc
                 ) from None
         return HASH_NAME, HashInfo(HASH_NAME, value)
 
@@ -121,7 +132,7 @@ class DoltTableDependency(UnknownWhenUnreadable, Dependency):
         heads cache."""
         db = self.database
         cache = heads_cache(self)
-        with reading(self._shown_database()):
+        with reading(self._database_path()):
             return cache.inspect_tables(db) if cache else db.inspect_tables()
 
     def _check_table(self, tables: TableHashes) -> str:
@@ -129,14 +140,16 @@ class DoltTableDependency(UnknownWhenUnreadable, Dependency):
         table = self.table
         if table in tables.hashes:
             return tables.hashes[table]
-        shown = self._shown_database()
+        rel_path = self._database_path()
         if os.sep in table or (os.altsep and os.altsep in table):
             raise self._table_error(
                 f"names neither a table nor a Dolt database: a table of Dolt database "
-                f"'{shown}' is addressed as '{shown}/<table>'"
+                f"'{rel_path}' is addressed as '{rel_path}/<table>'"
             )
         known = ", ".join(sorted(tables.hashes)) or "none"
-        raise self._table_error(f"Dolt database '{shown}' has no table '{table}' (tables: {known})")
+        raise self._table_error(
+            f"Dolt database '{rel_path}' has no table '{table}' (tables: {known})"
+        )
 
     def current(self) -> TableRecord:
         heads, _, tables = self.inspect()
@@ -171,7 +184,7 @@ class DoltTableDependency(UnknownWhenUnreadable, Dependency):
         db = self.database
         if not db.exists:
             raise self._table_error(
-                f"Dolt database '{self._shown_database()}' is not there (no .dolt directory)"
+                f"Dolt database '{self._database_path()}' is not there (no .dolt directory)"
             )
         heads, reasons, tables = self.inspect()
         table_hash = self._check_table(tables)
@@ -180,7 +193,7 @@ class DoltTableDependency(UnknownWhenUnreadable, Dependency):
             # read; uncommitted work on other tables does not matter.
             raise DvcDoltError(
                 f"cannot record table '{self.table}' of Dolt database "
-                f"'{self._shown_database()}': it has uncommitted changes: "
+                f"'{self._database_path()}': it has uncommitted changes: "
                 + "; ".join(reasons or ["commit them (`dolt add`, `dolt commit`)"]),
                 DirtyDatabaseError(str(db.path), reasons),
             )

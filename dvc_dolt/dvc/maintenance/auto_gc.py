@@ -1,4 +1,9 @@
-"""TODO docstring (from auto_gc)."""
+"""``dvc add`` and ``dvc commit`` end by compacting what they marked.
+
+Like git's ``gc --auto`` after a commit, the command that records a database
+whose chunk journal makes every dolt command slow compacts it, once (see
+:mod:`dvc_dolt.dvc.items.hints` for the decision).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from dvc_dolt.dolt.runner import fastest_run
 from dvc_dolt.dvc.errors import DvcDoltError
-from dvc_dolt.dvc.items.hints import ENV_COMPACT, _inside, _pending, size_text
+from dvc_dolt.dvc.items.hints import ENV_COMPACT, marking, size_text
 from dvc_dolt.dvc.maintenance.gc import compact_one
 
 if TYPE_CHECKING:
@@ -25,29 +30,20 @@ def compacting(repo: Repo) -> Iterator[None]:
     """Around ``dvc add``/``dvc commit``: afterwards, compact what :func:`consider`
     marked. A database that cannot be compacted now is left as it is, with a
     warning: the command itself has succeeded."""
-    global _inside
-    if _inside:
+    with marking() as marked:
         yield
-        return
-    _inside = True
-    try:
-        yield
-        todo = list(_pending.values())
-    finally:
-        # A failed add compacts nothing, now or at the next add in this process.
-        _inside = False
-        _pending.clear()
+        todo = list(marked.values()) if marked else []
     for pending in todo:
         _compact(repo, pending)
 
 
 def _compact(repo: Repo, pending: Pending) -> None:
-    shown = str(pending.item)
+    rel_path = str(pending.item)
     took = "" if pending.seconds is None else f" (each took {pending.seconds:.1f} s)"
     logger.info(
         "Compacting Dolt database '%s': every dolt command on it loads %s of chunk journal%s."
         " %s=off turns this off.",
-        shown,
+        rel_path,
         size_text(pending.journal),
         took,
         ENV_COMPACT,
@@ -55,14 +51,14 @@ def _compact(repo: Repo, pending: Pending) -> None:
     try:
         done = compact_one(repo, pending.item)
     except DvcDoltError as exc:
-        logger.warning("Dolt database '%s' was not compacted: %s", shown, exc)
+        logger.warning("Dolt database '%s' was not compacted: %s", rel_path, exc)
         return
     for line in done.kept_lines(dry_run=False):
         logger.info("%s", line)
     now = fastest_run(pending.item.fs_path)
     logger.info(
         "Compacted Dolt database '%s' in %.1f s%s.",
-        shown,
+        rel_path,
         done.seconds or 0.0,
         "" if now is None else f"; a dolt command on it now takes {now:.1f} s",
     )

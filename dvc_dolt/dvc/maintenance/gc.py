@@ -1,4 +1,12 @@
-"""TODO docstring (from compact)."""
+"""``dvc dolt gc``: compact the chunk journal of the Dolt databases a repo tracks
+(:mod:`.auto_gc` runs it at the end of ``dvc add``/``dvc commit`` when it pays).
+
+Every dolt process loads the index of its database's chunk journal, which
+holds everything written since the last ``dolt gc``: a database filled by
+``dolt table import`` pays for it on every command (see
+:mod:`dvc_dolt.dolt.journal`). ``dolt gc`` moves the data into table files and
+changes no commit, branch or row.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +21,7 @@ from dvc_dolt.dolt.journal import gc, journal_bytes, keep_unreached, refuse_serv
 from dvc_dolt.dolt.remote_copy import copy_check
 from dvc_dolt.dolt.state import CopyCheck
 from dvc_dolt.dvc.errors import DvcDoltError, dvc_errors
-from dvc_dolt.dvc.project.tracked import _tracked
+from dvc_dolt.dvc.project.tracked import tracked_by_path
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
@@ -66,14 +74,14 @@ def compact(repo: Repo, targets: Sequence[str] = (), dry_run: bool = False) -> l
     ``dvc/kept/<hash>`` branch first: gc would delete it. Databases not in
     the workspace (not checked out) are skipped with a warning.
     """
-    tracked = _tracked(repo)
+    tracked = tracked_by_path(repo)
     selected = _select(tracked, targets)
     recorded = _recorded(repo) if selected else set()
     done = []
     for path in selected:
         if not Database(path).exists:
-            shown = os.path.relpath(path)
-            logger.warning("Dolt database '%s' is not in the workspace: skipped", shown)
+            rel_path = os.path.relpath(path)
+            logger.warning("Dolt database '%s' is not in the workspace: skipped", rel_path)
             continue
         done.append(compact_one(repo, tracked[path], dry_run, recorded))
     return done
@@ -95,18 +103,18 @@ def compact_one(
     from dvc_dolt.dvc.items.heads import heads_cache, read_heads
 
     path = os.path.abspath(item.fs_path)
-    shown = os.path.relpath(path)
+    rel_path = os.path.relpath(path)
     if recorded is None:
         recorded = _recorded(repo)
     heads = item.recorded_heads
     needed = recorded | ({heads.commit} if heads else set())
     db = Database(path)
     journal = journal_bytes(path)
-    with dvc_errors(f"cannot compact Dolt database '{shown}': "):
+    with dvc_errors(f"cannot compact Dolt database '{rel_path}': "):
         refuse_served(db)
         kept = tuple(keep_unreached(db, needed, dry_run))
         if dry_run:
-            return Compaction(shown, journal, kept=kept)
+            return Compaction(rel_path, journal, kept=kept)
         seconds = gc(db)
     # gc rewrote the files the heads cache keys on: refill it now, so that
     # the next `dvc status` starts no dolt process; a first push may copy them.
@@ -120,4 +128,4 @@ def compact_one(
         except DoltError as exc:
             check = CopyCheck(now.commit, [f"cannot tell what a copy would send ({exc})"], [])
         cache.mark_compacted(db, check)
-    return Compaction(shown, journal, seconds, kept)
+    return Compaction(rel_path, journal, seconds, kept)

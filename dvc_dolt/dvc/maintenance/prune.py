@@ -1,4 +1,14 @@
-"""TODO docstring (from prune)."""
+"""``dvc dolt prune``: delete the Dolt branches dvc-dolt made that nothing needs.
+
+Restores leave ``dvc/kept/<hash>`` branches (and, when killed,
+``dvc/restoring/<id>``), experiments ``dvc/exp/<name>``, and older versions
+local ``dvc/pin/<hash>`` branches; they accumulate. A
+branch goes only when every commit that the workspace, any git commit or any
+experiment records (for any database path: `dvc move` renames) stays
+reachable without it, and, for ``dvc/exp/<name>``, when no experiment of that
+name is left. Pins on Dolt remotes are never touched: other clones' git
+revisions may need them.
+"""
 
 from __future__ import annotations
 
@@ -34,9 +44,9 @@ def prune(repo: Repo, dry_run: bool = False) -> dict[str, list[str]]:
         db = Database(path)
         if not db.exists:
             continue
-        shown = os.path.relpath(path, repo.root_dir)
-        with dvc_errors(f"Dolt database '{shown}': "):
+        rel_path = os.path.relpath(path, repo.root_dir)
+        with dvc_errors(f"Dolt database '{rel_path}': "):
             doomed = db.prune_branches(PRUNED_PREFIXES, needed, experiments, dry_run)
         if doomed:
-            pruned[shown] = doomed
+            pruned[rel_path] = doomed
     return pruned

@@ -1,13 +1,15 @@
-"""TODO docstring (from patches)."""
+"""DVC's commands: ``dvc version``, ``dvc diff``'s text and Markdown, the
+parser (``dvc run``, ``dvc dolt ...``), and ``dvc update --force``.
+"""
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from dvc_dolt.dvc.plug.undo import _extend, _replace, _wrap
+from dvc_dolt.dvc.plug.undo import extend, replace, wrap
 
 
-def _patch_info(module: ModuleType) -> None:
+def patch_info(module: ModuleType) -> None:
     def make_info(get_dvc_info):
         def get_dvc_info_():
             from dvc_dolt.dvc.views.info import dolt_info
@@ -16,11 +18,11 @@ def _patch_info(module: ModuleType) -> None:
 
         return get_dvc_info_
 
-    _replace(module, "SUBPROJECTS", (*module.SUBPROJECTS, "dvc-dolt"))
-    _wrap(module, "get_dvc_info", make_info)
+    replace(module, "SUBPROJECTS", (*module.SUBPROJECTS, "dvc-dolt"))
+    wrap(module, "get_dvc_info", make_info)
 
 
-def _patch_commands_diff(module: ModuleType) -> None:
+def patch_commands_diff(module: ModuleType) -> None:
     def make_show_diff(show_diff):
         def _show_diff(diff, hide_missing=False):
             from dvc_dolt.dvc.views.diff import show_rows
@@ -39,17 +41,17 @@ def _patch_commands_diff(module: ModuleType) -> None:
 
         return _show_markdown
 
-    _wrap(module.CmdDiff, "_show_diff", make_show_diff)
-    _wrap(module, "_show_markdown", make_show_markdown)
+    wrap(module.CmdDiff, "_show_diff", make_show_diff)
+    wrap(module, "_show_markdown", make_show_markdown)
 
 
-def _patch_cli_parser(module: ModuleType) -> None:
+def patch_cli_parser(module: ModuleType) -> None:
     from dvc_dolt.dvc import cli
 
-    _extend(module.COMMANDS, [cli.run_alias, cli.dolt_command])
+    extend(module.COMMANDS, [cli.run_alias, cli.dolt_command])
 
 
-def _patch_commands_update(module: ModuleType) -> None:
+def patch_commands_update(module: ModuleType) -> None:
     def make_add_parser(add_parser):
         def add_parser_(subparsers, parent_parser):
             from dvc_dolt.dvc.sharing.update_force import add_force_option
@@ -68,5 +70,5 @@ def _patch_commands_update(module: ModuleType) -> None:
 
         return run_
 
-    _wrap(module, "add_parser", make_add_parser)
-    _wrap(module.CmdUpdate, "run", make_run)
+    wrap(module, "add_parser", make_add_parser)
+    wrap(module.CmdUpdate, "run", make_run)

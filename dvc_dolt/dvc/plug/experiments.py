@@ -1,15 +1,15 @@
-"""TODO docstring (from patches)."""
+"""DVC's experiments: run, queue, temporary copies, apply, rename, remove."""
 
 from __future__ import annotations
 
 import sys
 from types import ModuleType
 
-from dvc_dolt.dvc.plug.shape import LOCKED, _check_point
-from dvc_dolt.dvc.plug.undo import _wrap
+from dvc_dolt.dvc.plug.shape import LOCKED, check_point
+from dvc_dolt.dvc.plug.undo import wrap
 
 
-def _patch_exp_run(module: ModuleType) -> None:
+def patch_exp_run(module: ModuleType) -> None:
     def make_run(run):
         def run_(repo, *args, **kwargs):
             from dvc_dolt.dvc.experiments.run import run_with
@@ -18,10 +18,10 @@ def _patch_exp_run(module: ModuleType) -> None:
 
         return run_
 
-    _wrap(module, "run", make_run)
+    wrap(module, "run", make_run)
 
 
-def _patch_exp_queue(module: ModuleType) -> None:
+def patch_exp_queue(module: ModuleType) -> None:
     def make_stash(stash_exp):
         def stash_exp_(self, *args, **kwargs):
             from dvc_dolt.dvc.experiments.queue import stash_with
@@ -30,10 +30,10 @@ def _patch_exp_queue(module: ModuleType) -> None:
 
         return stash_exp_
 
-    _wrap(module.BaseStashQueue, "_stash_exp", make_stash)
+    wrap(module.BaseStashQueue, "_stash_exp", make_stash)
 
 
-def _patch_exp_executor(module: ModuleType) -> None:
+def patch_exp_executor(module: ModuleType) -> None:
     temp_executor = module.TempDirExecutor
 
     def make_init_cache(init_cache):
@@ -56,11 +56,11 @@ def _patch_exp_executor(module: ModuleType) -> None:
 
         return collect_cache_
 
-    _wrap(module.TempDirExecutor, "init_cache", make_init_cache)
-    _wrap(module.BaseLocalExecutor, "collect_cache", make_collect_cache)
+    wrap(module.TempDirExecutor, "init_cache", make_init_cache)
+    wrap(module.BaseLocalExecutor, "collect_cache", make_collect_cache)
 
 
-def _patch_exp_apply(module: ModuleType) -> None:
+def patch_exp_apply(module: ModuleType) -> None:
     def make_apply(apply):
         def apply_(repo, *args, **kwargs):
             from dvc_dolt.dvc.experiments.apply import apply_with
@@ -69,10 +69,10 @@ def _patch_exp_apply(module: ModuleType) -> None:
 
         return apply_
 
-    _wrap(module, "apply", make_apply)
+    wrap(module, "apply", make_apply)
 
 
-def _patch_exp_rename(module: ModuleType) -> None:
+def patch_exp_rename(module: ModuleType) -> None:
     def make_rename(rename):
         def rename_(repo, *args, **kwargs):
             from dvc_dolt.dvc.experiments.refs import rename_with
@@ -81,14 +81,14 @@ def _patch_exp_rename(module: ModuleType) -> None:
 
         return rename_
 
-    _wrap(module, "rename", make_rename)
+    wrap(module, "rename", make_rename)
 
 
-def _patch_exp_remove(module: ModuleType) -> None:
+def patch_exp_remove(module: ModuleType) -> None:
     # DVC's remove holds the repo lock; ours also covers the branches dropped
     # after it (the lock is re-entrant).
     locked = vars(sys.modules["dvc.repo"]).get("locked")
-    _check_point("dvc.repo.locked", locked, LOCKED)
+    check_point("dvc.repo.locked", locked, LOCKED)
 
     def make_remove(remove):
         def remove_(repo, *args, **kwargs):
@@ -98,4 +98,4 @@ def _patch_exp_remove(module: ModuleType) -> None:
 
         return locked(remove_)
 
-    _wrap(module, "remove", make_remove)
+    wrap(module, "remove", make_remove)

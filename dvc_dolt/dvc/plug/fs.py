@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from dvc_dolt.dvc.plug.undo import Unsupported, _guard, _replace, _wrap
+from dvc_dolt.dvc.plug.undo import Unsupported, guard, replace, wrap
 
 
-def _patch_fs_dvc(module: ModuleType) -> None:
+def patch_fs_dvc(module: ModuleType) -> None:
     cls = module._DVCFileSystem
     if "walk" in vars(cls):
         # walk_with post-processes fsspec's generic walk, which lists through ls.
@@ -47,12 +47,12 @@ def _patch_fs_dvc(module: ModuleType) -> None:
 
         return refusing
 
-    _wrap(cls, "ls", make_ls)
-    _wrap(cls, "info", make_info)
-    _wrap(cls, "_open", make_refusing)
-    _wrap(cls, "get_file", make_refusing)
+    wrap(cls, "ls", make_ls)
+    wrap(cls, "info", make_info)
+    wrap(cls, "_open", make_refusing)
+    wrap(cls, "get_file", make_refusing)
     walk = cls.walk  # fsspec's, inherited
-    _replace(cls, "walk", _guard(walk, make_walk(walk)))
+    replace(cls, "walk", guard(walk, make_walk(walk)))
 
     def make_get(get):
         def get_(self, rpath, *args, **kwargs):
@@ -64,4 +64,4 @@ def _patch_fs_dvc(module: ModuleType) -> None:
         return get_
 
     get = cls.get  # DVC's own since 3.5x, fsspec's before
-    _replace(cls, "get", _guard(get, make_get(get)))
+    replace(cls, "get", guard(get, make_get(get)))

@@ -46,7 +46,7 @@ from types import ModuleType
 
 from dvc_dolt.dvc.plug.points import POINTS
 from dvc_dolt.dvc.plug.shape import check
-from dvc_dolt.dvc.plug.undo import Unsupported, _replace, decided, dvc_version, start, switch_off
+from dvc_dolt.dvc.plug.undo import Unsupported, decided, dvc_version, replace, start, switch_off
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def apply(module: ModuleType, uninstall: Callable[[], None]) -> None:
             return
         check(module, point.shapes)
         point.patch(module)
-        _replace(module, _MARK, True)
+        replace(module, _MARK, True)
     except Unsupported as exc:
         switch_off(str(exc), uninstall)
     except Exception as exc:  # a bug of ours must not break `import dvc`

@@ -1,14 +1,14 @@
-"""TODO docstring (from patches)."""
+"""DVC's outputs, dependencies, stage loader and run cache: where Dolt items are made."""
 
 from __future__ import annotations
 
 from itertools import chain
 from types import ModuleType
 
-from dvc_dolt.dvc.plug.undo import _wrap
+from dvc_dolt.dvc.plug.undo import wrap
 
 
-def _patch_output(module: ModuleType) -> None:
+def patch_output(module: ModuleType) -> None:
     def make_get(get):
         def _get(stage, path, **kwargs):
             from dvc_dolt.dvc.items.database import promote, wants_dolt
@@ -28,11 +28,11 @@ def _patch_output(module: ModuleType) -> None:
 
         return save_
 
-    _wrap(module, "_get", make_get)
-    _wrap(module.Output, "save", make_save)
+    wrap(module, "_get", make_get)
+    wrap(module.Output, "save", make_save)
 
 
-def _patch_dependency(module: ModuleType) -> None:
+def patch_dependency(module: ModuleType) -> None:
     def make_get(get):
         def _get(stage, p, info, **kwargs):
             from dvc_dolt.dvc.items.database import promote, wants_dolt
@@ -45,10 +45,10 @@ def _patch_dependency(module: ModuleType) -> None:
 
         return _get
 
-    _wrap(module, "_get", make_get)
+    wrap(module, "_get", make_get)
 
 
-def _patch_stage_loader(module: ModuleType) -> None:
+def patch_stage_loader(module: ModuleType) -> None:
     def make_fill(fill):
         def fill_from_lock(stage, lock_data=None):
             from dvc_dolt.dvc.items.database import promote, wants_dolt
@@ -73,10 +73,10 @@ def _patch_stage_loader(module: ModuleType) -> None:
 
         return fill_from_lock
 
-    _wrap(module.StageLoader, "fill_from_lock", make_fill)
+    wrap(module.StageLoader, "fill_from_lock", make_fill)
 
 
-def _patch_stage_cache(module: ModuleType) -> None:
+def patch_stage_cache(module: ModuleType) -> None:
     def make_can_hash(can_hash):
         def _can_hash(stage):
             from dvc_dolt.dvc.tracking.run_cache import may_use
@@ -93,5 +93,5 @@ def _patch_stage_cache(module: ModuleType) -> None:
 
         return _get_cache_hash
 
-    _wrap(module, "_can_hash", make_can_hash)
-    _wrap(module, "_get_cache_hash", make_cache_hash)
+    wrap(module, "_can_hash", make_can_hash)
+    wrap(module, "_get_cache_hash", make_cache_hash)

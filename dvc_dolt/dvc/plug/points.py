@@ -30,7 +30,7 @@ _SCOPE = "with_deps, recursive, all_branches, all_tags, all_commits"
 
 POINTS: dict[str, Point] = {
     "dvc.output": Point(
-        outputs._patch_output,
+        outputs.patch_output,
         {
             "_get": "(stage, path, **kwargs)",
             "Output.save": "(self)",
@@ -43,7 +43,7 @@ POINTS: dict[str, Point] = {
         "while its stage ran",
     ),
     "dvc.dependency": Point(
-        outputs._patch_dependency,
+        outputs.patch_dependency,
         {
             "_get": "(stage, p, info, **kwargs)",
             # Called to read what a source project recorded (dvc import/update).
@@ -52,17 +52,17 @@ POINTS: dict[str, Point] = {
         "build Dolt dependencies (databases, and tables: <database>/<table>)",
     ),
     "dvc.stage.loader": Point(
-        outputs._patch_stage_loader,
+        outputs.patch_stage_loader,
         {"StageLoader.fill_from_lock": "(stage, lock_data)"},
         "recognise Dolt entries of dvc.lock before the directory exists",
     ),
     "dvc.stage.cache": Point(
-        outputs._patch_stage_cache,
+        outputs.patch_stage_cache,
         {"_can_hash": "(stage)", "_get_cache_hash": "(cache, key)"},
         "no run cache for stages writing Dolt; keys by Dolt content, not commits",
     ),
     "dvc.repo": Point(
-        repo._patch_repo,
+        repo.patch_repo,
         {
             "locked": LOCKED,
             "Repo.push": f"(self, targets, jobs, remote, ..., glob, {_SCOPE}, revs, workspace)",
@@ -77,32 +77,32 @@ POINTS: dict[str, Point] = {
         "add/commit",
     ),
     "dvc.repo.checkout": Point(
-        repo._patch_repo_checkout,
+        repo.patch_repo_checkout,
         {"checkout": "(self, targets, with_deps, force, relink, recursive, allow_missing, ...)"},
         "restore recorded Dolt commits (Repo.checkout and exp apply)",
     ),
     "dvc.repo.experiments.run": Point(
-        experiments._patch_exp_run,
+        experiments.patch_exp_run,
         {"run": "(repo, ..., run_all, tmp_dir, queue)"},
         "branch dvc/exp/<name> on the output commits workspace runs made",
     ),
     "dvc.repo.experiments.apply": Point(
-        experiments._patch_exp_apply,
+        experiments.patch_exp_apply,
         {"apply": "(repo, ...)"},
         "refuse dirty databases (DVC forces its checkout)",
     ),
     "dvc.repo.experiments.rename": Point(
-        experiments._patch_exp_rename,
+        experiments.patch_exp_rename,
         {"rename": "(repo, ...)"},
         "dvc/exp/<old> becomes dvc/exp/<new>",
     ),
     "dvc.repo.experiments.remove": Point(
-        experiments._patch_exp_remove,
+        experiments.patch_exp_remove,
         {"remove": "(repo, ...)"},
         "drop dvc/exp/<name> of removed names (kept as dvc/kept/<hash> if recorded)",
     ),
     "dvc.repo.experiments.executor.local": Point(
-        experiments._patch_exp_executor,
+        experiments.patch_exp_executor,
         {
             "TempDirExecutor.init_cache": "(self, repo, rev, run_cache)",
             "BaseLocalExecutor.collect_cache": "(self, repo, exp_ref, run_cache)",
@@ -111,18 +111,18 @@ POINTS: dict[str, Point] = {
         "experiment's commits back",
     ),
     "dvc.repo.experiments.queue.base": Point(
-        experiments._patch_exp_queue,
+        experiments.patch_exp_queue,
         {"BaseStashQueue._stash_exp": "(self, ...)"},
         "--temp/--queue: refuse dirty databases, note their commits",
     ),
     "dvc.repo.stage": Point(
-        repo._patch_repo_stage,
+        repo.patch_repo_stage,
         {"StageLoad.create": "(self, single_stage, validate, fname, force, ...)"},
         "refuse a path inside a database's .dolt folder (add, stage add, run, import) "
         "and a table dependency that names no table",
     ),
     "dvc.config_schema": Point(
-        remotes._patch_config_schema,
+        remotes.patch_config_schema,
         {
             "SCHEMA": "dict",
             "REMOTE_COMMON": "dict",
@@ -132,12 +132,12 @@ POINTS: dict[str, Point] = {
         "the dolt:// remote type and the s3 option dolt_dynamodb_table",
     ),
     "dvc.info": Point(
-        commands._patch_info,
+        commands.patch_info,
         {"get_dvc_info": "()", "SUBPROJECTS": "tuple"},
         "`dvc version` shows dvc-dolt and dolt",
     ),
     "dvc.cli.parser": Point(
-        commands._patch_cli_parser,
+        commands.patch_cli_parser,
         {
             "COMMANDS": "list",
             # dvc.cli.parser imports dvc.commands.stage; `dvc run` builds on both.
@@ -147,32 +147,32 @@ POINTS: dict[str, Point] = {
         "`dvc run`, an alias of `dvc stage add --run`; `dvc dolt ...`",
     ),
     "dvc.commands.diff": Point(
-        commands._patch_commands_diff,
+        commands.patch_commands_diff,
         {"CmdDiff._show_diff": "(diff, hide_missing)", "_show_markdown": "(diff, ...)"},
         "show the row counts in text and Markdown",
     ),
     "dvc.stage.imports": Point(
-        repo._patch_stage_imports,
+        repo.patch_stage_imports,
         {"sync_import": "(stage, dry, force, jobs, no_download)"},
         "`dvc import`/`update` of a database: a clone of the commit the source recorded",
     ),
     "dvc.repo.get": Point(
-        repo._patch_repo_get,
+        repo.patch_repo_get,
         {"get": "(url, path, out, rev, jobs, force, config, remote, remote_config)"},
         "`dvc get` of a database: a clone",
     ),
     "dvc.commands.update": Point(
-        commands._patch_commands_update,
+        commands.patch_commands_update,
         {"add_parser": "(subparsers, parent_parser)", "CmdUpdate.run": "(self)"},
         "`dvc update --force`: move imported databases that moved on locally",
     ),
     "dvc.repo.data": Point(
-        repo._patch_repo_data,
+        repo.patch_repo_data,
         {"status": "(repo, ...)"},
         "databases in `dvc data status`",
     ),
     "dvc.fs.dvc": Point(
-        fs._patch_fs_dvc,
+        fs.patch_fs_dvc,
         {
             "_DVCFileSystem.ls": "(self, path, detail, dvc_only, **kwargs)",
             "_DVCFileSystem.info": "(self, path, **kwargs)",

@@ -1,4 +1,6 @@
-"""TODO docstring (from patches)."""
+"""DVC's config schema: the ``dolt://`` remote type and the ``dolt_*`` options
+of other remotes.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from types import ModuleType
 from typing import Any
 
 from dvc_dolt.dvc.layout import SCHEME as DOLT_SCHEME
-from dvc_dolt.dvc.plug.undo import Unsupported, _guard, _set_item, _undo
+from dvc_dolt.dvc.plug.undo import Unsupported, guard, on_undo, set_item
 
 
 def _may_be_dolt_remote(data: Any) -> bool:
@@ -25,7 +27,7 @@ def _may_be_dolt_remote(data: Any) -> bool:
     )
 
 
-def _patch_config_schema(module: ModuleType) -> None:
+def patch_config_schema(module: ModuleType) -> None:
     from dvc_objects.fs import known_implementations
 
     def make_validator(validate_remote):
@@ -46,10 +48,10 @@ def _patch_config_schema(module: ModuleType) -> None:
     if not isinstance(known_implementations, dict):
         raise Unsupported("dvc_objects.fs.known_implementations is not a dict")
     _forget_compiled_schema()
-    _undo.append(_forget_compiled_schema)  # runs after the validator is back
+    on_undo(_forget_compiled_schema)  # runs after the validator is back
     original = remote[str]
-    _set_item(remote, str, _guard(original, make_validator(original)))
-    _set_item(
+    set_item(remote, str, guard(original, make_validator(original)))
+    set_item(
         known_implementations,
         DOLT_SCHEME,
         {

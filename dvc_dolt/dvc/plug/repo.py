@@ -7,14 +7,14 @@ import sys
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from dvc_dolt.dvc.plug.shape import LOCKED, _check_point
-from dvc_dolt.dvc.plug.undo import _wrap
+from dvc_dolt.dvc.plug.shape import LOCKED, check_point
+from dvc_dolt.dvc.plug.undo import wrap
 
 if TYPE_CHECKING:
     pass
 
 
-def _patch_repo(module: ModuleType) -> None:
+def patch_repo(module: ModuleType) -> None:
     def make_compacting(record):
         # Under the repo lock, like the command: compaction ends it.
         def record_(self, *args, **kwargs):
@@ -59,19 +59,19 @@ def _patch_repo(module: ModuleType) -> None:
 
         return module.locked(diff_)
 
-    _wrap(module.Repo, "diff", make_diff)
-    _wrap(module.Repo, "push", make_push)
-    _wrap(module.Repo, "fetch", make_fetch)
-    _wrap(module.Repo, "status", make_status)
-    _wrap(module.Repo, "add", make_compacting)
-    _wrap(module.Repo, "commit", make_compacting)
+    wrap(module.Repo, "diff", make_diff)
+    wrap(module.Repo, "push", make_push)
+    wrap(module.Repo, "fetch", make_fetch)
+    wrap(module.Repo, "status", make_status)
+    wrap(module.Repo, "add", make_compacting)
+    wrap(module.Repo, "commit", make_compacting)
 
 
-def _patch_repo_checkout(module: ModuleType) -> None:
+def patch_repo_checkout(module: ModuleType) -> None:
     # The module's function, not Repo.checkout: `dvc exp apply` calls it directly.
     # This runs inside dvc.repo's class body, after `locked` is defined.
     locked = vars(sys.modules["dvc.repo"]).get("locked")
-    _check_point("dvc.repo.locked", locked, LOCKED)
+    check_point("dvc.repo.locked", locked, LOCKED)
 
     def make_checkout(checkout):
         def checkout_(self, *args, **kwargs):
@@ -81,10 +81,10 @@ def _patch_repo_checkout(module: ModuleType) -> None:
 
         return locked(checkout_)
 
-    _wrap(module, "checkout", make_checkout)
+    wrap(module, "checkout", make_checkout)
 
 
-def _patch_repo_stage(module: ModuleType) -> None:
+def patch_repo_stage(module: ModuleType) -> None:
     def make_create(create):
         def create_(self, *args, **kwargs):
             from dvc_dolt.dvc.items import storage as storage_guard
@@ -97,10 +97,10 @@ def _patch_repo_stage(module: ModuleType) -> None:
 
         return create_
 
-    _wrap(module.StageLoad, "create", make_create)
+    wrap(module.StageLoad, "create", make_create)
 
 
-def _patch_stage_imports(module: ModuleType) -> None:
+def patch_stage_imports(module: ModuleType) -> None:
     # Runs while dvc.stage imports it, before it binds the function.
     def make_sync_import(sync_import):
         def sync_import_(stage, *args, **kwargs):
@@ -110,10 +110,10 @@ def _patch_stage_imports(module: ModuleType) -> None:
 
         return sync_import_
 
-    _wrap(module, "sync_import", make_sync_import)
+    wrap(module, "sync_import", make_sync_import)
 
 
-def _patch_repo_get(module: ModuleType) -> None:
+def patch_repo_get(module: ModuleType) -> None:
     # Runs inside dvc.repo's class body, before `Repo.get` binds the function.
     def make_get(get):
         def get_(url, path, *args, **kwargs):
@@ -123,17 +123,17 @@ def _patch_repo_get(module: ModuleType) -> None:
 
         return get_
 
-    _wrap(module, "get", make_get)
+    wrap(module, "get", make_get)
 
 
-def _patch_repo_data(module: ModuleType) -> None:
+def patch_repo_data(module: ModuleType) -> None:
     # Runs before Repo's class body binds it as Repo.data_status.
     def make_status(status):
         def status_(repo, *args, **kwargs):
-            from dvc_dolt.dvc.views.data_status import status_with
+            from dvc_dolt.dvc.views.data_status import data_status_with
 
-            return status_with(status, repo, *args, **kwargs)
+            return data_status_with(status, repo, *args, **kwargs)
 
         return status_
 
-    _wrap(module, "status", make_status)
+    wrap(module, "status", make_status)

@@ -21,7 +21,7 @@ def _parameters(func: Any) -> list[str]:
     return [kinds.get(p.kind, "") + p.name for p in inspect.signature(func).parameters.values()]
 
 
-def _check_point(where: str, obj: Any, shape: str) -> None:
+def check_point(where: str, obj: Any, shape: str) -> None:
     if shape == "class":
         if not isinstance(obj, type):
             raise Unsupported(f"{where} is not a class")
@@ -63,4 +63,4 @@ def check(module: ModuleType, shapes: dict[str, str]) -> None:
                 )
             except (KeyError, TypeError, AttributeError):
                 raise Unsupported(f"{where.replace('~', '')} is missing") from None
-        _check_point(where.replace("~", ""), owner, shape)
+        check_point(where.replace("~", ""), owner, shape)

@@ -71,10 +71,15 @@ def switch_off(reason: str, uninstall: Callable[[], None]) -> None:
         )
 
 
+def on_undo(fn: Callable[[], None]) -> None:
+    """Run ``fn`` when switched off, after undoing what was patched after now."""
+    _undo.append(fn)
+
+
 _MISSING = object()
 
 
-def _replace(owner: Any, name: str, value: Any) -> None:
+def replace(owner: Any, name: str, value: Any) -> None:
     old = vars(owner).get(name, _MISSING)
     setattr(owner, name, value)
     _undo.append(
@@ -82,7 +87,7 @@ def _replace(owner: Any, name: str, value: Any) -> None:
     )
 
 
-def _set_item(mapping: dict, key: Any, value: Any) -> None:
+def set_item(mapping: dict, key: Any, value: Any) -> None:
     old = mapping.get(key, _MISSING)
     mapping[key] = value
     _undo.append(
@@ -92,7 +97,7 @@ def _set_item(mapping: dict, key: Any, value: Any) -> None:
     )
 
 
-def _extend(items: list, new: Iterable[Any]) -> None:
+def extend(items: list, new: Iterable[Any]) -> None:
     new = list(new)
     items.extend(new)
 
@@ -102,7 +107,7 @@ def _extend(items: list, new: Iterable[Any]) -> None:
     _undo.append(undo)
 
 
-def _guard(original: Callable, wrapper: Callable) -> Callable:
+def guard(original: Callable, wrapper: Callable) -> Callable:
     """``wrapper`` while dvc-dolt is on, DVC's ``original`` once it is off."""
 
     @functools.wraps(original)
@@ -114,9 +119,9 @@ def _guard(original: Callable, wrapper: Callable) -> Callable:
     return guarded
 
 
-def _wrap(owner: Any, name: str, make: Callable[[Callable], Callable]) -> None:
+def wrap(owner: Any, name: str, make: Callable[[Callable], Callable]) -> None:
     raw = vars(owner)[name]
     static = isinstance(raw, staticmethod)
     original = raw.__func__ if static else raw
-    guarded = _guard(original, make(original))
-    _replace(owner, name, staticmethod(guarded) if static else guarded)
+    guarded = guard(original, make(original))
+    replace(owner, name, staticmethod(guarded) if static else guarded)

@@ -1,4 +1,11 @@
-"""TODO docstring (from lineage, prune)."""
+"""What each revision recorded: which Dolt commit each stage read and wrote.
+
+DVC records a Dolt dependency's and output's heads in ``dvc.lock`` (and a
+``dvc add``-ed database's in its ``.dvc`` file). Read at a git revision, that
+record answers the lineage questions: what exact data did stage S read at
+revision R, did it read the same data at R1 and R2, and what did it write;
+and which commits every revision needs kept.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from dvc_dolt.dvc.errors import DvcDoltError
 from dvc_dolt.dvc.items.database import DoltMixin
+from dvc_dolt.dvc.items.describe import rel_path_of
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
@@ -80,10 +88,6 @@ def at_revision(repo: Repo, rev: Optional[str]):
         raise DvcDoltError(f"unknown git revision '{rev}': {exc}") from None
 
 
-def _path(item: DoltMixin) -> str:
-    return "/".join(item.index_key[1])  # type: ignore[attr-defined]
-
-
 def stage_name(stage: Any) -> str:
     """A stage's address from the repo root, whatever the current directory.
 
@@ -114,7 +118,7 @@ def records(
                 continue
             for role, items in ((READ, item_stage.deps), (WROTE, item_stage.outs)):
                 found.extend(
-                    DatabaseUse(name, _path(item), role, item.recorded_heads)
+                    DatabaseUse(name, rel_path_of(item), role, item.recorded_heads)
                     for item in items
                     if isinstance(item, DoltMixin) and item.recorded_heads is not None
                 )

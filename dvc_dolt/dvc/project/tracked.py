@@ -1,4 +1,4 @@
-"""TODO docstring (from compact, experiments, imports, listing)."""
+"""Which Dolt databases a project tracks: its index's Dolt items, by path or key."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from dvc_dolt.dvc.errors import DvcDoltError
 from dvc_dolt.dvc.items.database import DoltMixin
+from dvc_dolt.dvc.items.describe import rel_path_of
 
 if TYPE_CHECKING:
     from dvc.output import Output
     from dvc.repo import Repo
 
 
-def _tracked(repo: Repo) -> dict[str, Any]:
+def tracked_by_path(repo: Repo) -> dict[str, Any]:
     """Dolt outputs and dependencies of the workspace, by absolute path."""
     from dvc_dolt.dvc.items.database import DoltMixin
 
@@ -26,7 +27,7 @@ def _tracked(repo: Repo) -> dict[str, Any]:
     return found
 
 
-def _dolt_items(repo: Repo) -> list[DoltMixin]:
+def dolt_items(repo: Repo) -> list[DoltMixin]:
     return [
         item
         for stage in repo.index.stages
@@ -41,8 +42,8 @@ def database_paths(repo: Repo) -> list[str]:
     from dvc_dolt.dvc.items.table import DoltTableDependency
 
     paths = {
-        "/".join(item.index_key[1])  # type: ignore[attr-defined]
-        for item in _dolt_items(repo)
+        rel_path_of(item)
+        for item in dolt_items(repo)
         if item.is_in_repo  # type: ignore[attr-defined]
     }
     paths.update(

@@ -1,4 +1,7 @@
-"""TODO docstring (from sync)."""
+"""The routes a ``dvc push``/``fetch``/``status -c`` moves, with the recorded
+commits of each: every Dolt output in scope (targets, and the git revisions
+``-a``/``-T``/``-A``/``--rev`` select).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from dvc_dolt.dvc.items.database import DoltMixin
 from dvc_dolt.dvc.layout import OVERRIDE_KEY
-from dvc_dolt.dvc.sharing.routes import Target
+from dvc_dolt.dvc.sharing.routes import Route
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
@@ -26,11 +29,11 @@ def collect(
     all_commits: bool = False,
     revs: Any = None,
     workspace: bool = True,
-) -> dict[Target, set[str]]:
+) -> dict[Route, set[str]]:
     """Recorded commits per database, over the revisions DVC's flags select."""
-    from dvc_dolt.dvc.sharing.recorded import import_target
+    from dvc_dolt.dvc.sharing.recorded import import_route
 
-    found: dict[Target, set[str]] = defaultdict(set)
+    found: dict[Route, set[str]] = defaultdict(set)
     default_remote = repo.config["core"].get("remote")
     root = repo.root_dir  # inside the brancher, git revisions have root "/"
     for _ in repo.brancher(
@@ -53,9 +56,9 @@ def collect(
                 continue
             if out.stage.is_repo_import:
                 # Like DVC's own imports: never pushed, fetched from the source.
-                target = None if push else import_target(out, root)
-                if target is not None:
-                    found[target].add(heads.commit)
+                route = None if push else import_route(out, root)
+                if route is not None:
+                    found[route].add(heads.commit)
                 continue
             parts = out.index_key[1]
             url = (out.annot.meta or {}).get(OVERRIDE_KEY)
@@ -63,6 +66,6 @@ def collect(
             if name is None:
                 # DVC's own NoRemoteError, with its advice.
                 repo.cloud.get_remote(None, "push" if push else "fetch")
-            target = Target(os.path.join(root, *parts), "/".join(parts), name, url)
-            found[target].add(heads.commit)
+            route = Route(os.path.join(root, *parts), "/".join(parts), name, url)
+            found[route].add(heads.commit)
     return found

@@ -1,10 +1,13 @@
-"""TODO docstring (from sync)."""
+"""``dvc push/fetch/pull/status -c`` for Dolt databases, through Dolt remotes.
+
+DVC moves its own objects first, unchanged; then the databases move.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dvc_dolt.dvc.project.scope import _as_list, _scope
+from dvc_dolt.dvc.project.scope import as_list, scope_args
 from dvc_dolt.dvc.sharing.fetch import fetch
 from dvc_dolt.dvc.sharing.push import push
 
@@ -34,9 +37,9 @@ def push_with(dvc_push, repo: Repo, targets=None, jobs=None, remote=None, glob=F
         lambda: push(
             repo,
             jobs=jobs,
-            targets=glob_targets(_as_list(targets), glob=glob),
+            targets=glob_targets(as_list(targets), glob=glob),
             remote=remote,
-            **_scope(kwargs),
+            **scope_args(kwargs),
         ),
         UploadError,
     )
@@ -47,6 +50,8 @@ def fetch_with(dvc_fetch, repo: Repo, targets=None, jobs=None, remote=None, **kw
 
     return _dvc_then_dolt(
         lambda: dvc_fetch(repo, targets=targets, jobs=jobs, remote=remote, **kwargs),
-        lambda: fetch(repo, jobs=jobs, targets=_as_list(targets), remote=remote, **_scope(kwargs)),
+        lambda: fetch(
+            repo, jobs=jobs, targets=as_list(targets), remote=remote, **scope_args(kwargs)
+        ),
         DownloadError,
     )

@@ -1,4 +1,6 @@
-"""TODO docstring (from sync)."""
+"""``dvc fetch`` (and pull) for databases: the recorded commits, from their pins;
+a database the workspace lacks comes as a clone that checkout moves into place.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +12,9 @@ from dvc_dolt.dolt.remote import CloneExistsError, Source, clone_at, fetch_from
 from dvc_dolt.dvc.errors import DvcDoltError
 from dvc_dolt.dvc.items.heads import heads_cache_at
 from dvc_dolt.dvc.parallel import run_all
-from dvc_dolt.dvc.project.staging import _remotes_cache, local_database
+from dvc_dolt.dvc.project.staging import local_database, remotes_cache
 from dvc_dolt.dvc.sharing.collect import collect
-from dvc_dolt.dvc.sharing.routes import _reason, _remote_name, _sources
+from dvc_dolt.dvc.sharing.routes import failure_reason, remote_name, sources_of
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
     from dvc_dolt.dolt import Database
     from dvc_dolt.dolt.state import HeadsCache
     from dvc_dolt.dvc.sharing.remotes import DoltRemoteSpec
-    from dvc_dolt.dvc.sharing.routes import Target
+    from dvc_dolt.dvc.sharing.routes import Route
 
 logger = logging.getLogger(__name__)
 
@@ -30,31 +32,32 @@ def fetch(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
     todo = collect(repo, **kwargs)
     fetched = []
 
-    def one(target: Target) -> Optional[str]:
+    def one(route: Route) -> Optional[str]:
         try:
-            if _fetch_one(repo, target, todo[target]):
-                fetched.append(target)
+            if fetch_one(repo, route, todo[route]):
+                fetched.append(route)
         except (DoltError, DvcDoltError) as exc:
-            _remotes_cache(repo.tmp_dir).forget(local_database(repo, target.shown))
-            return f"Dolt database '{target.shown}' from remote '{target.where}': {_reason(exc)}"
+            remotes_cache(repo.tmp_dir).forget(local_database(repo, route.rel_path))
+            why = failure_reason(exc)
+            return f"Dolt database '{route.rel_path}' from remote '{route.where}': {why}"
         return None
 
     errors = run_all(jobs, todo, one, "Fetching Dolt databases")
     if errors:
         raise DvcDoltError("failed to fetch Dolt databases:\n" + "\n".join(errors))
-    for target in set(fetched):
-        logger.info("Fetched Dolt database '%s' from remote '%s'", target.shown, target.where)
+    for route in set(fetched):
+        logger.info("Fetched Dolt database '%s' from remote '%s'", route.rel_path, route.where)
     return len(set(fetched))
 
 
-def _fetch_one(repo: Repo, target: Target, commits: set[str]) -> bool:
-    """Bring ``target``'s commits into its local database; True if data came."""
-    sources = _sources(repo, target)
-    db = local_database(repo, target.shown)
+def fetch_one(repo: Repo, route: Route, commits: set[str]) -> bool:
+    """Bring ``route``'s commits into its local database; True if data came."""
+    sources = sources_of(repo, route)
+    db = local_database(repo, route.rel_path)
     cloned = False
     if not db.exists:
         first = sorted(commits)[0]
-        cloned = _clone_first(db, sources, first, heads_cache_at(repo.tmp_dir))
+        cloned = clone_first(db, sources, first, heads_cache_at(repo.tmp_dir))
         if cloned:
             commits = commits - {first}
     heads = heads_cache_at(repo.tmp_dir).cached(db)
@@ -65,13 +68,13 @@ def _fetch_one(repo: Repo, target: Target, commits: set[str]) -> bool:
     def source(spec: DoltRemoteSpec, name: str) -> Callable[[], Source]:
         # Only a commit that is missing needs the remote: a no-op fetch
         # starts no dolt process for it.
-        return lambda: Source(_remote_name(repo, db, spec, name), spec.env, spec.user)
+        return lambda: Source(remote_name(repo, db, spec, name), spec.env, spec.user)
 
     added = fetch_from(db, [source(spec, name) for spec, name in sources], commits)
     return cloned or bool(added)
 
 
-def _clone_first(
+def clone_first(
     db: Database, sources: list[tuple[DoltRemoteSpec, str]], commit: str, cache: HeadsCache
 ) -> bool:
     """Clone ``commit`` into the missing ``db`` from the first source that has it."""

@@ -1,4 +1,12 @@
-"""TODO docstring (from first_push)."""
+"""The first ``dvc push`` of a database to a remote copies its table files.
+
+Where the remote lacks the database and the files hold exactly what the push
+sends (see :mod:`dvc_dolt.dolt.remote_copy`), they are copied as they are:
+seconds for a database that ``dolt push`` walks chunk by chunk for minutes.
+Anything else pushes the pins as usual, and ``dvc push -v`` says why. The
+first push costs the dolt processes it always did: what may be copied was
+asked by the compaction, while the files were as it left them.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +35,7 @@ _CHUNKS_ONLY = "this kind of remote takes chunks only"
 def may_copy(
     repo: Repo,
     remote: Optional[str],
-    shown: str,
+    rel_path: str,
     db: Database,
     spec: DoltRemoteSpec,
     commits: set[str],
@@ -37,7 +45,7 @@ def may_copy(
     Dolt remote does), as the files must be as dvc-dolt's last full gc left them.
     """
     if not spec.url.startswith(COPYABLE) or spec.user:
-        logger.debug("Dolt database '%s': pushing chunk by chunk: %s", shown, _CHUNKS_ONLY)
+        logger.debug("Dolt database '%s': pushing chunk by chunk: %s", rel_path, _CHUNKS_ONLY)
         return None
     check = heads_cache_at(repo.tmp_dir).compacted(db)
     why = None
@@ -50,7 +58,7 @@ def may_copy(
     elif not _remote_lacks(repo, remote, spec.url):
         return None  # the usual case: the remote has it already
     if why:
-        logger.debug("Dolt database '%s': pushing chunk by chunk: %s", shown, why)
+        logger.debug("Dolt database '%s': pushing chunk by chunk: %s", rel_path, why)
         return None
     return check
 
@@ -71,13 +79,18 @@ def _remote_lacks(repo: Repo, remote: Optional[str], url: str) -> bool:
 
 
 def push_by_copy(
-    db: Database, name: str, spec: DoltRemoteSpec, commits: set[str], shown: str, check: CopyCheck
+    db: Database,
+    name: str,
+    spec: DoltRemoteSpec,
+    commits: set[str],
+    rel_path: str,
+    check: CopyCheck,
 ) -> Optional[list[str]]:
     """The commits pinned by copying ``db``'s files to the empty remote; None
     when they must be pushed as usual (said under ``-v``)."""
-    logger.debug("Dolt database '%s': the remote lacks it, copying its files", shown)
+    logger.debug("Dolt database '%s': the remote lacks it, copying its files", rel_path)
     try:
         return copy_to_empty(db, name, spec.url, spec.params, commits, check.branches, spec.env)
     except DoltError as exc:
-        logger.debug("Dolt database '%s': copying its files failed, pushing: %s", shown, exc)
+        logger.debug("Dolt database '%s': copying its files failed, pushing: %s", rel_path, exc)
         return None

@@ -1,4 +1,12 @@
-"""TODO docstring (from fs)."""
+"""``dolt://host/owner``: a DVC remote type for Dolt remotesapi servers.
+
+DoltHub, DoltLab and any ``dolt sql-server --remotesapi-port`` serve Dolt
+databases over HTTP(S); database ``<key>`` of a project lives at
+``https://host/owner/<key>`` (``http://`` on loopback, or with
+``dvc remote modify <name> protocol http``). Credentials come from Dolt's own
+mechanisms (``dolt creds``), never from DVC's config. These remotes hold Dolt
+databases only: DVC files need another remote.
+"""
 
 from __future__ import annotations
 

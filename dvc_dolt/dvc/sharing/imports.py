@@ -1,4 +1,18 @@
-"""TODO docstring (from imports)."""
+"""``dvc import``, ``dvc get`` and ``dvc update`` of a Dolt database another project tracks.
+
+DVC imports a path by copying what the source project recorded at a git
+revision (``rev_lock``). What a source records of a database is a commit,
+pushed as a pin to the source project's DVC remote, never files: so an import
+is a Dolt clone of that commit from there, and the imported database is a
+normal database (not in DVC's cache) recorded by its heads. ``dvc update``
+fetches the newer recorded commit into it and moves it there; a database that
+is no longer the commit its import recorded is refused unless ``--force``,
+and a commit it leaves is kept on a ``dvc/kept/<hash>`` branch.
+
+Like DVC's own imports, an imported database is never pushed by the importing
+project: ``dvc pull`` fetches it from the source project's remote (see
+:func:`import_target`).
+"""
 
 from __future__ import annotations
 
@@ -15,14 +29,15 @@ from dvc_dolt.dolt import Database, DirtyDatabaseError, DoltError, PinNotFoundEr
 from dvc_dolt.dolt.runner import redact
 from dvc_dolt.dvc.errors import USE_FORCE, DvcDoltError
 from dvc_dolt.dvc.items.database import DoltMixin, to_dolt
+from dvc_dolt.dvc.items.describe import rel_path_of
 from dvc_dolt.dvc.items.heads import heads_cache_at
 from dvc_dolt.dvc.items.restore import after_restore
 from dvc_dolt.dvc.layout import HASH_NAME, RECORDED_ONLY
 from dvc_dolt.dvc.project.staging import place_fetched
 from dvc_dolt.dvc.project.tracked import find_database
-from dvc_dolt.dvc.sharing.fetch import _clone_first, _fetch_one
-from dvc_dolt.dvc.sharing.recorded import _describe, owner_of, recorded_for, recorded_in
-from dvc_dolt.dvc.sharing.routes import Target
+from dvc_dolt.dvc.sharing.fetch import clone_first, fetch_one
+from dvc_dolt.dvc.sharing.recorded import describe_source, owner_of, recorded_for, recorded_in
+from dvc_dolt.dvc.sharing.routes import Route
 from dvc_dolt.dvc.sharing.update_force import forced
 
 if TYPE_CHECKING:
@@ -75,13 +90,13 @@ def sync_import_with(
     found = recorded_for(dep)
     if found is None:
         raise DvcDoltError(
-            f"{_describe(dep, rev)} does not record Dolt database '{dep.def_path}': in the "
+            f"{describe_source(dep, rev)} does not record Dolt database '{dep.def_path}': in the "
             "source project, commit its record (.dvc file or dvc.lock) to git"
         )
     if no_download:
         record_only(to, found)
     else:
-        bring(to, found, _describe(dep, rev), force=forced())
+        bring(to, found, describe_source(dep, rev), force=forced())
     return None
 
 
@@ -101,15 +116,15 @@ def record_only(to: Output, found: Recorded) -> None:
 def bring(to: Output, found: Recorded, source: str, force: bool = False) -> None:
     """Make ``to`` a database at ``found``'s commit: cloned, or fetched and moved to."""
     repo = to.repo
-    shown = "/".join(to.index_key[1])
+    rel_path = rel_path_of(to)
     db = Database(to.fs_path)
     if db.exists:
         _check_movable(to, db, found.commit, force)
-    target = Target(to.fs_path, shown, found.remote, found.url, found.sources)
+    route = Route(to.fs_path, rel_path, found.remote, found.url, found.sources)
     cache = heads_cache_at(repo.tmp_dir)
     with _fetch_errors(found, source):
-        _fetch_one(repo, target, {found.commit})
-        place_fetched(repo, to.fs_path, shown)
+        fetch_one(repo, route, {found.commit})
+        place_fetched(repo, to.fs_path, rel_path)
         known = cache.cached(db)
         if known is not None and known.commit == found.commit and known.is_clean:
             return  # a fresh clone of the commit
@@ -124,13 +139,13 @@ def _fetch_errors(found: Recorded, source: str) -> Iterator[None]:
         yield
     except PinNotFoundError as exc:
         raise DvcDoltError(
-            f"Dolt database '{found.shown}' of {source}: commit {exc.commit or found.commit} "
+            f"Dolt database '{found.rel_path}' of {source}: commit {exc.commit or found.commit} "
             f"is not on the source project's remote '{found.remote}' ({redact(found.url)}): "
             "run `dvc push` in the source project",
             exc,
         ) from None
     except DoltError as exc:
-        raise DvcDoltError(f"Dolt database '{found.shown}' of {source}: {exc}", exc) from None
+        raise DvcDoltError(f"Dolt database '{found.rel_path}' of {source}: {exc}", exc) from None
 
 
 def _check_movable(to: Output, db: Database, commit: str, force: bool) -> None:
@@ -229,5 +244,5 @@ def get_with(
             f"Dolt database '{os.path.dirname(dest)}'"
         )
     with _fetch_errors(found, source):
-        _clone_first(Database(os.path.abspath(dest)), list(found.sources), found.commit, None)
+        clone_first(Database(os.path.abspath(dest)), list(found.sources), found.commit, None)
     return None

@@ -1,4 +1,7 @@
-"""TODO docstring (from sync)."""
+"""``dvc push`` for databases: each recorded commit goes to the database's Dolt
+remote as a pin (``dvc/pin/<commit>``), so databases, projects and git branches
+that share a remote cannot overwrite each other's data.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +12,18 @@ from dvc_dolt.dolt import Database, DoltError
 from dvc_dolt.dolt.remote import push_pins
 from dvc_dolt.dvc.errors import DvcDoltError
 from dvc_dolt.dvc.items.heads import heads_cache_at
-from dvc_dolt.dvc.layout import REMOTE_PREFIX, database_key
+from dvc_dolt.dvc.layout import database_key, home_remote
 from dvc_dolt.dvc.parallel import run_all
-from dvc_dolt.dvc.project.staging import _remotes_cache, fetched_path
+from dvc_dolt.dvc.project.staging import fetched_path, remotes_cache
 from dvc_dolt.dvc.sharing.collect import collect
 from dvc_dolt.dvc.sharing.first_push import may_copy, push_by_copy
-from dvc_dolt.dvc.sharing.routes import _reason, _remote_name, remote_spec
+from dvc_dolt.dvc.sharing.routes import failure_reason, remote_name, remote_spec
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
 
     from dvc_dolt.dvc.sharing.remotes import DoltRemoteSpec
-    from dvc_dolt.dvc.sharing.routes import Target
+    from dvc_dolt.dvc.sharing.routes import Route
 
 logger = logging.getLogger(__name__)
 
@@ -31,33 +34,34 @@ def push(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
     present = {t: c for t, c in todo.items() if Database(t.path).exists}
     pushed = []
 
-    def one(target: Target) -> Optional[str]:
+    def one(route: Route) -> Optional[str]:
         spec = None
         try:
-            spec = remote_spec(repo, target)
-            if target in present:
-                db = Database(target.path)
-                commits = todo[target]
-                copy = may_copy(repo, target.remote, target.shown, db, spec, commits)
-                name = _remote_name(repo, db, spec, REMOTE_PREFIX + (target.remote or "home"))
+            spec = remote_spec(repo, route)
+            if route in present:
+                db = Database(route.path)
+                commits = todo[route]
+                copy = may_copy(repo, route.remote, route.rel_path, db, spec, commits)
+                name = remote_name(repo, db, spec, home_remote(route.remote))
                 with heads_cache_at(repo.tmp_dir).kept_across(db):
                     new = None
                     if copy is not None:
-                        new = push_by_copy(db, name, spec, commits, target.shown, copy)
+                        new = push_by_copy(db, name, spec, commits, route.rel_path, copy)
                     if new is None:
-                        new = push_pins(db, name, todo[target], spec.env, spec.user)
+                        new = push_pins(db, name, todo[route], spec.env, spec.user)
             else:
-                new = _push_from_elsewhere(repo, target, todo[target], present, spec)
+                new = _push_from_elsewhere(repo, route, todo[route], present, spec)
         except (DoltError, DvcDoltError) as exc:
             # The next push asks dolt again which remotes the database has.
-            _remotes_cache(repo.tmp_dir).forget(Database(target.path))
-            return f"Dolt database '{target.shown}' to remote '{target.where}': {_reason(exc)}"
+            remotes_cache(repo.tmp_dir).forget(Database(route.path))
+            why = failure_reason(exc)
+            return f"Dolt database '{route.rel_path}' to remote '{route.where}': {why}"
         if new:
-            pushed.append(target)
+            pushed.append(route)
             logger.info(
                 "Pushed Dolt database '%s' to remote '%s': %d new commit%s",
-                target.shown,
-                target.where,
+                route.rel_path,
+                route.where,
                 len(new),
                 "" if len(new) == 1 else "s",
             )
@@ -75,9 +79,9 @@ def push(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
 
 def _push_from_elsewhere(
     repo: Repo,
-    target: Target,
+    route: Route,
     commits: set[str],
-    present: dict[Target, set[str]],
+    present: dict[Route, set[str]],
     spec: DoltRemoteSpec,
 ) -> list[str]:
     """Push the pins of a path the workspace lacks from databases that hold them.
@@ -87,9 +91,9 @@ def _push_from_elsewhere(
     database, where a checkout of that revision looks for them.
     """
     holders = [Database(t.path) for t in present]
-    holders.append(Database(fetched_path(repo, target.shown)))
+    holders.append(Database(fetched_path(repo, route.rel_path)))
     left, new = set(commits), []
-    key = database_key(target.shown)
+    key = database_key(route.rel_path)
     for db in holders:
         if not left:
             break
@@ -97,7 +101,7 @@ def _push_from_elsewhere(
             continue
         held = left - set(db.missing_commits(left))
         if held:
-            name = _remote_name(repo, db, spec, f"{REMOTE_PREFIX}{target.remote or 'home'}-{key}")
+            name = remote_name(repo, db, spec, f"{home_remote(route.remote)}-{key}")
             new += push_pins(db, name, held, spec.env, spec.user)
             left -= held
     if left:

@@ -1,4 +1,10 @@
-"""TODO docstring (from imports)."""
+"""What a source project recorded of a database, for ``dvc import``/``get``/``update``.
+
+What a source records of a database is a commit, pushed as a pin to the
+source project's DVC remote, never files. Like DVC's own imports, an
+imported database is never pushed by the importing project: ``dvc pull``
+fetches it from the source project's remote (see :func:`import_route`).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +16,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
 from dvc_dolt.dvc.errors import DvcDoltError
+from dvc_dolt.dvc.items.describe import rel_path_of
 from dvc_dolt.dvc.layout import OVERRIDE_KEY
 from dvc_dolt.dvc.project.tracked import find_database
-from dvc_dolt.dvc.sharing.routes import Target, _sources
+from dvc_dolt.dvc.sharing.routes import Route, sources_of
 
 if TYPE_CHECKING:
     from dvc.dependency.repo import RepoDependency
@@ -33,10 +40,10 @@ AUTO_REMOTE = "auto-generated-upstream"
 class Recorded:
     """A database as one revision of a source project records it."""
 
-    shown: str  # its path in the source project
+    rel_path: str  # its path in the source project
     heads: Heads
     remote: str  # the source's DVC remote, or the database's own Dolt remote URL
-    sources: tuple[tuple[DoltRemoteSpec, str], ...]  # see sync._sources
+    sources: tuple[tuple[DoltRemoteSpec, str], ...]  # see routes.sources_of
 
     @property
     def commit(self) -> str:
@@ -49,23 +56,23 @@ class Recorded:
 
 def recorded_in(repo: Repo, out: DoltMixin) -> Recorded:
     """What ``repo`` records of database ``out``, and where its commit can be fetched."""
-    shown = "/".join(out.index_key[1])  # type: ignore[attr-defined]
+    rel_path = rel_path_of(out)
     heads = out.recorded_heads
     if heads is None:
-        raise DvcDoltError(f"Dolt database '{shown}' is not recorded there: nothing to import")
+        raise DvcDoltError(f"Dolt database '{rel_path}' is not recorded there: nothing to import")
     url = (out.annot.meta or {}).get(OVERRIDE_KEY)  # type: ignore[attr-defined]
     name = out.remote or repo.config["core"].get("remote")  # type: ignore[attr-defined]
     if not url and (not name or name == AUTO_REMOTE):
         raise DvcDoltError(
-            f"Dolt database '{shown}' is recorded at commit {heads.commit}, but the source "
+            f"Dolt database '{rel_path}' is recorded at commit {heads.commit}, but the source "
             "project has no DVC remote to fetch it from: in the source project, run "
             "`dvc remote add -d <name> <url>` and `dvc push`"
         )
-    target = Target("", shown, name or "", url)
-    return Recorded(shown, heads, target.where, tuple(_sources(repo, target)))
+    route = Route("", rel_path, name or "", url)
+    return Recorded(rel_path, heads, route.where, tuple(sources_of(repo, route)))
 
 
-def _describe(dep: RepoDependency, rev: Optional[str]) -> str:
+def describe_source(dep: RepoDependency, rev: Optional[str]) -> str:
     where = f"'{dep.def_repo[dep.PARAM_URL]}'"
     return f"{where} at {rev}" if rev else where
 
@@ -124,18 +131,18 @@ def recorded_for(dep: RepoDependency) -> Optional[Recorded]:
         try:
             found = recorded_in(source, out)
         except DvcDoltError as exc:
-            raise DvcDoltError(f"{_describe(dep, rev)}: {exc}") from None
+            raise DvcDoltError(f"{describe_source(dep, rev)}: {exc}") from None
     with _seen_lock:
         _seen[key] = found
     return found
 
 
-def import_target(out: Output, root: str) -> Optional[Target]:
+def import_route(out: Output, root: str) -> Optional[Route]:
     """The database an import output fetches, from its source's remote (None: files)."""
     found = recorded_for(out.stage.deps[0])  # type: ignore[union-attr]
     if found is None:
         return None
     parts = out.index_key[1]
-    return Target(
+    return Route(
         os.path.join(root, *parts), "/".join(parts), found.remote, found.url, found.sources
     )

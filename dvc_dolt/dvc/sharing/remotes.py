@@ -1,4 +1,11 @@
-"""TODO docstring (from remotes)."""
+"""Where a database lives on a DVC remote: the Dolt remote URL for a DVC remote.
+
+Every database gets its own Dolt remote database under ``<remote>/dolt/``.
+Dolt's files there are never at ``<remote>/<2 chars>/<file>``, where ``dvc gc
+--cloud`` would take them for DVC objects. Recorded commits are pushed as
+``dvc/pin/<commit>`` branches, so databases, projects and git branches that
+share a remote cannot overwrite each other's data.
+"""
 
 from __future__ import annotations
 

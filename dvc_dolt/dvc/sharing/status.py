@@ -1,4 +1,6 @@
-"""TODO docstring (from sync)."""
+"""``dvc status -c`` for databases: which recorded commits the remote lacks
+(the remote is asked; nothing is downloaded).
+"""
 
 from __future__ import annotations
 
@@ -7,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 from dvc_dolt.dolt import Database, DoltError
 from dvc_dolt.dolt.remote import PinProbe
 from dvc_dolt.dvc.errors import DvcDoltError
-from dvc_dolt.dvc.project.scope import _as_list, _scope
+from dvc_dolt.dvc.project.scope import as_list, scope_args
 from dvc_dolt.dvc.sharing.collect import collect
-from dvc_dolt.dvc.sharing.routes import _sources
+from dvc_dolt.dvc.sharing.routes import sources_of
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
 
-    from dvc_dolt.dvc.sharing.routes import Target
+    from dvc_dolt.dvc.sharing.routes import Route
 
 
 def cloud_status(repo: Repo, **kwargs: Any) -> dict[str, str]:
@@ -27,26 +29,26 @@ def cloud_status(repo: Repo, **kwargs: Any) -> dict[str, str]:
     if not todo:
         return status
     with PinProbe() as probe:
-        for target, commits in todo.items():
-            db = Database(target.path)
+        for route, commits in todo.items():
+            db = Database(route.path)
             local = db.exists and not db.missing_commits(commits)
             try:
-                on_remote = _remote_has(repo, probe, target, commits)
+                on_remote = remote_has(repo, probe, route, commits)
             except DoltError as exc:
-                raise DvcDoltError(f"Dolt database '{target.shown}': {exc}") from None
+                raise DvcDoltError(f"Dolt database '{route.rel_path}': {exc}") from None
             if local and not on_remote:
-                status[target.shown] = "new"
+                status[route.rel_path] = "new"
             elif on_remote and not local:
-                status[target.shown] = "deleted"
+                status[route.rel_path] = "deleted"
             elif not (local or on_remote):
-                status[target.shown] = "missing"
+                status[route.rel_path] = "missing"
     return status
 
 
-def _remote_has(repo: Repo, probe: PinProbe, target: Target, commits: set[str]) -> bool:
+def remote_has(repo: Repo, probe: PinProbe, route: Route, commits: set[str]) -> bool:
     """Whether the remote holds the pins of all ``commits`` (in either layout)."""
     left: list[str] = sorted(commits)
-    for spec, _ in _sources(repo, target):
+    for spec, _ in sources_of(repo, route):
         left = probe.missing(spec.url, left, params=spec.params, env=spec.env, user=spec.user)
         if not left:
             return True
@@ -60,6 +62,6 @@ def cloud_status_with(
     remote lacks."""
     if cloud or remote:
         result.update(
-            cloud_status(repo, targets=_as_list(targets), remote=remote, **_scope(kwargs))
+            cloud_status(repo, targets=as_list(targets), remote=remote, **scope_args(kwargs))
         )
     return result

@@ -1,4 +1,10 @@
-"""TODO docstring (from update_force)."""
+"""``dvc update --force``: let an update move imported databases that moved on locally.
+
+DVC's ``update`` has no ``--force`` and passes none down to the import; the
+flag travels in a context variable from the command to :mod:`.imports`. Kept
+apart from that module: every ``dvc`` command builds the update parser, and
+must not load the Dolt layer for it.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,10 @@
-"""TODO docstring (from checkout)."""
+"""``dvc checkout`` for Dolt databases: restore each recorded commit, safely.
+
+DVC's checkout works on its data index, which skips uncached outputs. All or
+nothing: the databases are looked at first, and a dirty one stops the command
+before DVC changes any file; DVC's checkout runs next, then the databases
+move, each only if it is still as it was looked at.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +20,14 @@ from dvc_dolt.dolt import DirtyDatabaseError, UnknownCommitError
 from dvc_dolt.dvc.errors import USE_FORCE, DvcDoltError
 from dvc_dolt.dvc.items import storage as storage_guard
 from dvc_dolt.dvc.items.database import DoltMixin
-from dvc_dolt.dvc.items.restore import REFUSED, look_at, refused, restore_item
+from dvc_dolt.dvc.items.describe import rel_path_of
+from dvc_dolt.dvc.items.restore import REFUSED, plan_item, refused, restore_item
 from dvc_dolt.dvc.parallel import in_parallel
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
 
-    from dvc_dolt.dvc.items.restore import Look
+    from dvc_dolt.dvc.items.restore import PlannedRestore
 
 logger = logging.getLogger(__name__)
 
@@ -60,14 +67,14 @@ class DoltCheckout:
     forceable: bool = False
 
 
-def look_dolt(
+def plan_restores(
     repo: Repo,
     targets: Any = None,
     with_deps: bool = False,
     recursive: bool = False,
     force: bool = False,
-) -> list[Look]:
-    """Look at each database checkout would restore: one dolt process for each that
+) -> list[PlannedRestore]:
+    """PlannedRestore at each database checkout would restore: one dolt process for each that
     moves. Raises before anything changed when one is dirty (unless ``force``)."""
     if not targets:
         targets = [None]
@@ -81,51 +88,51 @@ def look_dolt(
         return []
     for record in storage_guard.storage_records(view.outs):
         logger.warning("not checked out: %s", record.refused())
-    looks = in_parallel(look_at, [out for out in view.outs if isinstance(out, DoltMixin)])
+    steps = in_parallel(plan_item, [out for out in view.outs if isinstance(out, DoltMixin)])
     dirty = []
-    for look in looks:
-        out = look.item
-        if look.plan is not None and look.plan.reasons and not force:
+    for step in steps:
+        out = step.item
+        if step.plan is not None and step.plan.reasons and not force:
             dirty.append(
-                f"Dolt database '{out}' has uncommitted work: " + "; ".join(look.plan.reasons)
+                f"Dolt database '{out}' has uncommitted work: " + "; ".join(step.plan.reasons)
             )
     if dirty:
         raise DvcDoltError(refused(dirty))
-    return looks
+    return steps
 
 
-def restore_looked(repo: Repo, looks: list[Look], force: bool = False) -> DoltCheckout:
-    """Restore the databases :func:`look_dolt` found, each only if it is still as seen."""
+def restore_planned(repo: Repo, steps: list[PlannedRestore], force: bool = False) -> DoltCheckout:
+    """Restore the databases :func:`plan_restores` found, each only if it is still as seen."""
 
-    def restore(look: Look) -> tuple[bool, bool, Optional[DvcDoltError]]:
-        out, placed = look.item, False
+    def restore(step: PlannedRestore) -> tuple[bool, bool, Optional[DvcDoltError]]:
+        out, placed = step.item, False
         if not out.database.exists:
             from dvc_dolt.dvc.project.staging import place_fetched
 
-            placed = place_fetched(repo, out.fs_path, "/".join(out.index_key[1]))
+            placed = place_fetched(repo, out.fs_path, rel_path_of(out))
         try:
-            return placed, restore_item(out, force=force, plan=look.plan, known=look.known), None
+            return placed, restore_item(out, force=force, plan=step.plan, known=step.known), None
         except DvcDoltError as exc:
             return placed, False, exc
 
     outcome = DoltCheckout()
-    todo = [look for look in looks if look.needed]
-    for look, (placed, changed, exc) in zip(todo, in_parallel(restore, todo)):
-        shown = str(look.item)
+    todo = [step for step in steps if step.needed]
+    for step, (placed, changed, exc) in zip(todo, in_parallel(restore, todo)):
+        rel_path = str(step.item)
         if exc is not None:
             cause = exc.dolt_error
-            if isinstance(cause, UnknownCommitError) or not look.item.database.exists:
-                outcome.failed.append(shown)
+            if isinstance(cause, UnknownCommitError) or not step.item.database.exists:
+                outcome.failed.append(rel_path)
                 outcome.failed_reasons.append(str(exc))
             else:
                 if isinstance(cause, DirtyDatabaseError):
                     exc = DvcDoltError(f"{REFUSED}\n{exc}", cause)
                     outcome.forceable = True
-                outcome.errors.append(shown)
+                outcome.errors.append(rel_path)
                 outcome.error_reasons.append(str(exc))
         elif placed or changed:
             changes = outcome.added if placed else outcome.modified
-            changes.append(shown.rstrip(os.sep) + os.sep)
+            changes.append(rel_path.rstrip(os.sep) + os.sep)
     return outcome
 
 
@@ -171,9 +178,9 @@ def checkout_with(
     allow_missing: bool = False,
     **kwargs: Any,
 ) -> dict:
-    """Look at the databases, run DVC's checkout, then move the databases;
+    """PlannedRestore at the databases, run DVC's checkout, then move the databases;
     reported in DVC's result format."""
-    looks = look_dolt(repo, targets, with_deps, recursive, force)
+    steps = plan_restores(repo, targets, with_deps, recursive, force)
     error = None
     try:
         result = dvc_checkout(
@@ -189,7 +196,7 @@ def checkout_with(
     except CheckoutError as exc:
         # DVC 3.50 calls it `stats`.
         error, result = exc, getattr(exc, "result", None) or getattr(exc, "stats", {})
-    outcome = restore_looked(repo, looks, force)
+    outcome = restore_planned(repo, steps, force)
     merge_into(result, outcome)
     raise_for(outcome, result, error, allow_missing)
     return result

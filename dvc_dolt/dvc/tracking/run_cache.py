@@ -1,4 +1,15 @@
-"""TODO docstring (from run_cache)."""
+"""DVC's run cache for stages that read Dolt data.
+
+The run cache keys a stage's run by its command and its dependencies'
+hashes, and restores the outputs of an earlier run with the same key. A
+Dolt dependency's record carries commits, which differ for equal data: the
+key takes only the content instead, a table's ``dolt_hashof_table`` or a
+database's working root. So returning to an earlier labelling (a new commit
+with the old rows) restores the outputs of the run that read it.
+
+A stage that writes a Dolt database never uses the run cache: DVC cannot
+restore a database it never stored.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""TODO docstring (from sync)."""
+"""``dvc status`` with databases: reads without waiting for their locks, and the
+heads of several databases asked in parallel once one is not on file.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from dvc_dolt.dvc.items.database import warm_heads
 from dvc_dolt.dvc.items.heads import heads_cache_at
 from dvc_dolt.dvc.items.reading import read_only
-from dvc_dolt.dvc.project.scope import _as_list
+from dvc_dolt.dvc.project.scope import as_list
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
@@ -20,7 +22,7 @@ def _warm(repo: Repo, targets: Any, kwargs: dict[str, Any]) -> None:
     for nothing."""
     try:
         view = repo.index.targets_view(
-            _as_list(targets) or [None],
+            as_list(targets) or [None],
             with_deps=kwargs.get("with_deps", False),
             recursive=kwargs.get("recursive", False),
         )

@@ -1,4 +1,26 @@
-"""TODO docstring (from data_status)."""
+"""``dvc data status`` for Dolt databases.
+
+DVC builds `data status` from its data index, which holds cached outputs only:
+a database (``cache: false``) never shows up there. This adds each database
+to DVC's own sections, compared the way DVC compares a directory:
+
+- uncommitted: the workspace heads against the record (``.dvc``/``dvc.lock``),
+  i.e. what `dvc commit`/`dvc add` would record;
+- committed: the record against the one at git ``HEAD``;
+- unchanged: neither;
+- not in cache: a database missing from the workspace that `dvc fetch` did not
+  bring either (its clone waits in ``.dvc/tmp/dolt/fetched``);
+- unknown: a database no usable dolt can read (see :mod:`dvc_dolt.dvc.items.reading`);
+- not in remote (``--not-in-remote``): a recorded commit whose pin the
+  database's Dolt remote lacks (the remote is asked, as DVC asks its own).
+
+With ``--granular`` each table is an entry of its database (``labels/train``),
+in the sections its own change puts it, as DVC lists a directory's files: the
+DVC extension for VS Code shows an entry as a folder only when it has some.
+Untracked files inside a ``.dolt`` folder show as their database.
+
+Heads come from the heads cache: a no-op run starts no dolt process.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +47,7 @@ logger = logging.getLogger(__name__)
 Key = tuple[str, ...]
 
 
-def _shown(key: Key) -> str:
+def _rel_path(key: Key) -> str:
     # DVC's spelling of a directory entry: its path with a trailing separator.
     return os.path.join(*key, "")
 
@@ -126,7 +148,7 @@ def add_databases(
 
     if not_in_remote:
         status.setdefault("not_in_remote", []).extend(
-            _shown(key) for key in _missing_on_remote(repo, keys, remote)
+            _rel_path(key) for key in _missing_on_remote(repo, keys, remote)
         )
     return status
 
@@ -148,27 +170,27 @@ def _add_entry(
 ) -> None:
     """The database itself, compared as DVC compares a directory; ``out`` is
     None when it is not in the workspace."""
-    shown = _shown(key)
+    rel_path = _rel_path(key)
     changed = False
     if value is not None or out is not None:
         try:
             workspace = read_heads(out).checksum if out is not None else None
         except UnreadableDatabase:
-            _add(status["uncommitted"], UNKNOWN, shown)
+            _add(status["uncommitted"], UNKNOWN, rel_path)
             return
         if workspace is None and value is not None and not _fetched(repo, key):
-            status["not_in_cache"].append(shown)
+            status["not_in_cache"].append(rel_path)
         change = _change(value, workspace)
         if change:
-            _add(status["uncommitted"], change, shown)
+            _add(status["uncommitted"], change, rel_path)
             changed = True
     if head_recorded is not None:
         change = _change(head_recorded.get(key), value)
         if change:
-            _add(status["committed"], change, shown)
+            _add(status["committed"], change, rel_path)
             changed = True
-    if not changed and value is not None and shown not in status["unchanged"]:
-        status["unchanged"].append(shown)
+    if not changed and value is not None and rel_path not in status["unchanged"]:
+        status["unchanged"].append(rel_path)
 
 
 def _commit(value: Optional[str]) -> Optional[str]:
@@ -234,14 +256,14 @@ def _tables_at_record(working: Iterable[str], uncommitted: dict[str, str]) -> li
 
 def untracked_databases(untracked: list[str]) -> list[str]:
     """Git's untracked files, with the files of a database's ``.dolt`` folder
-    shown once, as the database: the entry to `dvc add`."""
-    shown = []
+    rel_path once, as the database: the entry to `dvc add`."""
+    rel_path = []
     for path in untracked:
         owner = storage_owner(path)
         entry = path if owner is None else os.path.join(owner, "")
-        if entry not in shown:
-            shown.append(entry)
-    return shown
+        if entry not in rel_path:
+            rel_path.append(entry)
+    return rel_path
 
 
 def _fetched(repo: Repo, key: Key) -> bool:
@@ -259,7 +281,7 @@ def _missing_on_remote(repo: Repo, keys: list[Key], remote: Optional[str]) -> li
     from dvc_dolt.dolt.remote import PinProbe
     from dvc_dolt.dvc.errors import DvcDoltError
     from dvc_dolt.dvc.sharing.collect import collect
-    from dvc_dolt.dvc.sharing.status import _remote_has
+    from dvc_dolt.dvc.sharing.status import remote_has
 
     wanted = {"/".join(key): key for key in keys}
     try:
@@ -269,19 +291,19 @@ def _missing_on_remote(repo: Repo, keys: list[Key], remote: Optional[str]) -> li
         # As DVC does for its own files: without a remote, nothing is listed.
         logger.debug("no DVC remote: databases are not checked against one")
         return []
-    todo = {t: c for t, c in found.items() if t.shown in wanted}
+    todo = {t: c for t, c in found.items() if t.rel_path in wanted}
     missing = []
     with PinProbe() as probe:
-        for target, commits in todo.items():
+        for route, commits in todo.items():
             try:
-                if not _remote_has(repo, probe, target, commits):
-                    missing.append(wanted[target.shown])
+                if not remote_has(repo, probe, route, commits):
+                    missing.append(wanted[route.rel_path])
             except DoltError as exc:
-                raise DvcDoltError(f"Dolt database '{target.shown}': {exc}") from None
+                raise DvcDoltError(f"Dolt database '{route.rel_path}': {exc}") from None
     return missing
 
 
-def status_with(dvc_status, repo: Repo, *args: Any, **kwargs: Any) -> Any:
+def data_status_with(dvc_status, repo: Repo, *args: Any, **kwargs: Any) -> Any:
     """DVC's ``data status`` (``dvc.repo.data.status``), then the databases'.
 
     DVC 3.50 takes no targets; later releases take them first.

@@ -1,4 +1,12 @@
-"""TODO docstring (from diff)."""
+"""``dvc diff`` for Dolt outputs, with per-table row counts.
+
+DVC's diff compares its data index, where uncached outputs never appear, so
+Dolt outputs are compared here by their recorded heads and added to DVC's
+result. Each changed database's entry carries ``"dolt": {"tables": {...}}``
+with rows added, deleted and modified (``dolt_diff_stat`` between the two
+commits), shown by ``--json`` as is, and in text and ``--md`` as a section
+of its own after DVC's.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from dvc_dolt.dolt import DoltError
 from dvc_dolt.dvc.items.database import DoltMixin
+from dvc_dolt.dvc.items.describe import rel_path_of
 from dvc_dolt.dvc.items.heads import read_heads
 from dvc_dolt.dvc.items.reading import UnreadableDatabase, read_only
 from dvc_dolt.dvc.project.records import at_revision
@@ -35,7 +44,7 @@ def _outputs(repo: Repo, rev: Optional[str], targets: Any, recursive: bool) -> d
         view = repo.index.targets_view(targets, onerror=_ignore, recursive=recursive)
         for out in view.outs:
             if isinstance(out, DoltMixin) and out.is_in_repo:  # type: ignore[attr-defined]
-                found["/".join(out.index_key[1])] = out  # type: ignore[attr-defined]
+                found[rel_path_of(out)] = out  # type: ignore[attr-defined]
     return found
 
 
@@ -95,13 +104,13 @@ def dolt_diff(
     unreadable = {path for path, heads in new.items() if heads is None}
     for path in sorted((set(old) | set(new)) - unreadable):
         before, after = old.get(path), new.get(path)
-        shown = path + os.sep
+        rel_path = path + os.sep
         if before is None and after is not None:
-            result["added"].append({"path": shown, "hash": after.commit})
+            result["added"].append({"path": rel_path, "hash": after.commit})
         elif after is None and before is not None:
-            result["deleted"].append({"path": shown, "hash": before.commit})
+            result["deleted"].append({"path": rel_path, "hash": before.commit})
         elif before is not None and after is not None and before.checksum != after.checksum:
-            entry = {"path": shown, "hash": {"old": before.commit, "new": after.commit}}
+            entry = {"path": rel_path, "hash": {"old": before.commit, "new": after.commit}}
             tables = _tables(repo, path, before, after)
             if tables is not None:
                 entry[KEY] = {"tables": tables}
@@ -218,8 +227,8 @@ def read_changes(diff: dict[str, Any]) -> list[list[str]]:
     rows = []
     for entry in diff.get(READS_KEY, []):
         counts = entry.get(KEY)
-        shown = [str(counts[k]) if counts else "?" for k in _COUNTS]
-        rows.append([entry["stage"], entry["path"], *shown])
+        rel_path = [str(counts[k]) if counts else "?" for k in _COUNTS]
+        rows.append([entry["stage"], entry["path"], *rel_path])
     return rows
 
 

@@ -1,4 +1,4 @@
-"""TODO docstring (from info)."""
+"""The line `dvc version` / `dvc doctor` prints about dvc-dolt."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""TODO docstring (from lineage)."""
+"""``dvc dolt lineage`` and :mod:`dvc_dolt.api`'s lineage: which stage read or
+wrote which commit, across revisions, and which inputs changed.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Optional
 
 from dvc_dolt.dolt import Database, DoltError
-from dvc_dolt.dvc.layout import _OWN_REFS
+from dvc_dolt.dolt.database import KEPT_PREFIX, PIN_PREFIX
 from dvc_dolt.dvc.project.records import READ, records
 
 if TYPE_CHECKING:
@@ -42,7 +44,7 @@ def _with_branches(repo: Repo, found: list[DatabaseUse]) -> list[DatabaseUse]:
         except DoltError:
             continue  # lineage still answers without branch names and row counts
         for commit, branches in containing.items():
-            own = [b for b in branches if not b.startswith(_OWN_REFS)]
+            own = [b for b in branches if not b.startswith((PIN_PREFIX, KEPT_PREFIX))]
             named[(path, commit)] = tuple(own or branches)
         counts.update({(path, t, c): n for (t, c), n in rows.items()})
     return [

@@ -1,4 +1,15 @@
-"""TODO docstring (from listing)."""
+"""Databases in ``dvc ls`` and ``dvc.api.DVCFileSystem``.
+
+DVC lists what git tracks, the workspace holds and its data index knows; a
+database is in none of them as such (git ignores it, the index holds cached
+outputs only), so plain DVC either misses it or walks its ``.dolt/`` chunk
+files. Here a database is one DVC-tracked entry: a directory-like leaf,
+``isout`` true, listed whether or not the workspace holds it (fresh clones,
+git revisions), with nothing inside it to list, walk, find or open. A walk
+yields it with the files of its parent, so ``dvc ls -R`` and ``find`` show it.
+Its tables are read with :mod:`dvc_dolt.api`, which the error of ``open``
+points to.
+"""
 
 from __future__ import annotations
 
@@ -44,7 +55,7 @@ def _below(dbs: dict[Key, Output], key: Key) -> dict[str, Key]:
     return found
 
 
-def _where(fs: _DVCFileSystem, path: str) -> tuple[Repo, Key, dict[Key, Output]]:
+def _locate(fs: _DVCFileSystem, path: str) -> tuple[Repo, Key, dict[Key, Output]]:
     key = fs._get_key_from_relative(path)
     repo, _, subkey = fs._get_subrepo_info(key)
     return repo, subkey, databases(repo)
@@ -95,7 +106,7 @@ def _folder_info(repo: Repo, name: str, key: Key) -> dict[str, Any]:
 def ls_with(
     ls, fs: _DVCFileSystem, path: str, detail: bool = True, dvc_only: bool = False, **kwargs: Any
 ) -> list:
-    repo, key, dbs = _where(fs, path)
+    repo, key, dbs = _locate(fs, path)
     if not dbs:
         return ls(fs, path, detail=detail, dvc_only=dvc_only, **kwargs)
     container = _containing(dbs, key)
@@ -124,7 +135,7 @@ def ls_with(
 
 
 def info_with(info, fs: _DVCFileSystem, path: str, **kwargs: Any) -> dict[str, Any]:
-    repo, key, dbs = _where(fs, path)
+    repo, key, dbs = _locate(fs, path)
     container = _containing(dbs, key)
     if container is not None and container != key:
         raise _not_found(path)
@@ -147,7 +158,7 @@ def walk_with(walk, fs: _DVCFileSystem, path: str, *args: Any, **kwargs: Any) ->
     for root, dirs, files in walk(fs, path, *args, **kwargs):
         # The root's repo is the one its dirs belong to: looking them up one by
         # one would open the subrepos a maxdepth keeps the walk out of.
-        _, key, dbs = _where(fs, root)
+        _, key, dbs = _locate(fs, root)
         if key in dbs:
             continue  # reached bottom-up, or walked from: nothing inside to show
         for name in [name for name in dirs if (*key, name) in dbs]:
@@ -161,14 +172,14 @@ def walk_with(walk, fs: _DVCFileSystem, path: str, *args: Any, **kwargs: Any) ->
 
 def refuse_read(fs: _DVCFileSystem, path: str) -> None:
     """Raise :class:`DatabaseReadError` if ``path`` is or lies in a database."""
-    _, key, dbs = _where(fs, path)
+    _, key, dbs = _locate(fs, path)
     container = _containing(dbs, key)
     if container is None:
         return
-    shown = "/".join(container)
+    rel_path = "/".join(container)
     raise DatabaseReadError(
-        f"'{shown}' is a Dolt database, not a file DVC can open: read its tables with "
-        f"dvc_dolt.api, e.g. dvc_dolt.api.read('{shown}', '<table>', rev=...) "
+        f"'{rel_path}' is a Dolt database, not a file DVC can open: read its tables with "
+        f"dvc_dolt.api, e.g. dvc_dolt.api.read('{rel_path}', '<table>', rev=...) "
         "(pip install 'dvc-dolt[api]')"
     )
 
@@ -180,15 +191,15 @@ def refuse_copy(fs: _DVCFileSystem, path: Any) -> None:
     for one in path if isinstance(path, list) else [path]:
         if not isinstance(one, str):
             continue
-        _, key, dbs = _where(fs, one)
+        _, key, dbs = _locate(fs, one)
         container = _containing(dbs, key)
         held = container or next((db for db in sorted(dbs) if db[: len(key)] == key), None)
         if held is None:
             continue
-        shown = "/".join(held)
-        what = f"'{shown}' is a Dolt database"
+        rel_path = "/".join(held)
+        what = f"'{rel_path}' is a Dolt database"
         if not container:
-            what = f"cannot copy '{one.strip('/') or '.'}': it holds Dolt database '{shown}'"
+            what = f"cannot copy '{one.strip('/') or '.'}': it holds Dolt database '{rel_path}'"
         raise DatabaseCopyError(
             f"{what}, which DVC cannot copy as files: `dvc get` the database on its own "
             "(a clone at its recorded commit), or read its tables with dvc_dolt.api"
