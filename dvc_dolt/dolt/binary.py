@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .errors import DoltNotFoundError, DoltVersionError
+from .trace import announce
 
 logger = logging.getLogger(__name__)
 
@@ -125,9 +126,6 @@ def probe_version(path: str, timeout: float = 30) -> tuple[int, int, int] | None
 
     Logged and traced like every dolt process (``dvc -v``, ``$DVC_DOLT_TRACE``).
     """
-    # Imported here: the runner imports this module.
-    from .runner import announce
-
     shown = ["dolt", "version"]
     announce(shown, None)
     started = time.monotonic()

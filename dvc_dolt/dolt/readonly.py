@@ -47,7 +47,7 @@ from .storage import JOURNAL_NAME
 try:
     import fcntl
 except ImportError:  # Windows: dolt locks with LockFileEx there
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # mypy types the name as the module
 
 logger = logging.getLogger(__name__)
 

@@ -24,12 +24,11 @@ from typing import IO, Any, NamedTuple, Optional
 from . import readonly
 from .binary import find_dolt
 from .errors import DoltCommandError, DoltTimeoutError
+from .trace import announce
 
 logger = logging.getLogger(__name__)
 
 ENV_TIMEOUT = "DVC_DOLT_TIMEOUT"
-# Set to a file path to have every dolt process appended to it (like GIT_TRACE).
-ENV_TRACE = "DVC_DOLT_TRACE"
 # Local commands answer in well under a second; the limit only stops a hang.
 # Network commands move whole databases, so they get an hour.
 LOCAL_TIMEOUT = 600.0
@@ -141,31 +140,6 @@ def _timeout(default: float) -> float:
         return float(value) if value else default
     except ValueError:
         return default
-
-
-def _for_log(shown: Sequence[str]) -> str:
-    """The argv on one line, an argument with spaces or quotes in double quotes."""
-    return " ".join(
-        json.dumps(arg, ensure_ascii=False) if not arg or _NEEDS_QUOTES.search(arg) else arg
-        for arg in shown
-    )
-
-
-_NEEDS_QUOTES = re.compile(r"[\s'\"\\]")
-
-
-def announce(shown: list[str], cwd: str | os.PathLike[str] | None) -> None:
-    """Log and trace a dolt process about to start (``shown``: its redacted argv).
-
-    Every dolt process goes through here, the version probe too, so that
-    ``dvc -v`` lists them all and the process-count guards count them all.
-    """
-    # `dvc -v` shows these (the DVC layer hands this logger to DVC's).
-    logger.debug("running %s%s", _for_log(shown), f" in {cwd}" if cwd else "")
-    path = os.environ.get(ENV_TRACE)
-    if path:
-        with open(path, "a", encoding="utf-8") as fobj:
-            fobj.write(json.dumps({"cwd": str(cwd), "argv": shown}) + "\n")
 
 
 def _timed_out(shown: list[str], context: str, limit: float) -> DoltTimeoutError:

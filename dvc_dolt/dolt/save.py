@@ -82,6 +82,8 @@ def save(
     work. Returns (and passes to ``on_saved``) a :class:`SaveResult`.
     """
     action = f"save table '{table}'"
+    current: Optional[Heads]
+    before: Optional[str]
     heads = _branch_heads(db) if branch is not None or merge_into else {}
     if branch is None:
         # The usual call: the checked-out branch, looked at (and checked
@@ -99,10 +101,14 @@ def save(
         before = start = current.commit
     else:
         target = branch
-        current = db.heads() if start_point is None else None
+        # A new branch starts at start_point, else at the checked-out commit.
+        if start_point is None:
+            current = db.heads()
+            base = current.commit
+        else:
+            current, base = None, start_point
         before = heads.get(target)
         if before is None:
-            base = start_point or current.commit
             db.sql(f"call dolt_branch({quote_string(target)}, {quote_string(base)})")
         elif start_point is not None:
             raise DoltError(
