@@ -3,7 +3,7 @@
 The lookup mirrors ``scripts/install-dolt``: ``$DVC_DOLT_DOLT``, then ``dolt``
 on ``PATH``, then the per-user build cache the script fills.
 
-Asking a dolt its version costs a process (~0.13 s), so the answer is kept in
+Asking a dolt its version costs a process, so the answer is kept in
 ``dolt-versions.json`` in the per-user cache directory, by the binary's path
 and ``stat`` facts: a dolt upgraded, replaced or touched is asked again.
 """
@@ -71,7 +71,7 @@ def is_supported(version: tuple[int, ...]) -> bool:
 
 
 # A NamedTuple, not a frozen dataclass: this module loads in every `dvc`
-# command that sees a database, and a frozen dataclass costs ~1 ms to define.
+# command that sees a database, and a frozen dataclass is slower to define.
 class DoltBinary(NamedTuple):
     path: str
     version: tuple[int, int, int]
@@ -85,8 +85,8 @@ class DoltBinary(NamedTuple):
         """Options for dvc-dolt's own ``dolt sql`` statements.
 
         They write a few refs at most, so they leave no garbage to collect; an
-        automatic GC they start is cut off when the process exits, after up to
-        ~5 s of CPU on a database with a 1 GB journal, having freed nothing.
+        automatic GC they start is cut off when the process exits, after seconds
+        of CPU on a large journal, having freed nothing.
         """
         return ("--disable-auto-gc",) if self.version >= AUTO_GC_FLAG_VERSION else ()
 
@@ -138,8 +138,8 @@ def probe_version(path: str, timeout: float = 30) -> tuple[int, int, int] | None
                 text=True,
                 errors="replace",
                 env=env,
-                # Run inside a database, dolt would load its journal first (~0.5 s
-                # for a 1 GB one) just to print its version.
+                # Run inside a database, dolt would load its journal first just
+                # to print its version.
                 cwd=home,
                 timeout=timeout,
                 check=False,
@@ -232,7 +232,7 @@ def identity() -> str:
     """Path, size and modification time of every dolt :func:`find_dolt` considers.
 
     Tells an upgraded or replaced dolt from the one before without starting
-    it (a process costs ~0.1 s): a few ``stat`` calls.
+    it, which would cost a process: a few ``stat`` calls.
     """
     parts = []
     for path, _ in _candidates():

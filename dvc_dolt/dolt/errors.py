@@ -62,7 +62,7 @@ def _adopt_doltcli() -> None:
     """Make DoltCommandError a doltcli.DoltException too, if doltcli is loaded.
 
     Only code that imported doltcli can catch its exception class, so doltcli
-    is not imported here: that would cost every `dvc` command ~5 ms. Instead the
+    is not imported here: every `dvc` command would pay for its import. Instead the
     base is added when an error is made, whichever was imported first. doltcli
     is optional, and does not install on CPython 3.12+ (see pyproject).
     """

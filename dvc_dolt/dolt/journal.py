@@ -2,12 +2,10 @@
 
 Dolt appends every write to a chunk journal (``.dolt/noms/<32 v's>``) and
 keeps an index of it; each dolt process reads that index when it opens the
-database, whatever the command (``dolt version`` too). On 1M rows of 1 KB
-written by ``dolt table import`` (a 1.14 GB journal, 29 MB of index) each
-process took ~0.55 s, against ~0.15 s once ``dolt gc`` had moved the data
-into an archive (dolt 1.83.2; benchmarks/bench.py --wide-gb 1.15). ``dolt gc``
-keeps every branch, tag, row and uncommitted change; ``--shallow`` leaves
-the journal as it is.
+database, whatever the command (``dolt version`` too), so a large journal
+slows every process until ``dolt gc`` moves the data into table files
+(figures: README, "Performance"). ``dolt gc`` keeps every branch, tag, row
+and uncommitted change; ``--shallow`` leaves the journal as it is.
 
 The journal's name and place are a storage detail of Dolt, not an interface:
 :func:`journal_bytes` returns None when the layout is not the one it knows.
@@ -26,7 +24,7 @@ from .database import Database, kept_branch
 from .runner import quote_string
 from .storage import JOURNAL_NAME
 
-# gc rewrites the whole store: ~40 s per GB of journal on a 2-core machine.
+# gc rewrites the whole store: an hour covers many GB on a slow machine.
 GC_TIMEOUT = 3600.0
 
 

@@ -89,7 +89,7 @@ Settings = dict[str, tuple[str, dict[str, str]]]
 class RemotesCache(EntryFile):
     """:func:`remote_settings` of each database, behind :func:`.state.remotes_key`.
 
-    A push would otherwise pay a dolt process (~0.1-0.5 s) to learn that the
+    A push would otherwise pay a dolt process to learn that the
     remote it added last time is still there.
     """
 

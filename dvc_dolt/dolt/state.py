@@ -1,6 +1,6 @@
 """Remember each database's heads behind a key of cheap file facts.
 
-Asking dolt costs a process (~0.1 s, ~120 MB); most commands find every
+Asking dolt costs a process; most commands find every
 database unchanged. What the key reads, and why each part is there:
 
 - ``.dolt/noms`` (and ``noms/oldgen``): every table file and archive is named

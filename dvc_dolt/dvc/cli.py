@@ -115,8 +115,8 @@ GC_HELP = "Compact the chunk journal of tracked Dolt databases (runs `dolt gc` i
 GC_DESCRIPTION = (
     GC_HELP + "\n\nDolt appends every write to a chunk journal, and every dolt command"
     " loads its index: a database filled by `dolt table import` pays for it on each"
-    " command (about 0.5 s after a million rows). `dolt gc` moves the data into table"
-    " files (about 10-40 s per GB). Branches, tags, rows and uncommitted changes stay"
+    " command, several times what a command on a compacted database costs. `dolt gc`"
+    " moves the data into table files, in time that grows with the journal. Branches, tags, rows and uncommitted changes stay"
     " as they are. `dolt gc` deletes every commit that no branch or tag reaches, so a"
     " commit that the workspace, a git revision or an experiment records is first put"
     " on a dvc/kept/<hash> branch (checkout already keeps there the commits it moves"

@@ -33,8 +33,8 @@ ENV_COMPACT = "DVC_DOLT_COMPACT"
 MODES = ("auto", "off", "always")
 
 
-# A dolt process on a compacted database takes ~0.1 s (2 cores); one that
-# takes 0.3 s or more spends most of it loading the journal.
+# A dolt process on a compacted database is quick (README, "Performance");
+# one that takes 0.3 s or more spends most of it loading the journal.
 SLOW_SECONDS = 0.3
 
 
