@@ -1,7 +1,7 @@
 """Loaded at interpreter start by ``dvc_dolt.pth``; imports nothing from DVC.
 
-It installs an import hook that patches each DVC module listed in
-:data:`PATCHED_MODULES` right after that module executes, so processes that
+It installs an import hook that checks, and patches where needed, each DVC
+module listed in :data:`HOOKED_MODULES` right after that module executes, so processes that
 never import DVC pay for one ``sys.meta_path`` entry and an environment lookup.
 ``DVC_DOLT_DISABLE=1`` leaves DVC exactly as shipped. So does a DVC that
 :mod:`dvc_dolt.dvc.plug.gate` does not support: it checks before it patches, and
@@ -15,32 +15,60 @@ import sys
 
 ENV_DISABLE = "DVC_DOLT_DISABLE"
 
-# Kept here, not imported, so that start-up loads no other module.
-# The keys of dvc_dolt.dvc.plug.points.POINTS (tests/test_patch_gate.py checks).
-PATCHED_MODULES = frozenset(
+# Kept here, not imported, so that start-up loads no other module: the keys of
+# dvc_dolt.dvc.plug.points.POINTS, the DVC modules dvc-dolt patches or uses
+# (tests/test_patch_gate.py checks). Each is checked, and maybe patched, as it loads.
+HOOKED_MODULES = frozenset(
     {
+        "dvc.cli.command",
+        "dvc.cli.formatter",
         "dvc.cli.parser",
         "dvc.commands.diff",
+        "dvc.commands.stage",
         "dvc.commands.update",
+        "dvc.config",
         "dvc.config_schema",
         "dvc.dependency",
+        "dvc.dependency.base",
+        "dvc.dependency.repo",
+        "dvc.dvcfile",
+        "dvc.exceptions",
+        "dvc.fs",
         "dvc.fs.dvc",
         "dvc.info",
+        "dvc.lock",
         "dvc.output",
         "dvc.repo",
         "dvc.repo.checkout",
         "dvc.repo.data",
         "dvc.repo.experiments.apply",
+        "dvc.repo.experiments.executor.base",
         "dvc.repo.experiments.executor.local",
         "dvc.repo.experiments.queue.base",
+        "dvc.repo.experiments.queue.tempdir",
+        "dvc.repo.experiments.queue.workspace",
+        "dvc.repo.experiments.refs",
         "dvc.repo.experiments.remove",
         "dvc.repo.experiments.rename",
         "dvc.repo.experiments.run",
+        "dvc.repo.experiments.utils",
         "dvc.repo.get",
+        "dvc.repo.index",
         "dvc.repo.stage",
+        "dvc.scm",
         "dvc.stage.cache",
+        "dvc.stage.exceptions",
         "dvc.stage.imports",
         "dvc.stage.loader",
+        "dvc.ui",
+        "dvc.utils",
+        "dvc.version",
+        "dvc_data.hashfile.hash_info",
+        "dvc_data.hashfile.meta",
+        "dvc_objects.fs",
+        "dvc_objects.fs.base",
+        "dvc_objects.fs.local",
+        "scmrepo.exceptions",
     }
 )
 
@@ -75,7 +103,7 @@ class DvcPatchFinder:
     """Wraps the loader of the DVC modules we patch; finds nothing itself."""
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname not in PATCHED_MODULES:
+        if fullname not in HOOKED_MODULES:
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
@@ -108,7 +136,7 @@ def install() -> None:
     if disabled() or any(isinstance(f, DvcPatchFinder) for f in sys.meta_path):
         return
     sys.meta_path.insert(0, DvcPatchFinder())
-    already = [name for name in PATCHED_MODULES if name in sys.modules]
+    already = [name for name in HOOKED_MODULES if name in sys.modules]
     if already:
         # Loaded before us (e.g. dvc_dolt imported late): patch in place.
         try:

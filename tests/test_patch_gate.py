@@ -196,11 +196,11 @@ def test_reading_a_table_from_a_path_imports_no_dvc(make_db):
     assert proc.stdout.split() == ["2", "[]"]
 
 
-def test_the_bootstrap_hooks_exactly_the_modules_of_the_patch_table():
-    from dvc_dolt._bootstrap import PATCHED_MODULES
+def test_the_bootstrap_hooks_exactly_the_modules_of_the_table():
+    from dvc_dolt._bootstrap import HOOKED_MODULES
     from dvc_dolt.dvc.plug.points import POINTS
 
-    assert set(POINTS) == PATCHED_MODULES
+    assert set(POINTS) == HOOKED_MODULES
 
 
 def test_every_name_of_the_patch_table_has_its_shape_in_the_installed_dvc():
@@ -212,3 +212,32 @@ def test_every_name_of_the_patch_table_has_its_shape_in_the_installed_dvc():
 
     for name, point in POINTS.items():
         check(importlib.import_module(name), point.shapes)
+
+
+def _dvc_names_imported() -> set[tuple[str, str]]:
+    """(module, name) of every `from dvc... import name` in dvc_dolt, of DVC and
+    the libraries whose versions DVC pins (dvc_data, dvc_objects, scmrepo)."""
+    import ast
+
+    found = set()
+    for path in (REPO / "dvc_dolt").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module):
+                continue
+            if node.module.split(".")[0] in ("dvc", "dvc_data", "dvc_objects", "scmrepo"):
+                found.update((node.module, alias.name) for alias in node.names)
+    return found
+
+
+def test_every_dvc_name_the_code_imports_is_in_the_table():
+    from dvc_dolt.dvc.plug.points import POINTS
+
+    missing = []
+    for module, name in sorted(_dvc_names_imported()):
+        if f"{module}.{name}" in POINTS:  # a submodule, itself in the table
+            continue
+        shapes = POINTS.get(module, None)
+        names = {key.lstrip("~").split(".")[0] for key in shapes.shapes} if shapes else set()
+        if name not in names:
+            missing.append(f"{module}.{name}")
+    assert not missing, f"not in dvc_dolt/dvc/plug/points.py: {missing}"

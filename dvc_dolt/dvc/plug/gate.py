@@ -90,7 +90,8 @@ def apply(module: ModuleType, uninstall: Callable[[], None]) -> None:
         if not _gate(uninstall):
             return
         check(module, point.shapes)
-        point.patch(module)
+        if point.patch is not None:
+            point.patch(module)
         replace(module, _MARK, True)
     except Unsupported as exc:
         switch_off(str(exc), uninstall)

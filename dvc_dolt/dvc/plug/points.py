@@ -1,29 +1,37 @@
 """Every place dvc-dolt changes DVC, and every DVC name it relies on, in one table.
 
-Each entry is a DVC module that dvc-dolt patches right after it loads: the
+Each entry is a DVC module, checked (and patched) right after it loads: the
 function that patches it, the names of that module the patch and the code it
-hands over to rely on, with their shapes, and why. ``_bootstrap.PATCHED_MODULES``
+hands over to rely on, with their shapes, and why. ``_bootstrap.HOOKED_MODULES``
 and ``scripts/dvc-suite-ab`` follow this table (a test checks the first).
+
+A module dvc-dolt only uses has an entry too, without a patch: a DVC that
+renamed what we use is then left alone as well, instead of failing later.
 
 Shapes: "(a, b)" exactly these parameters; "(a, b, ...)" these first, then
 anything; names after "..." must be among the rest (we pass or read them by
-name). A bare type name is the type of a data attribute.
+name). A bare type name is the type of a data attribute; "class" a class;
+"any" anything. A name starting with "~" may be inherited.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from types import ModuleType
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 from dvc_dolt.dvc.plug import commands, experiments, fs, outputs, remotes, repo
 from dvc_dolt.dvc.plug.shape import LOCKED
 
 
 class Point(NamedTuple):
-    patch: Callable[[ModuleType], None]
+    patch: Optional[Callable[[ModuleType], None]]  # None: used as it is, only checked
     shapes: dict[str, str]
     why: str
+
+
+def _used(*classes: str) -> Point:
+    return Point(None, dict.fromkeys(classes, "class"), "used as it is")
 
 
 _SCOPE = "with_deps, recursive, all_branches, all_tags, all_commits"
@@ -33,11 +41,13 @@ POINTS: dict[str, Point] = {
         outputs.patch_output,
         {
             "_get": "(stage, path, **kwargs)",
+            "Output": "class",
             "Output.save": "(self)",
             # Overridden by the Dolt output classes, which DVC's own objects become.
             "Output._compute_hash_info_from_meta": "(self, hash_name)",
             "Output._compute_meta_hash_info_from_files": "(self)",
             "Output._get_hash_meta": "(self)",
+            "Output.index_key": "any",
         },
         "build Dolt outputs (.dvc, CLI, dvc.yaml); an output that became a database "
         "while its stage ran",
@@ -65,12 +75,15 @@ POINTS: dict[str, Point] = {
         repo.patch_repo,
         {
             "locked": LOCKED,
+            "Repo": "class",
             "Repo.push": f"(self, targets, jobs, remote, ..., glob, {_SCOPE}, revs, workspace)",
             "Repo.fetch": f"(self, targets, jobs, remote, ..., {_SCOPE}, revs, workspace)",
             "Repo.status": f"(self, targets, jobs, cloud, remote, ..., {_SCOPE})",
             "Repo.diff": "(self, a_rev, b_rev, targets, recursive)",
             "Repo.add": "(repo, targets, ...)",
             "Repo.commit": "(self, target, ...)",
+            "Repo.index": "any",
+            "Repo.brancher": "(self, ...)",
         },
         "push/fetch move recorded commits through Dolt remotes after DVC's own objects "
         "(pull calls both); `status -c`; Dolt outputs in `dvc diff`; compaction after "
@@ -140,9 +153,6 @@ POINTS: dict[str, Point] = {
         commands.patch_cli_parser,
         {
             "COMMANDS": "list",
-            # dvc.cli.parser imports dvc.commands.stage; `dvc run` builds on both.
-            "dvc.commands.stage:_add_common_args": "(parser)",
-            "dvc.commands.stage:CmdStageAdd": "class",
         },
         "`dvc run`, an alias of `dvc stage add --run`; `dvc dolt ...`",
     ),
@@ -187,4 +197,67 @@ POINTS: dict[str, Point] = {
         "a database is one leaf entry of `dvc ls` and DVCFileSystem; opening it points "
         "to dvc_dolt.api; copying it is refused",
     ),
+    # Used, not patched.
+    "dvc.exceptions": _used(
+        *("DvcException", "CheckoutError", "NoOutputOrStageError"),
+        *("DownloadError", "UploadError"),
+    ),
+    "dvc.stage.exceptions": _used("StageFileBadNameError", "StageFileDoesNotExistError"),
+    "dvc.config": _used("Config", "NoRemoteError"),
+    "dvc.version": Point(None, {"__version__": "str"}, "the version gate"),
+    "dvc.ui": Point(None, {"ui": "any"}, "progress bars, tables, JSON output"),
+    "dvc.utils": Point(
+        None,
+        {"glob_targets": "(targets, ...)", "resolve_output": "(inp, out, ...)"},
+        "targets of push/fetch; the output path of `dvc get`",
+    ),
+    "dvc.dvcfile": Point(
+        None,
+        {"is_valid_filename": "(path)", "ProjectFile": "class"},
+        "a source project's .dvc files; where a stage is recorded",
+    ),
+    "dvc.fs": _used("LocalFileSystem"),
+    "dvc.lock": _used("LockError"),
+    "dvc.scm": Point(
+        None,
+        {
+            "Git": "class",
+            "NoSCMError": "class",
+            "RevError": "class",
+            "SCMError": "class",
+            "resolve_rev": "(scm, rev)",
+        },
+        "revisions named by users",
+    ),
+    "scmrepo.exceptions": _used("RevError"),
+    "dvc.repo.index": Point(
+        None, {"Index.targets_view": "(self, targets, ...)"}, "the items a command's targets select"
+    ),
+    "dvc.dependency.base": _used("Dependency"),
+    "dvc.dependency.repo": _used("RepoDependency"),
+    "dvc.repo.experiments.utils": Point(
+        None,
+        {
+            "exp_refs": "(scm, url)",
+            "exp_refs_by_rev": "(scm, rev)",
+            "get_exp_rwlock": "(repo, reads, writes)",
+        },
+        "experiments' refs; DVC's experiment lock, one per database",
+    ),
+    "dvc.repo.experiments.refs": _used("ExpRefInfo"),
+    "dvc.repo.experiments.executor.base": _used("BaseExecutor"),
+    "dvc.repo.experiments.queue.tempdir": _used("TempDirQueue"),
+    "dvc.repo.experiments.queue.workspace": _used("WorkspaceQueue"),
+    "dvc.cli.command": _used("CmdBase"),
+    "dvc.cli.formatter": _used("RawDescriptionHelpFormatter"),
+    "dvc.commands.stage": Point(
+        None,
+        {"_add_common_args": "(parser)", "CmdStageAdd": "class"},
+        "`dvc run` takes `dvc stage add`'s options and command",
+    ),
+    "dvc_data.hashfile.hash_info": _used("HashInfo"),
+    "dvc_data.hashfile.meta": _used("Meta"),
+    "dvc_objects.fs": Point(None, {"known_implementations": "dict"}, "the dolt:// filesystem"),
+    "dvc_objects.fs.base": _used("FileSystem"),
+    "dvc_objects.fs.local": _used("LocalFileSystem"),
 }

@@ -4,7 +4,6 @@ pass on or read, in DVC's order, before anything of its module is patched."""
 from __future__ import annotations
 
 import inspect
-import sys
 from types import ModuleType
 from typing import Any
 
@@ -13,7 +12,7 @@ from dvc_dolt.dvc.plug.undo import Unsupported
 # dvc.repo.locked: checked again where another module's patch uses it.
 LOCKED = "(f)"
 
-_TYPES = {"dict": dict, "list": list, "tuple": tuple}
+_TYPES = {"dict": dict, "list": list, "tuple": tuple, "str": str}
 
 
 def _parameters(func: Any) -> list[str]:
@@ -22,6 +21,8 @@ def _parameters(func: Any) -> list[str]:
 
 
 def check_point(where: str, obj: Any, shape: str) -> None:
+    if shape == "any":
+        return
     if shape == "class":
         if not isinstance(obj, type):
             raise Unsupported(f"{where} is not a class")
@@ -48,11 +49,7 @@ def check(module: ModuleType, shapes: dict[str, str]) -> None:
     for key, shape in shapes.items():
         where = f"{module.__name__}.{key}"
         owner: Any = module
-        # "other.module:name": a module the patched one imported; "~name": may be
-        # inherited. Otherwise the name must be the module's or the class's own.
-        if ":" in key:
-            other, _, key = key.partition(":")
-            where, owner = f"{other}.{key}", sys.modules.get(other)
+        # "~name": may be inherited; otherwise the module's or the class's own.
         own = not key.startswith("~")
         for part in key.lstrip("~").split("."):
             try:

@@ -8,8 +8,9 @@ must not load the Dolt layer for it.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from typing import Any
 
@@ -33,15 +34,16 @@ def forcing(force: bool) -> Iterator[None]:
 def add_force_option(subparsers: Any) -> None:
     """``dvc update --force``, unless this DVC has its own."""
     parser = subparsers.choices.get("update")
-    if parser is None or "--force" in parser._option_string_actions:
+    if parser is None:
         return
-    parser.add_argument(
-        "-f",
-        "--force",
-        action="store_true",
-        default=False,
-        help=(
-            "Move imported Dolt databases even when they are not at the commit their "
-            "import recorded (their commits are kept on branches)."
-        ),
-    )
+    with suppress(argparse.ArgumentError):  # argparse's word for "taken already"
+        parser.add_argument(
+            "-f",
+            "--force",
+            action="store_true",
+            default=False,
+            help=(
+                "Move imported Dolt databases even when they are not at the commit their "
+                "import recorded (their commits are kept on branches)."
+            ),
+        )
