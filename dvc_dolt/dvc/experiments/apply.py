@@ -41,7 +41,7 @@ def _applied_databases(repo: Repo, rev: Any = None, *args: Any, **kwargs: Any) -
             {
                 rel_path_of(item)
                 for item in dolt_items(repo)
-                if not item.IS_DEPENDENCY and item.is_in_repo  # type: ignore[attr-defined]
+                if not item.IS_DEPENDENCY and item.is_in_repo
             }
         )
     except DvcException:

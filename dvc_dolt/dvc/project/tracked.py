@@ -41,11 +41,7 @@ def database_paths(repo: Repo) -> list[str]:
     those whose tables stages read)."""
     from dvc_dolt.dvc.items.table import DoltTableDependency
 
-    paths = {
-        rel_path_of(item)
-        for item in dolt_items(repo)
-        if item.is_in_repo  # type: ignore[attr-defined]
-    }
+    paths = {rel_path_of(item) for item in dolt_items(repo) if item.is_in_repo}
     paths.update(
         "/".join(dep.index_key[1][:-1])
         for stage in repo.index.stages
