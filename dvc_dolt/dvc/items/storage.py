@@ -155,5 +155,5 @@ class StorageDependency(StorageRecord, Dependency):
     """A dependency recorded inside a database's storage."""
 
 
-def storage_records(outs: Any) -> list[Output]:
+def storage_records(outs: Any) -> list[StorageRecord]:
     return [out for out in outs if isinstance(out, StorageRecord)]
