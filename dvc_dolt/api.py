@@ -116,6 +116,7 @@ def _read(db: Database, table: Optional[str], sql: Optional[str], at: Optional[s
         if columns is not None:
             raise TypeError("columns= applies to tables; select the columns in the query")
         return read_sql(db, sql, rev=at)
+    assert table is not None  # exactly one of table and sql, and sql is None
     return read_table(db, table, rev=at, columns=columns)
 
 

@@ -41,7 +41,7 @@ def _applied_databases(repo: Repo, rev: Any = None, *args: Any, **kwargs: Any) -
             {
                 rel_path_of(item)
                 for item in dolt_items(repo)
-                if not item.IS_DEPENDENCY and item.is_in_repo  # type: ignore[attr-defined]
+                if not item.IS_DEPENDENCY and item.is_in_repo
             }
         )
     except DvcException:
@@ -51,7 +51,8 @@ def _applied_databases(repo: Repo, rev: Any = None, *args: Any, **kwargs: Any) -
     from dvc.scm import resolve_rev
 
     try:
-        exp_rev = resolve_rev(repo.scm, rev or kwargs.get("rev"))
+        # None only if DVC's apply is called without its required rev.
+        exp_rev = resolve_rev(repo.scm, rev or kwargs.get("rev"))  # type: ignore[arg-type]
         return sorted({use.path for use in records(repo, exp_rev) if use.role == WROTE})
     except DvcException:
         return []  # DVC's apply says what is wrong with ``rev``

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from dvc_dolt.dolt import DoltError
 from dvc_dolt.dvc.experiments.lock import database_lock
@@ -26,6 +26,7 @@ from dvc_dolt.dvc.project.tracked import database_paths
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
+    from dvc.scm import Git
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +94,8 @@ def keep_experiment(repo: Repo, exp_rev: str, started: Mapping[str, Collection[s
     made; the databases (by path) whose branch holds it."""
     from dvc.repo.experiments.utils import exp_refs_by_rev
 
-    refs = list(exp_refs_by_rev(repo.scm, exp_rev))
+    scm = cast("Git", repo.scm)  # NoSCM: any use raises NoSCMError, as for DVC's own callers
+    refs = list(exp_refs_by_rev(scm, exp_rev))
     if not refs:
         return set()
     return branch_experiment(repo, refs[0].name, written(repo, exp_rev, started))

@@ -18,7 +18,7 @@ import logging
 import os
 import shutil
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from dvc_dolt.dolt import Database, DoltError, UnknownCommitError
 from dvc_dolt.dolt.remote import clone_at, fetch_pins, forget_pins, push_pins, remote_named_for
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from dvc.repo import Repo
     from dvc.repo.experiments.executor.base import BaseExecutor
     from dvc.repo.experiments.refs import ExpRefInfo
+    from dvc.scm import Git
 
 logger = logging.getLogger(__name__)
 
@@ -238,7 +239,8 @@ def _stranded_experiment(repo: Repo, rev: Any) -> tuple[str, str] | None:
     except DvcException:
         return None
     names = set(os.listdir(base))
-    for ref in exp_refs(repo.scm):
+    # resolve_rev raised above for NoSCM (any use raises NoSCMError).
+    for ref in exp_refs(cast("Git", repo.scm)):
         if ref.name in names and repo.scm.get_ref(str(ref)) == exp_rev:
             return ref.name, exp_rev
     return None

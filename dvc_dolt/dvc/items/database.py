@@ -15,7 +15,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, cast
 
 from dvc.dependency.base import Dependency
 from dvc.output import Output
@@ -25,6 +25,7 @@ from dvc_objects.fs.local import LocalFileSystem
 
 from dvc_dolt.dolt import Database, MalformedChecksumError, decode_checksum, looks_like_checksum
 from dvc_dolt.dvc.errors import DvcDoltError
+from dvc_dolt.dvc.items import ItemBase
 from dvc_dolt.dvc.items import storage as storage_guard
 from dvc_dolt.dvc.items.describe import where_recorded
 from dvc_dolt.dvc.items.heads import check_clean, heads_cache, read_heads
@@ -63,12 +64,6 @@ def warm_heads(items: Iterable[Output]) -> None:
 class DoltMixin(UnknownWhenUnreadable):
     """What makes an Output or a Dependency a Dolt database."""
 
-    # Attributes of Output this mixin relies on, for type checkers.
-    fs_path: str
-    meta: Meta
-    hash_info: HashInfo
-    IS_DEPENDENCY: bool
-
     @property
     def database(self) -> Database:
         return Database(self.fs_path)
@@ -82,15 +77,15 @@ class DoltMixin(UnknownWhenUnreadable):
 
     def _compute_hash_info_from_meta(self, hash_name: Optional[str]) -> tuple[str, HashInfo]:
         value = self.meta.checksum
-        if value is None and recorded_as_files(self):  # type: ignore[arg-type]
+        if value is None and recorded_as_files(self):
             # dvc.lock, read after dvc.yaml built this item, recorded files.
-            keep_as_files(self)  # type: ignore[arg-type]
+            keep_as_files(self)
             return self._compute_hash_info_from_meta(hash_name)
         if value is not None:
             try:
                 decode_checksum(value)
             except MalformedChecksumError as exc:
-                where = f"'{self.def_path}'{where_recorded(self)}"  # type: ignore[attr-defined]
+                where = f"'{self.def_path}'{where_recorded(self)}"
                 raise DvcDoltError(f"malformed Dolt entry for {where}: {exc}", exc) from None
         return HASH_NAME, HashInfo(HASH_NAME, value)
 
@@ -100,29 +95,29 @@ class DoltMixin(UnknownWhenUnreadable):
     def _get_hash_meta(self) -> tuple[Meta, HashInfo]:
         if not self.database.exists:
             return Meta(), HashInfo(HASH_NAME, None)
-        checksum = read_heads(self).checksum  # type: ignore[arg-type]
+        checksum = read_heads(self).checksum
         return Meta(isdir=True, checksum=checksum), HashInfo(HASH_NAME, checksum)
 
     @property
     def use_scm_ignore(self) -> bool:
         # DVC ties .gitignore to the cache; a database is uncached yet must
         # never be committed to git.
-        return bool(self.is_in_repo) and not self.IS_DEPENDENCY  # type: ignore[attr-defined]
+        return bool(self.is_in_repo) and not self.IS_DEPENDENCY
 
     # -- recording -----------------------------------------------------
 
     def save(self) -> None:
         if self.__dict__.get(RECORDED_ONLY):
             return  # `import --no-download`: what the source records, not what is here
-        if not self.exists:  # type: ignore[attr-defined]
-            raise self.DoesNotExistError(self)  # type: ignore[attr-defined]
+        if not self.exists:
+            raise self.DoesNotExistError(self)
         db = self.database
         if not db.exists:
             raise DvcDoltError(f"'{self}' is not a Dolt database (no .dolt directory)")
         # Checked before anything is written, .gitignore included.
-        heads = check_clean(self)  # type: ignore[arg-type]
+        heads = check_clean(self)
         if not self.IS_DEPENDENCY:
-            self.ignore()  # type: ignore[attr-defined]
+            self.ignore()
         self.meta = Meta(isdir=True, checksum=heads.checksum)
         self.hash_info = HashInfo(HASH_NAME, heads.checksum)
         self.obj = None
@@ -133,14 +128,14 @@ class DoltMixin(UnknownWhenUnreadable):
         # `dvc update --no-download` clears what the workspace held; a record
         # taken from the source is not that.
         if not self.__dict__.get(RECORDED_ONLY):
-            super().clear()  # type: ignore[misc]
+            super().clear()
 
     def _refuse_inside(self, path: Optional[str], command: str) -> None:
         """Refuse ``dvc <command>`` of a path inside the database: only the whole is data."""
         if not path or os.path.abspath(path) == os.path.abspath(self.fs_path):
             return
         rel_path = os.path.relpath(os.path.abspath(path))
-        owner = storage_guard.owner_of(self.repo, path)  # type: ignore[attr-defined]
+        owner = storage_guard.owner_of(self.repo, path)
         if owner is not None:
             raise storage_guard.refusal(rel_path, owner, f"run `dvc {command} {self}`")
         raise DvcDoltError(
@@ -154,24 +149,26 @@ class DoltMixin(UnknownWhenUnreadable):
 
     def commit(self, filter_info: Any = None, relink: bool = True) -> None:
         self._refuse_inside(filter_info, "commit")
-        if not self.exists:  # type: ignore[attr-defined]
-            raise self.DoesNotExistError(self)  # type: ignore[attr-defined]
+        if not self.exists:
+            raise self.DoesNotExistError(self)
 
     def remove(self, ignore_remove: bool = False) -> None:
         # DVC deletes outputs before re-running a stage and on `remove --outs`;
         # a database holds history that no cache can bring back, so it stays.
         logger.debug("keeping Dolt database '%s' (never deleted by DVC)", self)
         if ignore_remove:
-            self.ignore_remove()  # type: ignore[attr-defined]
+            self.ignore_remove()
 
     def unprotect(self) -> None:
         pass
 
-    def checkout(self, force: bool = False, **kwargs: Any) -> Optional[tuple[bool, bool]]:
+    def checkout(
+        self, force: bool = False, *args: Any, **kwargs: Any
+    ) -> Optional[tuple[bool, bool]]:
         """Restore the recorded commit; DVC's (added, modified) or None."""
         from dvc_dolt.dvc.items.restore import restore_item
 
-        return (False, True) if restore_item(self, force=force) else None  # type: ignore[arg-type]
+        return (False, True) if restore_item(self, force=force) else None
 
     def transfer(self, *args: Any, **kwargs: Any) -> None:
         raise DvcDoltError(
@@ -193,7 +190,7 @@ def is_dolt_item(item: Output) -> bool:
     return isinstance(item, (DoltMixin, FilesMixin))
 
 
-class FilesMixin:
+class FilesMixin(ItemBase):
     """A Dolt database that plain DVC recorded as files (``md5: ….dir``).
 
     DVC's own file output in every respect, so status, gc and checkout of
@@ -207,10 +204,10 @@ class FilesMixin:
         return self._convert().add(*args, **kwargs)
 
     def save(self) -> None:
-        if self._marked or self.IS_DEPENDENCY:  # type: ignore[attr-defined]
+        if self._marked or self.IS_DEPENDENCY:
             self._convert().save()
         else:
-            super().save()  # type: ignore[misc]
+            super().save()
 
     def commit(self, *args: Any, **kwargs: Any) -> Any:
         # `dvc commit` of an unchanged stage commits without saving first.
@@ -218,19 +215,19 @@ class FilesMixin:
             converted = self._convert()
             converted.save()
             return converted.commit(*args, **kwargs)
-        return super().commit(*args, **kwargs)  # type: ignore[misc]
+        return super().commit(*args, **kwargs)
 
     @property
     def _marked(self) -> bool:
-        return self.annot.type == ANNOTATION_TYPE  # type: ignore[attr-defined]
+        return self.annot.type == ANNOTATION_TYPE
 
     def _convert(self) -> DoltMixin:
-        if not self.IS_DEPENDENCY:  # type: ignore[attr-defined]
+        if not self.IS_DEPENDENCY:
             logger.info("Dolt database '%s': recorded by its heads from now on", self)
         # The md5 entry goes; the cached files it names stay until `dvc gc`.
         self.meta = Meta()
         self.files = None
-        return to_dolt(self)  # type: ignore[arg-type,return-value]
+        return to_dolt(self)
 
 
 class FilesOutput(FilesMixin, Output):
@@ -296,12 +293,12 @@ def promote(item: Output) -> Output:
     return to_dolt(item)
 
 
-def to_dolt(item: Output) -> Output:
+def to_dolt(item: Output) -> DoltMixin:
     item.__dict__.setdefault(USE_CACHE_ATTR, item.use_cache)
     item.__class__ = DoltDependency if item.IS_DEPENDENCY else DoltOutput
     item.use_cache = False
     item.hash_name, item.hash_info = item._compute_hash_info_from_meta(item.hash_name)
-    return item
+    return cast("DoltMixin", item)  # its class is now DoltOutput or DoltDependency
 
 
 def keep_as_files(item: Output) -> Output:

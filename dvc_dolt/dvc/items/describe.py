@@ -26,4 +26,4 @@ def where_recorded(item: Output) -> str:
 
 def rel_path_of(item: Output) -> str:
     """The item's path relative to the repo root, with "/" (DVC's index key)."""
-    return "/".join(item.index_key[1])  # type: ignore[attr-defined]
+    return "/".join(item.index_key[1])

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dvc_dolt.dolt import DoltError, DoltNotFoundError, DoltVersionError
 from dvc_dolt.dolt.readonly import lock_free
 from dvc_dolt.dvc.errors import DvcDoltError
+from dvc_dolt.dvc.items import ItemBase
 
 logger = logging.getLogger(__name__)
 
@@ -73,11 +74,11 @@ def reading(rel_path: str) -> Iterator[None]:
         raise DvcDoltError(f"Dolt database '{rel_path}': {exc}", exc) from None
 
 
-class UnknownWhenUnreadable:
+class UnknownWhenUnreadable(ItemBase):
     """An output or dependency whose status is ``unknown`` while dolt cannot read it."""
 
     def status(self) -> dict[str, str]:
         try:
-            return super().status()  # type: ignore[misc]
+            return super().status()
         except UnreadableDatabase:
             return {str(self): UNKNOWN}

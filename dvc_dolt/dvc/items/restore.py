@@ -57,7 +57,7 @@ def plan_item(item: DoltMixin) -> PlannedRestore:
     db = item.database
     if recorded is None or not db.exists:
         return PlannedRestore(item, db.exists)
-    cache = heads_cache(item)  # type: ignore[arg-type]
+    cache = heads_cache(item)
     known, trusted = cache.filed(db) if cache else (None, False)
     if known == recorded:
         if trusted:
@@ -112,14 +112,14 @@ def restore_item(
     db = item.database
     if not db.exists:
         raise DvcDoltError(f"Dolt database '{item}' does not exist")
-    if plan is None and known is None and read_heads(item) == recorded:  # type: ignore[arg-type]
+    if plan is None and known is None and read_heads(item) == recorded:
         return False
     with dvc_errors(f"Dolt database '{item}': "):
         result = db.restore_known(recorded.commit, known) if known is not None else None
         if result is None:
             # Not as the cache knew it (a write meanwhile): step, then move.
             result = db.restore(recorded.commit, force=force, plan=plan)
-    after_restore(heads_cache(item), db, item, result)  # type: ignore[arg-type]
+    after_restore(heads_cache(item), db, item, result)
     if result.after != recorded:
         # The recorded heads were of a clean database, so a clean restore of
         # the commit reproduces them; anything else means a hand-edited record.

@@ -21,6 +21,7 @@ from dvc.output import Output
 
 from dvc_dolt.dolt.storage import STORAGE_DIR, storage_owner
 from dvc_dolt.dvc.errors import DvcDoltError
+from dvc_dolt.dvc.items import ItemBase
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
@@ -100,24 +101,22 @@ def to_record(item: Output) -> Output:
     return item
 
 
-class StorageRecord:
+class StorageRecord(ItemBase):
     """An entry that names a path inside a database's storage."""
 
     def refused(self) -> DvcDoltError:
         """Why DVC leaves this entry alone, and how to replace it by the database."""
-        item: Any = self
-        owner = _item_owner(item) or os.curdir
-        return refusal(str(item), owner, _fix(item, owner))
+        owner = _item_owner(self) or os.curdir
+        return refusal(str(self), owner, _fix(self, owner))
 
     @property
     def use_scm_ignore(self) -> bool:
         # `dvc remove` must take back the .gitignore entry DVC wrote inside .dolt.
-        item: Any = self
-        return bool(item.is_in_repo and item.__dict__.get(_USE_CACHE_ATTR, True))
+        return bool(self.is_in_repo and self.__dict__.get(_USE_CACHE_ATTR, True))
 
     def status(self) -> dict[str, str]:
         logger.warning("%s", self.refused())
-        return super().status()  # type: ignore[misc]
+        return super().status()
 
     def save(self) -> None:
         raise self.refused()
@@ -134,7 +133,7 @@ class StorageRecord:
     def remove(self, ignore_remove: bool = False) -> None:
         # Deleting a file of the store would corrupt the database.
         if ignore_remove:
-            self.ignore_remove()  # type: ignore[attr-defined]
+            self.ignore_remove()
 
     def unprotect(self) -> None:
         pass
@@ -156,5 +155,5 @@ class StorageDependency(StorageRecord, Dependency):
     """A dependency recorded inside a database's storage."""
 
 
-def storage_records(outs: Any) -> list[Output]:
+def storage_records(outs: Any) -> list[StorageRecord]:
     return [out for out in outs if isinstance(out, StorageRecord)]

@@ -13,7 +13,7 @@ revisions may need them.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from dvc_dolt.dolt import Database
 from dvc_dolt.dolt.database import KEPT_PREFIX, PIN_PREFIX, SCRATCH_PREFIX
@@ -23,6 +23,7 @@ from dvc_dolt.dvc.project.records import recorded_commits
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
+    from dvc.scm import Git
 
 
 # dvc/restoring/<id> outlives its checkout only when the process was killed.
@@ -38,7 +39,8 @@ def prune(repo: Repo, dry_run: bool = False) -> dict[str, list[str]]:
     # Any database's record counts for every database: one that `dvc move`
     # renamed holds commits that older revisions record under its old path.
     needed = set().union(*recorded.values())
-    experiments = {experiment_branch(ref.name) for ref in exp_refs(repo.scm)}
+    scm = cast("Git", repo.scm)  # NoSCM: any use raises NoSCMError, as for DVC's own callers
+    experiments = {experiment_branch(ref.name) for ref in exp_refs(scm)}
     pruned = {}
     for path in sorted(recorded):
         db = Database(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from types import ModuleType
+from typing import Any
 
 from dvc_dolt.dvc.plug.shape import LOCKED, check_point
 from dvc_dolt.dvc.plug.undo import wrap
@@ -87,8 +88,8 @@ def patch_exp_rename(module: ModuleType) -> None:
 def patch_exp_remove(module: ModuleType) -> None:
     # DVC's remove holds the repo lock; ours also covers the branches dropped
     # after it (the lock is re-entrant).
-    locked = vars(sys.modules["dvc.repo"]).get("locked")
-    check_point("dvc.repo.locked", locked, LOCKED)
+    locked: Any = vars(sys.modules["dvc.repo"]).get("locked")
+    check_point("dvc.repo.locked", locked, LOCKED)  # a function, or Unsupported
 
     def make_remove(remove):
         def remove_(repo, *args, **kwargs):

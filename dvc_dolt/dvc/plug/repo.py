@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dvc_dolt.dvc.plug.shape import LOCKED, check_point
 from dvc_dolt.dvc.plug.undo import wrap
@@ -70,8 +70,8 @@ def patch_repo(module: ModuleType) -> None:
 def patch_repo_checkout(module: ModuleType) -> None:
     # The module's function, not Repo.checkout: `dvc exp apply` calls it directly.
     # This runs inside dvc.repo's class body, after `locked` is defined.
-    locked = vars(sys.modules["dvc.repo"]).get("locked")
-    check_point("dvc.repo.locked", locked, LOCKED)
+    locked: Any = vars(sys.modules["dvc.repo"]).get("locked")
+    check_point("dvc.repo.locked", locked, LOCKED)  # a function, or Unsupported
 
     def make_checkout(checkout):
         def checkout_(self, *args, **kwargs):

@@ -16,7 +16,10 @@ _TYPES = {"dict": dict, "list": list, "tuple": tuple, "str": str}
 
 
 def _parameters(func: Any) -> list[str]:
-    kinds = {inspect.Parameter.VAR_POSITIONAL: "*", inspect.Parameter.VAR_KEYWORD: "**"}
+    kinds: dict[inspect._ParameterKind, str] = {
+        inspect.Parameter.VAR_POSITIONAL: "*",
+        inspect.Parameter.VAR_KEYWORD: "**",
+    }
     return [kinds.get(p.kind, "") + p.name for p in inspect.signature(func).parameters.values()]
 
 

@@ -12,7 +12,6 @@ from dvc_dolt.dvc.items.database import DoltMixin
 from dvc_dolt.dvc.items.describe import rel_path_of
 
 if TYPE_CHECKING:
-    from dvc.output import Output
     from dvc.repo import Repo
 
 
@@ -41,11 +40,7 @@ def database_paths(repo: Repo) -> list[str]:
     those whose tables stages read)."""
     from dvc_dolt.dvc.items.table import DoltTableDependency
 
-    paths = {
-        rel_path_of(item)
-        for item in dolt_items(repo)
-        if item.is_in_repo  # type: ignore[attr-defined]
-    }
+    paths = {rel_path_of(item) for item in dolt_items(repo) if item.is_in_repo}
     paths.update(
         "/".join(dep.index_key[1][:-1])
         for stage in repo.index.stages
@@ -67,7 +62,7 @@ def find_database(repo: Repo, path: str) -> Optional[DoltMixin]:
     copy it without them.
     """
     want = _parts(path)
-    holds = []
+    holds: list[str] = []
     for out in repo.index.outs:
         if not isinstance(out, DoltMixin) or not out.is_in_repo:
             continue
@@ -92,10 +87,10 @@ Key = tuple[str, ...]
 
 
 # Per index: outputs are built again for each index, and an index is never changed.
-_by_index: weakref.WeakKeyDictionary[Any, dict[Key, Output]] = weakref.WeakKeyDictionary()
+_by_index: weakref.WeakKeyDictionary[Any, dict[Key, DoltMixin]] = weakref.WeakKeyDictionary()
 
 
-def databases(repo: Repo) -> dict[Key, Output]:
+def databases(repo: Repo) -> dict[Key, DoltMixin]:
     """The repo's database outputs by their key (path parts from the repo root)."""
     if not getattr(repo, "dvc_dir", None):  # a plain git repository: no outputs
         return {}

@@ -66,6 +66,8 @@ def collect(
             if name is None:
                 # DVC's own NoRemoteError, with its advice.
                 repo.cloud.get_remote(None, "push" if push else "fetch")
-            route = Route(os.path.join(root, *parts), "/".join(parts), name, url)
+            # name is None only when get_remote above found a default remote the
+            # workspace's config does not name (a git revision's own config).
+            route = Route(os.path.join(root, *parts), "/".join(parts), name, url)  # type: ignore[arg-type]
             found[route].add(heads.commit)
     return found

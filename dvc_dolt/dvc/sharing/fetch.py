@@ -75,7 +75,10 @@ def fetch_one(repo: Repo, route: Route, commits: set[str]) -> bool:
 
 
 def clone_first(
-    db: Database, sources: list[tuple[DoltRemoteSpec, str]], commit: str, cache: HeadsCache
+    db: Database,
+    sources: list[tuple[DoltRemoteSpec, str]],
+    commit: str,
+    cache: Optional[HeadsCache],
 ) -> bool:
     """Clone ``commit`` into the missing ``db`` from the first source that has it."""
     first_error: Optional[PinNotFoundError] = None

@@ -32,7 +32,7 @@ class DoltRemoteFileSystem(FileSystem):
         return {}
 
     @property
-    def fs(self):  # type: ignore[override]
+    def fs(self):
         raise DvcDoltError(
             "dolt:// remotes hold Dolt databases only: send ordinary DVC files to another "
             "remote (`dvc push -r <remote> <targets>`)"

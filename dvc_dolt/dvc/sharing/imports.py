@@ -116,6 +116,7 @@ def record_only(to: Output, found: Recorded) -> None:
 def bring(to: Output, found: Recorded, source: str, force: bool = False) -> None:
     """Make ``to`` a database at ``found``'s commit: cloned, or fetched and moved to."""
     repo = to.repo
+    assert repo is not None  # the output of an import stage: its stage's repo
     rel_path = rel_path_of(to)
     db = Database(to.fs_path)
     if db.exists:

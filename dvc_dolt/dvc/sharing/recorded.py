@@ -60,8 +60,8 @@ def recorded_in(repo: Repo, out: DoltMixin) -> Recorded:
     heads = out.recorded_heads
     if heads is None:
         raise DvcDoltError(f"Dolt database '{rel_path}' is not recorded there: nothing to import")
-    url = (out.annot.meta or {}).get(OVERRIDE_KEY)  # type: ignore[attr-defined]
-    name = out.remote or repo.config["core"].get("remote")  # type: ignore[attr-defined]
+    url = (out.annot.meta or {}).get(OVERRIDE_KEY)
+    name = out.remote or repo.config["core"].get("remote")
     if not url and (not name or name == AUTO_REMOTE):
         raise DvcDoltError(
             f"Dolt database '{rel_path}' is recorded at commit {heads.commit}, but the source "
@@ -139,7 +139,7 @@ def recorded_for(dep: RepoDependency) -> Optional[Recorded]:
 
 def import_route(out: Output, root: str) -> Optional[Route]:
     """The database an import output fetches, from its source's remote (None: files)."""
-    found = recorded_for(out.stage.deps[0])  # type: ignore[union-attr]
+    found = recorded_for(out.stage.deps[0])
     if found is None:
         return None
     parts = out.index_key[1]

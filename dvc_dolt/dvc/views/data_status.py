@@ -32,13 +32,12 @@ from typing import TYPE_CHECKING, Any, Optional
 from dvc_dolt.dolt import decode_checksum, is_checksum
 from dvc_dolt.dolt.changes import WORKING
 from dvc_dolt.dolt.storage import storage_owner
-from dvc_dolt.dvc.items.database import warm_heads
+from dvc_dolt.dvc.items.database import DoltMixin, warm_heads
 from dvc_dolt.dvc.items.heads import heads_cache, read_heads, table_changes_at
 from dvc_dolt.dvc.items.reading import UNKNOWN, UnreadableDatabase, read_only, reading
 from dvc_dolt.dvc.project.tracked import databases
 
 if TYPE_CHECKING:
-    from dvc.output import Output
     from dvc.repo import Repo
 
 logger = logging.getLogger(__name__)
@@ -52,7 +51,7 @@ def _rel_path(key: Key) -> str:
     return os.path.join(*key, "")
 
 
-def _recorded(repo: Repo) -> dict[Key, tuple[Output, Optional[str]]]:
+def _recorded(repo: Repo) -> dict[Key, tuple[DoltMixin, Optional[str]]]:
     """Each database output of the repo's index, with its recorded checksum."""
     return {
         key: (out, out.hash_info.value if out.hash_info else None)
@@ -164,7 +163,7 @@ def _add_entry(
     repo: Repo,
     status: dict[str, Any],
     key: Key,
-    out: Optional[Output],
+    out: Optional[DoltMixin],
     value: Optional[str],
     head_recorded: Optional[dict[Key, Optional[str]]],
 ) -> None:
@@ -201,7 +200,7 @@ def _add_tables(
     repo: Repo,
     status: dict[str, Any],
     key: Key,
-    out: Output,
+    out: DoltMixin,
     value: str,
     head_value: Any,
     filters: list[Key],
@@ -215,7 +214,7 @@ def _add_tables(
     at_head = _commit(head_value) if head_value is not ... else None
     if recorded is None:
         return
-    db = out.database  # type: ignore[attr-defined]
+    db = out.database
     cache = heads_cache(out)
     try:
         with reading(str(out)):

@@ -43,8 +43,8 @@ def _outputs(repo: Repo, rev: Optional[str], targets: Any, recursive: bool) -> d
         # As DVC's diff: a target missing at one revision is not an error.
         view = repo.index.targets_view(targets, onerror=_ignore, recursive=recursive)
         for out in view.outs:
-            if isinstance(out, DoltMixin) and out.is_in_repo:  # type: ignore[attr-defined]
-                found[rel_path_of(out)] = out  # type: ignore[attr-defined]
+            if isinstance(out, DoltMixin) and out.is_in_repo:
+                found[rel_path_of(out)] = out
     return found
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from dvc.output import Output
     from dvc.repo import Repo
 
+    from dvc_dolt.dvc.items.database import DoltMixin
     from dvc_dolt.dvc.project.tracked import Key
 
 
@@ -38,7 +39,7 @@ class DatabaseCopyError(DvcDoltError):
     """A database was to be copied as files (`dvc get`, ``DVCFileSystem.get``)."""
 
 
-def _containing(dbs: dict[Key, Output], key: Key) -> Optional[Key]:
+def _containing(dbs: dict[Key, DoltMixin], key: Key) -> Optional[Key]:
     """The database ``key`` is or lies in, if any."""
     for length in range(len(key), 0, -1):
         if key[:length] in dbs:
@@ -46,7 +47,7 @@ def _containing(dbs: dict[Key, Output], key: Key) -> Optional[Key]:
     return None
 
 
-def _below(dbs: dict[Key, Output], key: Key) -> dict[str, Key]:
+def _below(dbs: dict[Key, DoltMixin], key: Key) -> dict[str, Key]:
     """Databases under ``key``, by the name of the child of ``key`` that leads to each."""
     found: dict[str, Key] = {}
     for db in dbs:
@@ -55,7 +56,7 @@ def _below(dbs: dict[Key, Output], key: Key) -> dict[str, Key]:
     return found
 
 
-def _locate(fs: _DVCFileSystem, path: str) -> tuple[Repo, Key, dict[Key, Output]]:
+def _locate(fs: _DVCFileSystem, path: str) -> tuple[Repo, Key, dict[Key, DoltMixin]]:
     key = fs._get_key_from_relative(path)
     repo, _, subkey = fs._get_subrepo_info(key)
     return repo, subkey, databases(repo)
