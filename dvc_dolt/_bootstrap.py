@@ -16,50 +16,55 @@ import sys
 ENV_DISABLE = "DVC_DOLT_DISABLE"
 
 # Kept here, not imported, so that start-up loads no other module: the keys of
-# dvc_dolt.dvc.plug.points.POINTS, the DVC modules dvc-dolt patches or uses
-# (tests/test_patch_gate.py checks). Each is checked, and maybe patched, as it loads.
-HOOKED_MODULES = frozenset(
+# dvc_dolt.dvc.plug.points.POINTS, the DVC modules dvc-dolt patches, and those it
+# only uses (tests/test_patch_gate.py checks both). Each is checked as it loads.
+PATCHED_MODULES = frozenset(
     {
-        "dvc.cli.command",
-        "dvc.cli.formatter",
         "dvc.cli.parser",
         "dvc.commands.diff",
-        "dvc.commands.stage",
         "dvc.commands.update",
-        "dvc.config",
         "dvc.config_schema",
         "dvc.dependency",
-        "dvc.dependency.base",
-        "dvc.dependency.repo",
-        "dvc.dvcfile",
-        "dvc.exceptions",
-        "dvc.fs",
         "dvc.fs.dvc",
         "dvc.info",
-        "dvc.lock",
         "dvc.output",
         "dvc.repo",
         "dvc.repo.checkout",
         "dvc.repo.data",
         "dvc.repo.experiments.apply",
-        "dvc.repo.experiments.executor.base",
         "dvc.repo.experiments.executor.local",
         "dvc.repo.experiments.queue.base",
-        "dvc.repo.experiments.queue.tempdir",
-        "dvc.repo.experiments.queue.workspace",
-        "dvc.repo.experiments.refs",
         "dvc.repo.experiments.remove",
         "dvc.repo.experiments.rename",
         "dvc.repo.experiments.run",
-        "dvc.repo.experiments.utils",
         "dvc.repo.get",
-        "dvc.repo.index",
         "dvc.repo.stage",
-        "dvc.scm",
         "dvc.stage.cache",
-        "dvc.stage.exceptions",
         "dvc.stage.imports",
         "dvc.stage.loader",
+    }
+)
+
+USED_MODULES = frozenset(
+    {
+        "dvc.cli.command",
+        "dvc.cli.formatter",
+        "dvc.commands.stage",
+        "dvc.config",
+        "dvc.dependency.base",
+        "dvc.dependency.repo",
+        "dvc.dvcfile",
+        "dvc.exceptions",
+        "dvc.fs",
+        "dvc.lock",
+        "dvc.repo.experiments.executor.base",
+        "dvc.repo.experiments.queue.tempdir",
+        "dvc.repo.experiments.queue.workspace",
+        "dvc.repo.experiments.refs",
+        "dvc.repo.experiments.utils",
+        "dvc.repo.index",
+        "dvc.scm",
+        "dvc.stage.exceptions",
         "dvc.ui",
         "dvc.utils",
         "dvc.version",
@@ -71,6 +76,8 @@ HOOKED_MODULES = frozenset(
         "scmrepo.exceptions",
     }
 )
+
+HOOKED_MODULES = PATCHED_MODULES | USED_MODULES
 
 
 def disabled() -> bool:
@@ -88,15 +95,34 @@ class _PatchingLoader:
 
     def exec_module(self, module) -> None:
         self._loader.exec_module(module)
-        try:
-            from dvc_dolt.dvc.plug.gate import apply
-        except Exception as exc:  # a broken dvc-dolt must not break `import dvc`
-            _give_up(exc)
-        else:
-            apply(module, uninstall)  # never raises
+        _loaded(module)
 
     def __getattr__(self, name):
         return getattr(self._loader, name)
+
+
+# Modules dvc-dolt only uses that loaded before the first one it patches. Their
+# check waits for that one: DVC has set up its logging by then, so a warning
+# reads as DVC's own, and nothing is patched before it either way.
+_waiting: list = []
+_patching = False
+
+
+def _loaded(module) -> None:
+    global _patching
+    if not _patching and module.__name__ not in PATCHED_MODULES:
+        _waiting.append(module)
+        return
+    try:
+        from dvc_dolt.dvc.plug.gate import apply
+    except Exception as exc:  # a broken dvc-dolt must not break `import dvc`
+        _give_up(exc)
+        return
+    _patching = True
+    waiting = [*_waiting, module]
+    _waiting.clear()
+    for each in waiting:
+        apply(each, uninstall)  # never raises
 
 
 class DvcPatchFinder:

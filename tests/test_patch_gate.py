@@ -82,6 +82,14 @@ def assert_plain_files(repo: Path) -> None:
             "    def _get_hash_meta(self, strict=True):",
             "dvc.output.Output._get_hash_meta has parameters (self, strict), not (self)",
         ),
+        # A module dvc-dolt only uses, loaded before anything is patched.
+        (
+            "utils/__init__.py",
+            "def resolve_output(inp: str, out: Optional[str], force=False) -> str:",
+            "def resolve_output(source: str, out: Optional[str], force=False) -> str:\n"
+            "    inp = source",
+            "dvc.utils.resolve_output has parameters (source, out, force), not (inp, out, ...)",
+        ),
         # A name of another module that `dvc run` relies on.
         (
             "commands/stage.py",
@@ -197,10 +205,11 @@ def test_reading_a_table_from_a_path_imports_no_dvc(make_db):
 
 
 def test_the_bootstrap_hooks_exactly_the_modules_of_the_table():
-    from dvc_dolt._bootstrap import HOOKED_MODULES
+    from dvc_dolt._bootstrap import PATCHED_MODULES, USED_MODULES
     from dvc_dolt.dvc.plug.points import POINTS
 
-    assert set(POINTS) == HOOKED_MODULES
+    assert {name for name, point in POINTS.items() if point.patch} == PATCHED_MODULES
+    assert {name for name, point in POINTS.items() if not point.patch} == USED_MODULES
 
 
 def test_every_name_of_the_patch_table_has_its_shape_in_the_installed_dvc():
