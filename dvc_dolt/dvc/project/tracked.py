@@ -17,8 +17,6 @@ if TYPE_CHECKING:
 
 def tracked_by_path(repo: Repo) -> dict[str, Any]:
     """Dolt outputs and dependencies of the workspace, by absolute path."""
-    from dvc_dolt.dvc.items.database import DoltMixin
-
     found: dict[str, Any] = {}
     for item in (*repo.index.outs, *repo.index.deps):
         if isinstance(item, DoltMixin):
