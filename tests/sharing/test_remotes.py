@@ -1,4 +1,4 @@
-"""Which Dolt remote a DVC remote maps to (pure mapping; the real transfers are in tests/cli)."""
+"""Which Dolt remote a DVC remote maps to (pure mapping; the real transfers: test_sharing.py)."""
 
 import re
 

@@ -1,6 +1,6 @@
 """The README's workflow blocks, run as written.
 
-A block marked ``<!-- runs in tests/cli/test_readme.py: SCENARIO/PLACE -->`` is
+A block marked ``<!-- runs in tests/project/test_readme.py: SCENARIO/PLACE -->`` is
 run line by line with bash, in the place the scenario below sets up; nothing
 in it is rewritten. The scenarios then check what the README says happened.
 """
@@ -23,8 +23,9 @@ from dvc_dolt.dolt import Database, find_dolt
 require_extra("pandas", "api")
 
 README = Path(__file__).resolve().parents[2] / "README.md"
+# The README may still name this file's earlier place, tests/cli/.
 MARK = re.compile(
-    r"<!-- runs in tests/cli/test_readme\.py: (?P<where>[\w-]+/[\w-]+) -->\n"
+    r"<!-- runs in tests/(?:cli|project)/test_readme\.py: (?P<where>[\w-]+/[\w-]+) -->\n"
     r"```bash\n(?P<body>.*?)```",
     re.S,
 )
