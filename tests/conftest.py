@@ -13,16 +13,20 @@ from pathlib import Path
 
 import pytest
 from helpers import (
+    COUNT,
     GLOBAL_CONFIG,
     SCALE,
     DbFactory,
     DoltRemoteServer,
     FakeGcsServer,
     MotoServer,
+    commit,
     dolt,
     dvc,
     git,
+    insert,
     serving,
+    sql,
 )
 
 from dvc_dolt.dolt import DoltBinary, find_dolt
@@ -224,3 +228,22 @@ def pushed_repo(dvc_repo, make_db, tmp_path):
     git(dvc_repo, "commit", "-qm", "labels")
     dvc(dvc_repo, "push")
     return dvc_repo
+
+
+@pytest.fixture
+def table_repo(dvc_repo, make_db, monkeypatch):
+    """A stage `count` that reads table `train` of database `labels` (tables train, test)."""
+    repo = dvc_repo
+    monkeypatch.chdir(repo)
+    labels = make_db("labels", parent=repo, table="train")
+    sql(labels, "create table test (id int primary key, v text)")
+    insert(labels, [(1, "x")], table="test")
+    commit(labels, "a test table")
+    dvc(repo, "add", "labels")
+    (repo / "count.py").write_text(COUNT)
+    dvc(repo, "stage", "add", "-n", "count", "-d", "count.py", "-d", "labels/train",
+        "-M", "count.json", f"{sys.executable} count.py")  # fmt: skip
+    dvc(repo, "repro")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "count train rows")
+    return repo

@@ -8,23 +8,12 @@ import sys
 
 import pytest
 import yaml
-from helpers import commit, dolt, dvc, error_lines, git, insert, require_extra, sql
+from helpers import COUNT, commit, dolt, dvc, error_lines, git, insert, require_extra, sql
 
 from dvc_dolt.dolt import Database
 from dvc_dolt.dolt.heads import decode_table_checksum
 
 pytestmark = pytest.mark.timeout(300)
-
-# Counts the rows of table `train` of database `labels` with dolt itself, so
-# the stage reads exactly that table (and records how often it ran).
-COUNT = """\
-import json, os, subprocess
-dolt = os.environ.get("DVC_DOLT_DOLT", "dolt")
-out = subprocess.run([dolt, "sql", "-r", "json", "-q", "select count(*) as n from train"],
-                     cwd="labels", capture_output=True, text=True, check=True).stdout
-json.dump({"rows": json.loads(out)["rows"][0]["n"]}, open("count.json", "w"))
-open("runs.log", "a").write("ran\\n")  # not an output: DVC leaves it alone
-"""
 
 
 def status(repo) -> str:
@@ -39,24 +28,6 @@ def lock_entry(repo, path: str, stage: str = "count") -> dict:
     lock = yaml.safe_load((repo / "dvc.lock").read_text())
     (entry,) = [d for d in lock["stages"][stage]["deps"] if d["path"] == path]
     return entry
-
-
-@pytest.fixture
-def table_repo(dvc_repo, make_db, monkeypatch):
-    repo = dvc_repo
-    monkeypatch.chdir(repo)
-    labels = make_db("labels", parent=repo, table="train")
-    sql(labels, "create table test (id int primary key, v text)")
-    insert(labels, [(1, "x")], table="test")
-    commit(labels, "a test table")
-    dvc(repo, "add", "labels")
-    (repo / "count.py").write_text(COUNT)
-    dvc(repo, "stage", "add", "-n", "count", "-d", "count.py", "-d", "labels/train",
-        "-M", "count.json", f"{sys.executable} count.py")  # fmt: skip
-    dvc(repo, "repro")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "count train rows")
-    return repo
 
 
 def test_lock_records_the_table_hash_and_the_commit(table_repo):
@@ -341,41 +312,6 @@ def test_a_stage_that_writes_a_database_never_uses_the_run_cache(dvc_repo, make_
     dvc(repo, "repro")
     assert runs(repo) == 3
     assert not (repo / ".dvc" / "cache" / "runs").exists()
-
-
-def test_diff_lists_the_tables_stages_read_with_their_row_counts(table_repo):
-    repo = table_repo
-    labels = Database(repo / "labels")
-    first = labels.heads().commit
-    insert(labels, [(3, "c"), (4, "d")], table="train")
-    sql(labels, "update train set v = 'A' where id = 1")
-    commit(labels, "two more training labels, one changed")
-    insert(labels, [(9, "t")], table="test")
-    commit(labels, "a test label")
-    dvc(repo, "commit", "-f", "labels.dvc")
-    dvc(repo, "repro")
-    git(repo, "commit", "-qam", "train moved on")
-    now = labels.heads().commit
-
-    out = dvc(repo, "diff", "HEAD~1", "HEAD").stdout
-    assert "count: labels/train: +2 -0 ~1" in out, out
-    shown = json.loads(dvc(repo, "diff", "--json", "--show-hash", "HEAD~1", "HEAD").stdout)
-    (entry,) = shown["dolt tables read"]
-    assert entry["path"] == "labels/train"
-    assert entry["stage"] == "count"
-    assert entry["hash"] == {"old": first, "new": now}
-    assert entry["dolt"] == {"rows_added": 2, "rows_deleted": 0, "rows_modified": 1}
-    md = dvc(repo, "diff", "--md", "HEAD~1", "HEAD").stdout
-    assert "| count   | labels/train | 2       | 0         | 1          |" in md, md
-
-    # Against the workspace: what the stage would read now.
-    sql(labels, "delete from train where id = 4")
-    out = dvc(repo, "diff").stdout
-    assert "count: labels/train: +0 -1 ~0" in out, out
-    # Only the test table moves: nothing the stage reads changed.
-    sql(labels, "insert into train values (4, 'd')")
-    insert(labels, [(10, "u")], table="test")
-    assert "labels/train" not in dvc(repo, "diff").stdout
 
 
 def test_dvc_yaml_with_table_and_whole_database_dependencies(dvc_repo, make_db, monkeypatch):
