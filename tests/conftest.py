@@ -24,9 +24,11 @@ from helpers import (
     dolt,
     dvc,
     git,
+    git_commit,
     insert,
     serving,
     sql,
+    track,
 )
 
 from dvc_dolt.dolt import DoltBinary, find_dolt
@@ -213,19 +215,16 @@ def exp_repo(dvc_repo, make_db, monkeypatch):
     dvc(repo, "stage", "add", "-n", "score", "-d", "scale.py", "-d", "labels", "-p", "scale",
         "-o", "scores", f"{sys.executable} scale.py")  # fmt: skip
     dvc(repo, "repro")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "baseline")
+    git_commit(repo, "baseline")
     return repo
 
 
 @pytest.fixture
 def pushed_repo(dvc_repo, make_db, tmp_path):
     """A project whose database `labels` is pushed to a local DVC remote."""
-    make_db("labels", rows=[(1, "a"), (2, "b")], parent=dvc_repo)
-    dvc(dvc_repo, "add", "labels")
+    track(dvc_repo, make_db, "labels", rows=[(1, "a"), (2, "b")])
     dvc(dvc_repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
-    git(dvc_repo, "add", "-A")
-    git(dvc_repo, "commit", "-qm", "labels")
+    git_commit(dvc_repo, "labels")
     dvc(dvc_repo, "push")
     return dvc_repo
 
@@ -244,6 +243,5 @@ def table_repo(dvc_repo, make_db, monkeypatch):
     dvc(repo, "stage", "add", "-n", "count", "-d", "count.py", "-d", "labels/train",
         "-M", "count.json", f"{sys.executable} count.py")  # fmt: skip
     dvc(repo, "repro")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "count train rows")
+    git_commit(repo, "count train rows")
     return repo

@@ -257,6 +257,23 @@ def git(cwd: str | os.PathLike[str], *args: str) -> str:
     ).stdout
 
 
+def git_commit(repo: str | os.PathLike[str], message: str) -> str:
+    """`git add -A` and `git commit -qm <message>` in ``repo``: the set-up that
+    records a project's state in git."""
+    git(repo, "add", "-A")
+    return git(repo, "commit", "-qm", message)
+
+
+def track(repo: Path, make_db, name: str, *, git_message: str | None = None, **db_args) -> Database:
+    """Database ``name`` made in ``repo`` (``make_db``'s ``rows`` and ``table`` as
+    given) and `dvc add`-ed; committed to git with ``git_message``, when given."""
+    db = make_db(name, parent=repo, **db_args)
+    dvc(repo, "add", name)
+    if git_message is not None:
+        git_commit(repo, git_message)
+    return db
+
+
 # A stage of the experiment tests: labels (table t) scaled by params.yaml's
 # `scale`, saved as table scores of database scores.
 SCALE = """\

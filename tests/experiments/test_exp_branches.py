@@ -5,7 +5,16 @@ wherever a git revision, a user's branch or a kept branch still needs it)."""
 import sys
 
 import pytest
-from helpers import dolt, dvc, error_lines, git, require_extra, survives_gc, wait_for_queue
+from helpers import (
+    dolt,
+    dvc,
+    error_lines,
+    git,
+    git_commit,
+    require_extra,
+    survives_gc,
+    wait_for_queue,
+)
 
 from dvc_dolt.dolt import Database
 
@@ -45,8 +54,7 @@ def two_stages(exp_repo, make_db):
     dvc(repo, "stage", "add", "-n", "mirror", "-d", "mirror.py", "-d", "labels",
         "-o", "mirror", f"{sys.executable} mirror.py")  # fmt: skip
     dvc(repo, "repro")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "mirror stage")
+    git_commit(repo, "mirror stage")
     return repo
 
 

@@ -14,6 +14,7 @@ from helpers import (
     dvc,
     error_lines,
     git,
+    git_commit,
     insert,
     require_extra,
     wait_for_queue,
@@ -100,8 +101,7 @@ def test_queued_experiment_reads_the_commit_noted_when_it_was_queued(
     dvc(repo, "repro")
     # Kept out of git, as a database is: the copy gets it from dvc-dolt only.
     (repo / ".gitignore").write_text("/labels\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "baseline")
+    git_commit(repo, "baseline")
     assert not git(repo, "ls-files", "labels")
     queued_at = labels.heads().commit
 

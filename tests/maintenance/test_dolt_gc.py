@@ -10,7 +10,19 @@ import sys
 import time
 
 import pytest
-from helpers import commit, dolt, dvc, error_lines, git, insert, kill_at_dolt, lock_held, sql
+from helpers import (
+    commit,
+    dolt,
+    dvc,
+    error_lines,
+    git,
+    git_commit,
+    insert,
+    kill_at_dolt,
+    lock_held,
+    sql,
+    track,
+)
 from sql_server import SqlServer
 
 from dvc_dolt.dolt import find_dolt
@@ -32,10 +44,7 @@ def grow(db, first: int = 10) -> None:
 def two_versions(repo, make_db):
     """Database 'labels' recorded at two git commits, the second with a grown
     journal: (db, first heads, second heads)."""
-    db = make_db("labels", parent=repo)
-    dvc(repo, "add", "labels")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "labels v1")
+    db = track(repo, make_db, "labels", git_message="labels v1")
     first = db.heads()
     grow(db)
     commit(db, "more rows")
@@ -116,8 +125,7 @@ def test_gc_targets_outputs_and_dependencies(dvc_repo, make_db):
 
 def test_gc_refuses_a_database_a_sql_server_serves(dvc_repo, make_db):
     repo = dvc_repo
-    db = make_db("labels", parent=repo)
-    dvc(repo, "add", "labels")
+    db = track(repo, make_db, "labels")
     journal = journal_bytes(db.path)
     with SqlServer(db) as server:
         for dry_run in (["--dry-run"], []):
@@ -140,8 +148,7 @@ def test_gc_help_and_nothing_to_do(dvc_repo, make_db):
     assert dvc(dvc_repo, "dolt", "gc").stdout.strip() == "No Dolt database to compact."
 
     # A tracked database that is not checked out is skipped, with a warning.
-    make_db("labels", parent=dvc_repo)
-    dvc(dvc_repo, "add", "labels")
+    track(dvc_repo, make_db, "labels")
     (dvc_repo / "labels").rename(dvc_repo.parent / "elsewhere")
     proc = dvc(dvc_repo, "dolt", "gc")
     assert proc.stdout.strip() == "No Dolt database to compact."
@@ -164,8 +171,7 @@ def test_add_and_commit_compact_when_told(dvc_repo, make_db, tmp_path):
     dvc(repo, "remote", "add", "-d", "store", str(tmp_path / "store"))
     dvc(repo, "push")
     journal = journal_bytes(db.path)  # the push wrote remote-tracking refs
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "labels")
+    git_commit(repo, "labels")
     before = db.heads()
 
     proc = dvc(repo, "add", "labels", env={"DVC_DOLT_COMPACT": "off"})

@@ -1,14 +1,13 @@
 """`dvc dolt prune`: dvc-dolt's branches go when no git revision needs them."""
 
-from helpers import commit, dolt, dvc, git, insert, survives_gc
+from helpers import commit, dolt, dvc, git, git_commit, insert, survives_gc
 
 from dvc_dolt.dolt import Database
 
 
 def recorded(repo, db, message):
     dvc(repo, "add", db.path.name)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", message)
+    git_commit(repo, message)
     return git(repo, "rev-parse", "HEAD").strip()
 
 

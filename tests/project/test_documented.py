@@ -4,7 +4,7 @@ import sys
 
 import pytest
 import yaml
-from helpers import commit, dvc, error_lines, git, insert, require_extra
+from helpers import commit, dvc, error_lines, git, git_commit, insert, require_extra, track
 
 from dvc_dolt.dolt import Database
 
@@ -50,11 +50,9 @@ def test_type_dolt_marks_a_database_before_it_exists(dvc_repo, dolt_bin, monkeyp
 
 def test_status_cloud_says_missing_when_neither_side_has_the_commit(dvc_repo, make_db, tmp_path):
     repo = dvc_repo
-    make_db("labels", parent=repo)
-    dvc(repo, "add", "labels")
+    track(repo, make_db, "labels")
     dvc(repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "labels, never pushed")
+    git_commit(repo, "labels, never pushed")
     fresh = tmp_path / "fresh"
     git(tmp_path, "clone", "-q", str(repo), str(fresh))
     status = dvc(fresh, "status", "-c").stdout
@@ -64,8 +62,7 @@ def test_status_cloud_says_missing_when_neither_side_has_the_commit(dvc_repo, ma
 
 def test_dolt_timeout_bounds_every_dolt_process(dvc_repo, make_db):
     repo = dvc_repo
-    db = make_db("labels", parent=repo)
-    dvc(repo, "add", "labels")
+    db = track(repo, make_db, "labels")
     insert(db, [(3, "c")])
     commit(db, "newer")  # so status must ask dolt, not its cache
     # No dolt process can start and answer in a microsecond.

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import commit, dolt, dvc, git, insert
+from helpers import commit, dolt, dvc, git, git_commit, insert, track
 
 from dvc_dolt.dolt import Database, find_dolt
 
@@ -62,11 +62,9 @@ def kinds(argvs: list[list[str]]) -> list[str]:
 @pytest.fixture
 def project(dvc_repo: Path, make_db, tmp_path: Path):
     """A project tracking database ``db``, with a local DVC remote; (repo, db)."""
-    db = make_db("db", parent=dvc_repo)
-    dvc(dvc_repo, "add", "db")
+    db = track(dvc_repo, make_db, "db")
     dvc(dvc_repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
-    git(dvc_repo, "add", "-A")
-    git(dvc_repo, "commit", "-qm", "track db")
+    git_commit(dvc_repo, "track db")
     return dvc_repo, db
 
 
@@ -87,8 +85,7 @@ def test_local_commands(processes, dvc_repo, make_db):
     repo = dvc_repo
     db = make_db("db", parent=repo)
     assert kinds(processes(repo, "add", "db")) == ["sql"]
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "track db")
+    git_commit(repo, "track db")
     assert processes(repo, "status") == []
     assert processes(repo, "checkout") == []
 
@@ -105,8 +102,7 @@ def test_repro_of_an_unchanged_stage_with_a_dolt_dependency(processes, dvc_repo,
     db = make_db("db", parent=repo)
     dvc(repo, "stage", "add", "-n", "use", "-d", "db", "-o", "out.txt", "echo used > out.txt")
     dvc(repo, "repro")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "stage")
+    git_commit(repo, "stage")
     assert processes(repo, "repro") == []
     assert processes(repo, "status") == []
 

@@ -15,7 +15,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import DVC, SCALE, dolt, dvc, git, new_project, require_extra, wait_for_queue
+from helpers import (
+    DVC,
+    SCALE,
+    dolt,
+    dvc,
+    git,
+    git_commit,
+    new_project,
+    require_extra,
+    wait_for_queue,
+)
 
 from dvc_dolt import api
 from dvc_dolt.dolt import Database, find_dolt
@@ -101,8 +111,7 @@ def test_experiments_workflow(tmp_path, make_db):
     origin = tmp_path / "origin.git"
     git(tmp_path, "init", "-q", "--bare", str(origin))
     git(project, "remote", "add", "origin", str(origin))
-    git(project, "add", "-A")
-    git(project, "commit", "-qm", "baseline")
+    git_commit(project, "baseline")
     git(project, "push", "-q", "origin", "main")
     dvc(project, "push")
 

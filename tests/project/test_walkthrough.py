@@ -3,7 +3,7 @@
 import sys
 
 import yaml
-from helpers import commit, dolt, dvc, error_lines, git, insert, sql
+from helpers import commit, dolt, dvc, error_lines, git, git_commit, insert, sql
 
 from dvc_dolt.dolt import Database, decode_checksum
 
@@ -53,8 +53,7 @@ def test_walkthrough(dvc_repo, make_db, dolt_bin, monkeypatch):
     dvc(repo, "stage", "add", "--run", "-n", "predict", "-d", "labels", "-d", "predict.py",
         "-o", "predictions", f"{sys.executable} predict.py")  # fmt: skip
     predictions = Database(repo / "predictions")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "mnist labels and predictions")
+    git_commit(repo, "mnist labels and predictions")
     first_labels, first_predictions = labels.heads(), predictions.heads()
     assert lock_commit(repo, "predictions") == first_predictions.commit
 
@@ -72,8 +71,7 @@ def test_walkthrough(dvc_repo, make_db, dolt_bin, monkeypatch):
         lock_commit(repo, "predictions") == predictions.heads().commit != first_predictions.commit
     )
     assert "shoe" in sql(predictions, "select actual from predictions where row_id = 1")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "fashion labels and predictions")
+    git_commit(repo, "fashion labels and predictions")
     second_labels, second_predictions = labels.heads(), predictions.heads()
 
     # 4. Back to the first run's records: both databases return, nothing is lost.

@@ -9,7 +9,7 @@ import json
 import sys
 
 import pytest
-from helpers import dvc, error_lines, git
+from helpers import dvc, error_lines, git_commit
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -24,8 +24,7 @@ def project(dvc_repo, make_db, tmp_path):
     dvc(dvc_repo, "stage", "add", "-n", "read", "-d", "db/t", "-o", "out.txt",
         f"{sys.executable} -c \"open('out.txt', 'w').write('x')\"")  # fmt: skip
     dvc(dvc_repo, "repro")
-    git(dvc_repo, "add", "-A")
-    git(dvc_repo, "commit", "-qm", "project")
+    git_commit(dvc_repo, "project")
     (dvc_repo / "f.txt").write_text("two\n")
     # An explicit choice of dolt is never replaced by another one.
     return dvc_repo, {"DVC_DOLT_DOLT": str(tmp_path / "no-such-dolt")}

@@ -2,7 +2,7 @@
 S3 (dvc-s3 and Dolt's aws:// remote) through moto's S3 + DynamoDB server, and
 GCS (dvc-gs and Dolt's gs:// remote) through fake-gcs-server."""
 
-from helpers import dvc, error_lines, git
+from helpers import dvc, error_lines, git, git_commit
 
 from dvc_dolt.dolt import Database
 
@@ -16,8 +16,7 @@ def _s3_repo(repo, make_db, s3, table=None):
     dvc(repo, "remote", "modify", "cloud", "endpointurl", s3.endpoint)
     dvc(repo, "remote", "modify", "cloud", "region", s3.REGION)
     dvc(repo, "remote", "modify", "cloud", "dolt_dynamodb_table", table or created)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "labels and model on s3")
+    git_commit(repo, "labels and model on s3")
     return labels, bucket, created
 
 
@@ -64,8 +63,7 @@ def test_gcs_push_and_pull(dvc_repo, make_db, gcs, tmp_path):
     dvc(dvc_repo, "add", "labels", "model.bin")
     dvc(dvc_repo, "remote", "add", "-d", "cloud", f"gs://{bucket}/store")
     dvc(dvc_repo, "remote", "modify", "cloud", "endpointurl", gcs.endpoint)
-    git(dvc_repo, "add", "-A")
-    git(dvc_repo, "commit", "-qm", "labels and model on gcs")
+    git_commit(dvc_repo, "labels and model on gcs")
 
     proc = dvc(dvc_repo, "push")
     assert "Pushed Dolt database 'labels' to remote 'cloud': 1 new commit" in proc.stdout

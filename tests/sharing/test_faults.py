@@ -9,7 +9,17 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from helpers import DVC, DoltRemoteServer, commit, dolt_children, dvc, git, insert
+from helpers import (
+    DVC,
+    DoltRemoteServer,
+    commit,
+    dolt_children,
+    dvc,
+    git,
+    git_commit,
+    insert,
+    track,
+)
 
 from dvc_dolt.dolt import Database
 
@@ -35,13 +45,11 @@ def stallable_server(tmp_path):
 def pushed_repo(dvc_repo, make_db, stallable_server):
     repo = dvc_repo
     rows = [(i, f"label-{i}") for i in range(2000)]
-    make_db("labels", parent=repo, rows=rows)
-    dvc(repo, "add", "labels")
+    track(repo, make_db, "labels", rows=rows)
     stallable_server.create_database("labels")
     url = f"dolt://127.0.0.1:{stallable_server.api_port}"
     dvc(repo, "remote", "add", "-d", "hub", url)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "labels")
+    git_commit(repo, "labels")
     return repo
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import commit, dolt, dvc, git, insert, kill_at_dolt
+from helpers import commit, dolt, dvc, git, git_commit, insert, kill_at_dolt
 
 from dvc_dolt.dolt import Database
 
@@ -25,8 +25,7 @@ def recorded_repo(repo, make_db, store):
     (repo / "model.bin").write_bytes(b"weights")
     dvc(repo, "add", "labels", "model.bin", env=COMPACT)
     dvc(repo, "remote", "add", "-d", "store", str(store))
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "labels")
+    git_commit(repo, "labels")
     return db
 
 
@@ -174,8 +173,7 @@ def test_cloud_first_push_copies_files(dvc_repo, make_db, tmp_path, request, kin
     db = make_db("labels", parent=repo, rows=[(i, f"label-{i}") for i in range(500)])
     dvc(repo, "add", "labels", env=COMPACT)
     _cloud_remote(repo, kind, server)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", f"labels on {kind}")
+    git_commit(repo, f"labels on {kind}")
     proc = dvc(repo, "push", "-v")
     assert COPIED in proc.stderr + proc.stdout
     assert "in sync" in dvc(repo, "status", "-c").stdout

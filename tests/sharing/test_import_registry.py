@@ -8,7 +8,18 @@ import inspect
 
 import pytest
 import yaml
-from helpers import commit, dolt, dvc, error_lines, git, insert, new_project, offers_force
+from helpers import (
+    commit,
+    dolt,
+    dvc,
+    error_lines,
+    git,
+    git_commit,
+    insert,
+    new_project,
+    offers_force,
+    track,
+)
 
 from dvc_dolt.dolt import Database
 
@@ -73,8 +84,7 @@ def test_status_push_and_pull_of_an_import_in_a_fresh_clone(pushed_repo, user, t
     source = pushed_repo
     recorded = Database(source / "labels").heads()
     dvc(user, "import", str(source), "labels")
-    git(user, "add", "-A")
-    git(user, "commit", "-qm", "import labels")
+    git_commit(user, "import labels")
     # Like DVC's own imports, it is never pushed to the importing project's remote.
     dvc(user, "remote", "add", "-d", "mine", str(tmp_path / "mine"))
     dvc(user, "push")
@@ -95,8 +105,7 @@ def test_status_push_and_pull_of_an_import_in_a_fresh_clone(pushed_repo, user, t
 def test_update_moves_the_import_to_the_newer_recorded_commit(pushed_repo, user):
     source = pushed_repo
     dvc(user, "import", str(source), "labels")
-    git(user, "add", "-A")
-    git(user, "commit", "-qm", "import labels")
+    git_commit(user, "import labels")
 
     newer = record(source, "more labels", [(3, "c")])
     dvc(user, "update", "labels.dvc")
@@ -183,8 +192,7 @@ def test_import_from_a_git_url(pushed_repo, user, tmp_path):
 
     assert Database(user / "labels").heads() == recorded
     assert entry(user, "labels.dvc")["deps"][0]["repo"]["url"] == bare.as_uri()
-    git(user, "add", "-A")
-    git(user, "commit", "-qm", "import labels")
+    git_commit(user, "import labels")
     fresh = tmp_path / "fresh"
     git(tmp_path, "clone", "-q", str(user), str(fresh))
     dvc(fresh, "pull")
@@ -210,10 +218,7 @@ def test_a_commit_the_source_never_pushed_is_one_error(pushed_repo, user, tmp_pa
 
 def test_a_source_without_a_remote_is_one_error(dvc_repo, make_db, user):
     source = dvc_repo
-    make_db("labels", parent=source)
-    dvc(source, "add", "labels")
-    git(source, "add", "-A")
-    git(source, "commit", "-qm", "labels")
+    track(source, make_db, "labels", git_message="labels")
 
     proc = dvc(user, "import", str(source), "labels", ok=False)
 
@@ -326,8 +331,7 @@ def test_import_no_download_records_the_commit_and_pull_clones_it(pushed_repo, u
     assert git(user, "check-ignore", "labels").strip() == "labels"
     assert "deleted" in dvc(user, "status").stdout
 
-    git(user, "add", "-A")
-    git(user, "commit", "-qm", "import labels, not downloaded")
+    git_commit(user, "import labels, not downloaded")
     dvc(user, "pull")
     assert Database(user / "labels").heads() == recorded
     assert dvc(user, "status").stdout.strip() == "Data and pipelines are up to date."
@@ -363,11 +367,9 @@ def monorepo(tmp_path, make_db):
     sub = mono / "registry"
     sub.mkdir()
     dvc(sub, "init", "--subdir", "-q")
-    make_db("labels", parent=sub)
-    dvc(sub, "add", "labels")
+    track(sub, make_db, "labels")
     dvc(sub, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
-    git(mono, "add", "-A")
-    git(mono, "commit", "-qm", "registry")
+    git_commit(mono, "registry")
     dvc(sub, "push")
     return mono
 
@@ -383,8 +385,7 @@ def test_import_and_get_from_a_subrepo(monorepo, user, tmp_path):
     dvc(user, "get", str(monorepo), "registry/labels", "-o", "copy")
     assert Database(user / "copy").heads().commit == recorded.commit
 
-    git(user, "add", "-A")
-    git(user, "commit", "-qm", "import from the subrepo")
+    git_commit(user, "import from the subrepo")
     fresh = tmp_path / "fresh"
     git(tmp_path, "clone", "-q", str(user), str(fresh))
     dvc(fresh, "pull")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from helpers import commit, dolt, dvc, git, insert
+from helpers import commit, dolt, dvc, git, insert, track
 
 from dvc_dolt.dolt import Database
 
@@ -32,10 +32,7 @@ def _tree(root) -> set[str]:
 def test_status_cloud_downloads_nothing(pushed_repo, make_db, tmp_path):
     repo = pushed_repo
     # A second database that was never pushed: `missing` in a fresh clone.
-    make_db("notes", parent=repo)
-    dvc(repo, "add", "notes")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "notes, not pushed")
+    track(repo, make_db, "notes", git_message="notes, not pushed")
 
     fresh = _clone(repo, tmp_path / "fresh")
     before = _tree(fresh)

@@ -3,7 +3,7 @@ path, remotes written by earlier versions, and databases that `dvc move` renamed
 
 from __future__ import annotations
 
-from helpers import commit, dolt, dvc, git, insert
+from helpers import commit, dolt, dvc, git, git_commit, insert
 
 from dvc_dolt.dolt import Database
 from dvc_dolt.dvc.layout import database_key, legacy_database_key
@@ -28,8 +28,7 @@ def test_databases_whose_old_keys_collide_keep_their_own_history(dvc_repo, make_
     dvc(repo, "add", *NAMES)
     storage = tmp_path / "storage"
     dvc(repo, "remote", "add", "-d", "storage", str(storage))
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "four databases")
+    git_commit(repo, "four databases")
     dvc(repo, "push")
 
     homes = sorted(p.name for p in (storage / "dolt").iterdir())
@@ -63,8 +62,7 @@ def test_remote_written_by_an_earlier_version_keeps_working(dvc_repo, make_db, t
     dvc(repo, "add", "data/labels")
     storage = tmp_path / "storage"
     dvc(repo, "remote", "add", "-d", "storage", str(storage))
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "labels")
+    git_commit(repo, "labels")
     first = _push_the_old_way(labels, storage, "data/labels")
     assert database_key("data/labels") != legacy_database_key("data/labels")
     assert "in sync" in dvc(repo, "status", "-c").stdout
@@ -98,13 +96,11 @@ def test_move_keeps_older_revisions_pullable(dvc_repo, make_db, tmp_path):
     first = labels.heads()
     dvc(repo, "add", "labels")
     dvc(repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "labels")
+    git_commit(repo, "labels")
     # Nothing pushed yet: the move happens first.
     (repo / "data").mkdir()
     dvc(repo, "move", "labels", "data/labels")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "move labels")
+    git_commit(repo, "move labels")
     moved = Database(repo / "data" / "labels")
     insert(moved, [(3, "c")])
     second = commit(moved, "after the move")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from helpers import DoltRemoteServer, dolt, dvc, error_lines, git, serving
+from helpers import DoltRemoteServer, dolt, dvc, error_lines, git, git_commit, serving, track
 
 from dvc_dolt.dolt import Database
 
@@ -35,12 +35,10 @@ def alice(dolt_server):
 
 
 def _hub_repo(repo, make_db, dolt_server, url: str) -> Database:
-    labels = make_db("labels", parent=repo)
-    dvc(repo, "add", "labels")
+    labels = track(repo, make_db, "labels")
     dolt_server.create_database("labels")
     dvc(repo, "remote", "add", "-d", "hub", url)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "labels on the hub")
+    git_commit(repo, "labels on the hub")
     return labels
 
 

@@ -2,7 +2,7 @@
 DVC remote, next to ordinary DVC files."""
 
 import pytest
-from helpers import commit, dolt, dvc, error_lines, git, insert, offers_force
+from helpers import commit, dolt, dvc, error_lines, git, git_commit, insert, offers_force, track
 
 from dvc_dolt.dolt import Database
 
@@ -16,8 +16,7 @@ def shared_repo(dvc_repo, make_db, tmp_path):
     dvc(repo, "add", "labels", "model.bin")
     storage = tmp_path / "storage"
     dvc(repo, "remote", "add", "-d", "storage", str(storage))
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "labels and model")
+    git_commit(repo, "labels and model")
     return repo
 
 
@@ -197,8 +196,7 @@ def test_jobs_flag(dvc_repo, make_db, tmp_path):
         make_db(name, parent=dvc_repo)
     dvc(dvc_repo, "add", *names)
     dvc(dvc_repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
-    git(dvc_repo, "add", "-A")
-    git(dvc_repo, "commit", "-qm", "three databases")
+    git_commit(dvc_repo, "three databases")
     proc = dvc(dvc_repo, "push", "-j", "1")
     assert proc.stdout.count("Pushed Dolt database") == 3
     fresh = clone(dvc_repo, tmp_path / "fresh")
@@ -219,8 +217,7 @@ def test_status_cloud(shared_repo, tmp_path):
 
 
 def test_unusable_remote_is_one_clear_error(dvc_repo, make_db, tmp_path):
-    make_db("labels", parent=dvc_repo)
-    dvc(dvc_repo, "add", "labels")
+    track(dvc_repo, make_db, "labels")
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     dvc(dvc_repo, "remote", "add", "-d", "broken", str(blocker / "storage"))
@@ -235,8 +232,7 @@ def test_unusable_remote_is_one_clear_error(dvc_repo, make_db, tmp_path):
 def test_dolt_remote_type_over_http(dvc_repo, make_db, dolt_server, tmp_path):
     """A `dolt://host` DVC remote: a real `dolt sql-server --remotesapi-port`."""
     repo = dvc_repo
-    labels = make_db("labels", parent=repo)
-    dvc(repo, "add", "labels")
+    labels = track(repo, make_db, "labels")
     url = f"dolt://127.0.0.1:{dolt_server.api_port}"
     dvc(repo, "remote", "add", "-d", "hub", url)
     assert "hub" in dvc(repo, "remote", "list").stdout
@@ -246,8 +242,7 @@ def test_dolt_remote_type_over_http(dvc_repo, make_db, dolt_server, tmp_path):
     assert "database not found" in proc.stderr
     dolt_server.create_database("labels")
     dvc(repo, "push")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "labels on the hub")
+    git_commit(repo, "labels on the hub")
 
     fresh = clone(repo, tmp_path / "fresh")
     dvc(fresh, "pull")
@@ -283,8 +278,7 @@ def test_per_output_remote_override(dvc_repo, make_db, tmp_path):
     dvc(repo, "push")
     assert (tmp_path / "elsewhere").is_dir()
     assert not (tmp_path / "files" / "dolt").exists()
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "labels from elsewhere")
+    git_commit(repo, "labels from elsewhere")
     fresh = clone(repo, tmp_path / "fresh")
     dvc(fresh, "pull")
     assert Database(fresh / "labels").heads() == labels.heads()
@@ -319,8 +313,7 @@ def test_push_targets(dvc_repo, make_db, tmp_path):
 def test_unreachable_dolt_remote(dvc_repo, make_db):
     from helpers import free_port
 
-    make_db("labels", parent=dvc_repo)
-    dvc(dvc_repo, "add", "labels")
+    track(dvc_repo, make_db, "labels")
     dvc(dvc_repo, "remote", "add", "-d", "hub", f"dolt://127.0.0.1:{free_port()}/team")
     proc = dvc(dvc_repo, "push", ok=False)
     (line,) = error_lines(proc)

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 import yaml
-from helpers import commit, dvc, error_lines, git, insert, offers_force
+from helpers import commit, dvc, error_lines, git, git_commit, insert, offers_force, track
 
 UP_TO_DATE = "Data and pipelines are up to date."
 
@@ -15,15 +15,13 @@ def two_revisions(repo, make_db):
     db = make_db("labels", parent=repo)
     (repo / "model.txt").write_text("old model")
     dvc(repo, "add", "labels", "model.txt")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "old")
+    git_commit(repo, "old")
     old = git(repo, "rev-parse", "HEAD").strip()
     insert(db, [(3, "c")])
     commit(db, "new labels")
     (repo / "model.txt").write_text("new model")
     dvc(repo, "add", "labels", "model.txt")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "new")
+    git_commit(repo, "new")
     return db, old
 
 
@@ -104,8 +102,7 @@ def test_checkout_is_one_dolt_process_when_the_heads_are_known(dvc_repo, make_db
 
 def test_unknown_target_keeps_dvcs_own_suggestion(dvc_repo, make_db):
     """The look before DVC's checkout must not replace DVC's errors for bad targets."""
-    make_db("labels", parent=dvc_repo)
-    dvc(dvc_repo, "add", "labels")
+    track(dvc_repo, make_db, "labels")
     proc = dvc(dvc_repo, "checkout", "no-such-target", ok=False)
     assert "Did you mean `git checkout no-such-target`?" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr

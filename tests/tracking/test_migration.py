@@ -9,7 +9,7 @@ import shutil
 import sys
 
 import yaml
-from helpers import commit, dvc, error_lines, git, insert
+from helpers import commit, dvc, error_lines, git, git_commit, insert
 
 from dvc_dolt.dolt import Database
 
@@ -38,14 +38,12 @@ def tracked_as_files(dvc_repo, make_db):
     """Plain DVC tracked 'labels' as files at two git revisions; the first one's sha."""
     db = make_db("labels", parent=dvc_repo)
     dvc(dvc_repo, "add", "labels", env=PLAIN)
-    git(dvc_repo, "add", "-A")
-    git(dvc_repo, "commit", "-qm", "labels v1, as files")
+    git_commit(dvc_repo, "labels v1, as files")
     first = git(dvc_repo, "rev-parse", "HEAD").strip()
     insert(db, [(3, "c")])
     commit(db, "v2")
     dvc(dvc_repo, "add", "labels", env=PLAIN)
-    git(dvc_repo, "add", "-A")
-    git(dvc_repo, "commit", "-qm", "labels v2, as files")
+    git_commit(dvc_repo, "labels v2, as files")
     assert entry(dvc_repo)["md5"].endswith(".dir")
     return db, first
 
@@ -113,8 +111,7 @@ def test_add_converts_and_loses_nothing(dvc_repo, make_db):
     assert files_of(db.path) == files  # the database is untouched
     assert cached_objects(dvc_repo) == objects  # old objects stay until gc
     assert dvc(dvc_repo, "status").stdout.strip() == UP_TO_DATE
-    git(dvc_repo, "add", "-A")
-    git(dvc_repo, "commit", "-qm", "labels by heads")
+    git_commit(dvc_repo, "labels by heads")
     # The old revisions' objects are still there for a checkout of them.
     dvc(dvc_repo, "gc", "-f", "--all-commits")
     assert cached_objects(dvc_repo) == objects
@@ -158,8 +155,7 @@ def test_pipeline_output_recorded_as_files(dvc_repo, dolt_bin, tmp_path):
     assert yaml.safe_load((repo / "dvc.lock").read_text())["stages"]["make"]["outs"][0][
         "md5"
     ].endswith(".dir")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "db as files")
+    git_commit(repo, "db as files")
     objects = cached_objects(repo)
     assert objects
     proc = dvc(repo, "status")

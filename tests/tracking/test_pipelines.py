@@ -4,7 +4,7 @@ import sys
 
 import pytest
 import yaml
-from helpers import commit, dolt, dvc, error_lines, git, insert
+from helpers import commit, dolt, dvc, error_lines, git, git_commit, insert
 
 from dvc_dolt.dolt import Database, decode_checksum
 
@@ -179,8 +179,7 @@ def test_dag_shows_databases(pipeline_repo):
 def test_fresh_clone_knows_pipeline_databases(pipeline_repo, tmp_path):
     repo = pipeline_repo
     add_stage(repo, "run")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "pipeline")
+    git_commit(repo, "pipeline")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(repo), str(clone))
     status = dvc(clone, "status").stdout

@@ -6,7 +6,17 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from helpers import commit, conflicting_branches, dolt, dvc, error_lines, git, insert
+from helpers import (
+    commit,
+    conflicting_branches,
+    dolt,
+    dvc,
+    error_lines,
+    git,
+    git_commit,
+    insert,
+    track,
+)
 from sql_server import SqlServer
 
 from dvc_dolt.dolt import Database
@@ -106,8 +116,7 @@ def test_clean_database_is_recorded_while_served(served_repo):
 def test_checkout_restores_through_the_server_and_keeps_the_newer_commit(served_repo):
     repo, db, server = served_repo
     dvc(repo, "add", "labels")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "labels v1")
+    git_commit(repo, "labels v1")
     first = db.heads()
 
     server.sql("insert into t values (3, 'c'); call dolt_commit('-Am', 'v2')")
@@ -139,8 +148,7 @@ def test_push_and_pull_with_a_server_running(served_repo, tmp_path):
     repo, db, server = served_repo
     dvc(repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
     dvc(repo, "add", "labels")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "labels v1")
+    git_commit(repo, "labels v1")
     dvc(repo, "push")
 
     fresh = tmp_path / "fresh"
@@ -209,8 +217,7 @@ def test_cloud_remote_settings_are_not_lost_through_a_server(dvc_repo, make_db, 
     """The server, not `dvc`, would talk to the remote: without the endpoint and
     credentials that DVC's remote config gives dolt, it would go elsewhere."""
     bucket, table = s3.new_bucket_and_table()
-    db = make_db("labels", parent=dvc_repo)
-    dvc(dvc_repo, "add", "labels")
+    db = track(dvc_repo, make_db, "labels")
     dvc(dvc_repo, "remote", "add", "-d", "cloud", f"s3://{bucket}/store")
     dvc(dvc_repo, "remote", "modify", "cloud", "endpointurl", s3.endpoint)
     dvc(dvc_repo, "remote", "modify", "cloud", "region", s3.REGION)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import dolt, dvc, has_archive_command, sql
+from helpers import dolt, dvc, has_archive_command, sql, track
 from sql_server import SqlServer
 
 UP_TO_DATE = "Data and pipelines are up to date."
@@ -51,8 +51,7 @@ def test_status_sees_a_persisted_default_branch(dvc_repo, make_db):
 
 @pytest.mark.parametrize("change", list(CHANGES))
 def test_status_sees_the_change(dvc_repo, make_db, change):
-    db = make_db("labels", parent=dvc_repo)
-    dvc(dvc_repo, "add", "labels")
+    db = track(dvc_repo, make_db, "labels")
     assert dvc(dvc_repo, "status").stdout.strip() == UP_TO_DATE
     assert (dvc_repo / ".dvc" / "tmp" / "dolt-heads.json").is_file()  # the cache is in use
     CHANGES[change](db)
@@ -60,8 +59,7 @@ def test_status_sees_the_change(dvc_repo, make_db, change):
 
 
 def test_status_sees_writes_through_a_server_that_started_and_stopped(dvc_repo, make_db):
-    db = make_db("labels", parent=dvc_repo)
-    dvc(dvc_repo, "add", "labels")
+    db = track(dvc_repo, make_db, "labels")
     assert dvc(dvc_repo, "status").stdout.strip() == UP_TO_DATE
     with SqlServer(db) as server:
         assert dvc(dvc_repo, "status").stdout.strip() == UP_TO_DATE

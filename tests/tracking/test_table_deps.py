@@ -8,7 +8,18 @@ import sys
 
 import pytest
 import yaml
-from helpers import COUNT, commit, dolt, dvc, error_lines, git, insert, require_extra, sql
+from helpers import (
+    COUNT,
+    commit,
+    dolt,
+    dvc,
+    error_lines,
+    git,
+    git_commit,
+    insert,
+    require_extra,
+    sql,
+)
 
 from dvc_dolt.dolt import Database
 from dvc_dolt.dolt.heads import decode_table_checksum
@@ -258,8 +269,7 @@ def test_temp_experiment_gets_a_database_only_a_table_dependency_names(
     dvc(repo, "stage", "add", "-n", "count", "-d", "count.py", "-d", "labels/train",
         "-p", "seed", "-M", "count.json", f"{sys.executable} count.py")  # fmt: skip
     dvc(repo, "repro")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "baseline")
+    git_commit(repo, "baseline")
     dvc(repo, "exp", "run", "--temp", "-S", "seed=2", "-n", "again")
     refs = git(repo, "for-each-ref", "--format=%(refname)", "refs/exps").split()
     (ref,) = [r for r in refs if r.endswith("/again")]

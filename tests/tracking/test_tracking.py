@@ -12,9 +12,11 @@ from helpers import (
     dvc,
     error_lines,
     git,
+    git_commit,
     insert,
     offers_force,
     sql,
+    track,
 )
 
 from dvc_dolt.dolt import Database, decode_checksum
@@ -49,8 +51,7 @@ def test_add_records_heads_without_cache(dvc_repo, make_db):
 
 
 def test_add_is_valid_for_plain_dvc_too(dvc_repo, make_db):
-    make_db("labels", parent=dvc_repo)
-    dvc(dvc_repo, "add", "labels")
+    track(dvc_repo, make_db, "labels")
     plain = dvc(dvc_repo, "status", env={"DVC_DOLT_DISABLE": "1"})
     # Plain DVC loads the file without schema errors and never deletes the database.
     assert "modified" in plain.stdout
@@ -126,8 +127,7 @@ def test_awkward_names(dvc_repo, make_db, name):
 
 
 def test_status_and_commit(dvc_repo, make_db):
-    db = make_db("labels", parent=dvc_repo)
-    dvc(dvc_repo, "add", "labels")
+    db = track(dvc_repo, make_db, "labels")
     recorded = out_entry(dvc_repo, "labels.dvc")["checksum"]
 
     insert(db, [(3, "c")])
@@ -161,8 +161,7 @@ def test_switching_branch_is_a_change(dvc_repo, make_db):
 
 
 def test_checkout_restores_recorded_commit_and_keeps_the_newer_one(dvc_repo, make_db):
-    db = make_db("labels", parent=dvc_repo)
-    dvc(dvc_repo, "add", "labels")
+    db = track(dvc_repo, make_db, "labels")
     recorded = db.heads()
     insert(db, [(3, "c")])
     newer = commit(db, "newer")
@@ -179,8 +178,7 @@ def test_checkout_restores_recorded_commit_and_keeps_the_newer_one(dvc_repo, mak
 
 
 def test_checkout_refuses_dirty_unless_forced(dvc_repo, make_db):
-    db = make_db("labels", parent=dvc_repo)
-    dvc(dvc_repo, "add", "labels")
+    db = track(dvc_repo, make_db, "labels")
     recorded = db.heads()
     insert(db, [(3, "c")])
     commit(db, "newer")
@@ -231,8 +229,7 @@ def test_gc_keeps_what_plain_dvc_keeps_and_never_touches_databases(tmp_path, mak
         dvc(repo, "add", "labels")  # recorded by its heads, whatever runs gc later
         (repo / "model.bin").write_bytes(b"weights v1")
         dvc(repo, "add", "model.bin")
-        git(repo, "add", "-A")
-        git(repo, "commit", "-qm", "v1")
+        git_commit(repo, "v1")
         (repo / "model.bin").write_bytes(b"weights v2")
         dvc(repo, "add", "model.bin")
         git(repo, "commit", "-qam", "v2")
@@ -264,8 +261,7 @@ def test_gc_keeps_what_plain_dvc_keeps_and_never_touches_databases(tmp_path, mak
 
 
 def test_remove_untracks_but_keeps_database(dvc_repo, make_db):
-    db = make_db("labels", parent=dvc_repo)
-    dvc(dvc_repo, "add", "labels")
+    db = track(dvc_repo, make_db, "labels")
     heads = db.heads()
     dvc(dvc_repo, "remove", "--outs", "labels.dvc")
     assert not (dvc_repo / "labels.dvc").exists()
@@ -275,8 +271,7 @@ def test_remove_untracks_but_keeps_database(dvc_repo, make_db):
 
 
 def test_move(dvc_repo, make_db):
-    db = make_db("labels", parent=dvc_repo)
-    dvc(dvc_repo, "add", "labels")
+    db = track(dvc_repo, make_db, "labels")
     heads = db.heads()
     dvc(dvc_repo, "move", "labels", "renamed-labels")
     moved = Database(dvc_repo / "renamed-labels")
@@ -294,8 +289,7 @@ def test_move(dvc_repo, make_db):
     ],
 )
 def test_malformed_entry_is_one_clear_error(dvc_repo, make_db, value, why):
-    make_db("labels", parent=dvc_repo)
-    dvc(dvc_repo, "add", "labels")
+    track(dvc_repo, make_db, "labels")
     text = (dvc_repo / "labels.dvc").read_text()
     entry = yaml.safe_load(text)
     entry["outs"][0]["checksum"] = value
@@ -327,10 +321,7 @@ def test_missing_dolt_is_one_clear_error(dvc_repo, make_db, tmp_path):
 
 
 def test_fresh_clone_recognises_databases(dvc_repo, make_db, tmp_path):
-    make_db("labels", parent=dvc_repo)
-    dvc(dvc_repo, "add", "labels")
-    git(dvc_repo, "add", "-A")
-    git(dvc_repo, "commit", "-qm", "track labels")
+    track(dvc_repo, make_db, "labels", git_message="track labels")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(dvc_repo), str(clone))
     assert "deleted:            labels" in dvc(clone, "status").stdout

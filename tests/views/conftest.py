@@ -3,7 +3,7 @@
 import sys
 
 import pytest
-from helpers import commit, dvc, git, insert, require_extra, sql
+from helpers import commit, dvc, git, git_commit, insert, require_extra, sql
 
 PREDICT = """\
 from dvc_dolt import api
@@ -38,8 +38,7 @@ def two_stage_repo(dvc_repo, make_db, monkeypatch):
     dvc(repo, "stage", "add", "-n", "report", "-d", "report.py", "-d", "preds",
         "-o", "report.txt", f"{python} report.py")  # fmt: skip
     dvc(repo, "repro")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "first run")
+    git_commit(repo, "first run")
     git(repo, "tag", "run1")
     first = {"labels": labels.heads(), "preds": preds.heads()}
 
@@ -48,7 +47,6 @@ def two_stage_repo(dvc_repo, make_db, monkeypatch):
     commit(labels, "relabel")
     dvc(repo, "commit", "-f", "labels.dvc")
     dvc(repo, "repro")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "second run")
+    git_commit(repo, "second run")
     second = {"labels": labels.heads(), "preds": preds.heads()}
     return repo, first, second

@@ -5,7 +5,7 @@ import json
 import textwrap
 
 import pytest
-from helpers import commit, dolt, dvc, git, insert, sql
+from helpers import commit, dolt, dvc, git, git_commit, insert, sql
 
 from dvc_dolt.dolt import Database
 
@@ -40,8 +40,7 @@ def test_diff_shows_databases_with_row_counts(two_stage_repo):
 def test_diff_without_dolt_outputs_is_dvc_s(dvc_repo):
     (dvc_repo / "f.txt").write_text("one")
     dvc(dvc_repo, "add", "f.txt")
-    git(dvc_repo, "add", "-A")
-    git(dvc_repo, "commit", "-qm", "f")
+    git_commit(dvc_repo, "f")
     (dvc_repo / "f.txt").write_text("two")
     dvc(dvc_repo, "add", "f.txt")
     text = dvc(dvc_repo, "diff").stdout

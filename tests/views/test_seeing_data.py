@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import commit, dolt, dvc, error_lines, git, insert, sql
+from helpers import commit, dolt, dvc, error_lines, git, git_commit, insert, sql, track
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -22,10 +22,7 @@ def data_status(repo: Path, *args: str, env: dict | None = None) -> dict:
 @pytest.fixture
 def tracked(dvc_repo: Path, make_db):
     """A project whose database ``db`` is recorded and committed to git; (repo, db)."""
-    db = make_db("db", parent=dvc_repo)
-    dvc(dvc_repo, "add", "db")
-    git(dvc_repo, "add", "-A")
-    git(dvc_repo, "commit", "-qm", "track db")
+    db = track(dvc_repo, make_db, "db", git_message="track db")
     return dvc_repo, db
 
 
@@ -66,8 +63,7 @@ def test_data_status_sees_uncommitted_dolt_changes(tracked):
 
 
 def test_data_status_of_a_database_added_but_not_in_git(dvc_repo, make_db):
-    make_db("db", parent=dvc_repo)
-    dvc(dvc_repo, "add", "db")
+    track(dvc_repo, make_db, "db")
     assert data_status(dvc_repo) == {"committed": {"added": ["db/"]}}
 
 
@@ -90,8 +86,7 @@ def test_data_status_targets(tracked, make_db):
     repo, db = tracked
     if "targets" not in dvc(repo, "data", "status", "--help").stdout:
         pytest.skip("this DVC's `data status` takes no targets (DVC 3.50 does not)")
-    make_db("other", parent=repo)
-    dvc(repo, "add", "other")
+    track(repo, make_db, "other")
     insert(db, [(3, "c")])
     commit(db, "third row")
     assert data_status(repo, "db") == {"uncommitted": {"modified": ["db/"]}}
@@ -149,8 +144,7 @@ def test_granular_lists_each_table_as_an_entry_in_the_section_its_change_puts_it
 
 
 def test_granular_of_a_database_added_but_not_in_git(dvc_repo, make_db):
-    make_db("db", parent=dvc_repo)
-    dvc(dvc_repo, "add", "db")
+    track(dvc_repo, make_db, "db")
     assert data_status(dvc_repo, "--granular") == {"committed": {"added": ["db/", "db/t"]}}
 
 
@@ -200,8 +194,7 @@ def nested(dvc_repo: Path, make_db):
     dvc(dvc_repo, "add", "data/db", "data/plain.txt")
     dvc(dvc_repo, "stage", "add", "-n", "write", "-o", "out", "true")
     dvc(dvc_repo, "commit", "-f", "write")
-    git(dvc_repo, "add", "-A")
-    git(dvc_repo, "commit", "-qm", "track")
+    git_commit(dvc_repo, "track")
     return dvc_repo
 
 

@@ -11,7 +11,7 @@ import threading
 import time
 
 import pytest
-from helpers import DVC, dvc, git, lock_held, user_round
+from helpers import DVC, dvc, lock_held, track, user_round
 
 pytest.importorskip("fcntl", reason="dolt locks with flock only on POSIX")
 pytestmark = pytest.mark.timeout(600)
@@ -25,10 +25,7 @@ STATUS = ["data", "status", "--granular", "--unchanged", "--json"]
 
 @pytest.fixture
 def tracked(dvc_repo, make_db):
-    db = make_db("labels", parent=dvc_repo)
-    dvc(dvc_repo, "add", "labels")
-    git(dvc_repo, "add", "-A")
-    git(dvc_repo, "commit", "-qm", "labels")
+    db = track(dvc_repo, make_db, "labels", git_message="labels")
     return dvc_repo, db
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from helpers import DbFactory, commit, dvc, git, insert
+from helpers import DbFactory, commit, dvc, git, git_commit, insert
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -149,8 +149,7 @@ def project(tmp_path_factory, dolt_root) -> tuple[Path, str]:
     dvc(repo, "repro")
     dvc(repo, "remote", "add", "-d", "storage", str(base / "storage"))
     dvc(repo, "push")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "a project with a database")
+    git_commit(repo, "a project with a database")
     dvc(repo, "exp", "run", "-S", "threshold=2")
     dvc(repo, "exp", "run", "--queue", "-S", "threshold=3")
     # Since then: a Dolt commit, and a new database nobody has added.
