@@ -6,7 +6,6 @@ workflow tests (tracking, sharing, experiments, views...) start from."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from helpers import (
     SCALE,
     DbFactory,
     DoltRemoteServer,
+    DoltTrace,
     FakeGcsServer,
     MotoServer,
     commit,
@@ -33,6 +33,7 @@ from helpers import (
 
 from dvc_dolt.dolt import DoltBinary, find_dolt
 from dvc_dolt.dolt.errors import DoltError
+from dvc_dolt.dolt.runner import ENV_TRACE
 
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "dvc-dolt tests",
@@ -188,19 +189,20 @@ def no_dolt_on_path(
 
 
 @pytest.fixture
-def count_dolt_processes(monkeypatch, dolt_bin):
-    """Counts real dolt processes, whether subprocess.run or Popen (streams) started them."""
-    calls = []
+def dolt_trace(tmp_path: Path) -> DoltTrace:
+    """Counts the dolt processes of the `dvc` commands run with ``env=dolt_trace.env``
+    (or as ``dolt_trace.dvc(...)``)."""
+    return DoltTrace(tmp_path / "dolt-trace.jsonl")
 
-    # subprocess.run starts its process through subprocess.Popen too.
-    class CountingPopen(subprocess.Popen):
-        def __init__(self, args, *a, **kw):
-            if args and args[0] == dolt_bin.path:
-                calls.append(list(args[1:]))
-            super().__init__(args, *a, **kw)
 
-    monkeypatch.setattr(subprocess, "Popen", CountingPopen)
-    return calls
+@pytest.fixture
+def count_dolt_processes(
+    dolt_trace: DoltTrace, monkeypatch: pytest.MonkeyPatch, dolt_bin: DoltBinary
+) -> DoltTrace:
+    """Counts the dolt processes started in this process, and in any `dvc` it runs:
+    the argv (after ``dolt``) of each, through ``$DVC_DOLT_TRACE``."""
+    monkeypatch.setenv(ENV_TRACE, str(dolt_trace.path))
+    return dolt_trace
 
 
 @pytest.fixture

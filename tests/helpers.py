@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import signal
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from dvc_dolt.dolt import Database, find_dolt
-from dvc_dolt.dolt.runner import dolt_env, quote_string
+from dvc_dolt.dolt.runner import ENV_TRACE, dolt_env, quote_string
 
 GLOBAL_CONFIG = {
     "user.name": "dvc-dolt tests",
@@ -249,6 +250,55 @@ def dvc(cwd: str | os.PathLike[str], *args: str, ok: bool | None = True, env: di
     if ok is False and proc.returncode == 0:
         raise AssertionError(f"dvc {' '.join(args)} succeeded but should not:\n{proc.stdout}")
     return proc
+
+
+class DoltTrace:
+    """The dolt processes dvc-dolt starts, as ``$DVC_DOLT_TRACE`` lists them: the
+    one way the tests count them. It sees every dolt process dvc-dolt starts, the
+    version probe too, whether in this process (the ``count_dolt_processes``
+    fixture sets the variable) or in a `dvc` command run with ``env=trace.env``
+    (or through :meth:`dvc`). Each entry is a process's argv after ``dolt``, as
+    `dvc -v` shows it (a password redacted); it compares equal to such a list."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {ENV_TRACE: str(self.path)}
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+    @property
+    def argvs(self) -> list[list[str]]:
+        if not self.path.exists():
+            return []
+        lines = self.path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line)["argv"][1:] for line in lines]
+
+    def commands(self) -> list[str]:
+        """The dolt subcommand of each process: 'sql', 'push', 'version'..."""
+        return [argv[0] for argv in self.argvs]
+
+    def dvc(self, cwd: str | os.PathLike[str], *args: str, env: dict | None = None, **kwargs):
+        """`dvc <args>` traced from a cleared trace: its completed process."""
+        self.clear()
+        return dvc(cwd, *args, env={**(env or {}), **self.env}, **kwargs)
+
+    def __iter__(self):
+        return iter(self.argvs)
+
+    def __len__(self) -> int:
+        return len(self.argvs)
+
+    def __eq__(self, other: object) -> bool:
+        return self.argvs == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"DoltTrace({self.argvs!r})"
 
 
 def git(cwd: str | os.PathLike[str], *args: str) -> str:

@@ -57,7 +57,7 @@ def hints(proc) -> list[str]:
     return [line for line in (proc.stdout + proc.stderr).splitlines() if HINT in line]
 
 
-def test_gc_compacts_and_keeps_what_dvc_recorded(dvc_repo, make_db):
+def test_gc_compacts_and_keeps_what_dvc_recorded(dvc_repo, make_db, dolt_trace):
     repo = dvc_repo
     db, first, second = two_versions(repo, make_db)
     journal = journal_bytes(db.path)
@@ -79,10 +79,9 @@ def test_gc_compacts_and_keeps_what_dvc_recorded(dvc_repo, make_db):
     after = db.heads()
     assert (after, after.branch) == (second, second.branch)
     # gc rewrote the files the heads cache keys on; it refilled the cache.
-    trace = repo.parent / "trace.jsonl"
-    proc = dvc(repo, "status", env={"DVC_DOLT_TRACE": str(trace)})
+    proc = dolt_trace.dvc(repo, "status")
     assert proc.stdout.strip() == UP_TO_DATE
-    assert not trace.exists() or trace.read_text() == ""
+    assert dolt_trace == []
 
     git(repo, "checkout", "-q", "HEAD~1", "--", "labels.dvc")
     dvc(repo, "checkout", "--force")
@@ -159,7 +158,7 @@ def compaction_lines(proc) -> list[str]:
     return [line for line in proc.stdout.splitlines() if line.startswith("Compact")]
 
 
-def test_add_and_commit_compact_when_told(dvc_repo, make_db, tmp_path):
+def test_add_and_commit_compact_when_told(dvc_repo, make_db, tmp_path, dolt_trace):
     """`DVC_DOLT_COMPACT=always` compacts at the end of add and commit; what DVC
     records stays as it is, pins on the remote included. `auto` leaves a
     journal below 16 MiB alone, `off` leaves every journal alone."""
@@ -185,8 +184,7 @@ def test_add_and_commit_compact_when_told(dvc_repo, make_db, tmp_path):
     assert journal_bytes(db.path) == 0
     assert (db.heads(), db.heads().branch) == (before, before.branch)
     assert db.branches() == ["main"]
-    trace = tmp_path / "trace.jsonl"
-    proc = dvc(repo, "status", "-c", env={"DVC_DOLT_TRACE": str(trace)})
+    proc = dolt_trace.dvc(repo, "status", "-c")
     assert "in sync" in proc.stdout
     assert dvc(repo, "status").stdout.strip() == UP_TO_DATE
     assert "Everything is up to date." in dvc(repo, "push").stdout

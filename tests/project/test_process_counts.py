@@ -8,28 +8,21 @@ the probe if it ran, and it runs only while that cache is cold.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from helpers import commit, dolt, dvc, git, git_commit, insert, track
+from helpers import DoltTrace, commit, dolt, dvc, git, git_commit, insert, track
 
 from dvc_dolt.dolt import Database, find_dolt
 
 pytestmark = pytest.mark.timeout(300)
 
 
-class Counter:
-    def __init__(self, trace: Path) -> None:
-        self.trace = trace
-
+class Counter(DoltTrace):
     def __call__(self, repo: Path, *args: str) -> list[list[str]]:
         """Run `dvc <args>` in ``repo``; the argv (after ``dolt``) of each dolt process."""
-        self.trace.unlink(missing_ok=True)
-        dvc(repo, *args, env={"DVC_DOLT_TRACE": str(self.trace)})
-        if not self.trace.exists():
-            return []
-        return [json.loads(line)["argv"][1:] for line in self.trace.read_text().splitlines()]
+        self.dvc(repo, *args)
+        return self.argvs
 
 
 @pytest.fixture

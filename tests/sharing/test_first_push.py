@@ -4,8 +4,6 @@ chunk by chunk as before and `-v` says why."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from helpers import commit, dolt, dvc, git, git_commit, insert, kill_at_dolt
 
@@ -36,7 +34,9 @@ def remote_branches(url: str, where) -> list[str]:
     return sorted(b.strip("* ").strip() for b in dolt(clone, "branch", "-a").splitlines())
 
 
-def test_first_push_copies_files_and_sends_what_dvc_records(dvc_repo, make_db, tmp_path):
+def test_first_push_copies_files_and_sends_what_dvc_records(
+    dvc_repo, make_db, tmp_path, dolt_trace
+):
     repo = dvc_repo
     store = tmp_path / "store"
     db = recorded_repo(repo, make_db, store)
@@ -47,13 +47,11 @@ def test_first_push_copies_files_and_sends_what_dvc_records(dvc_repo, make_db, t
     dolt(db.path, "reset", "--hard", "HEAD~1")
     dvc(repo, "add", "labels", env=COMPACT)
 
-    trace = tmp_path / "trace.jsonl"
-    proc = dvc(repo, "push", "-v", env={"DVC_DOLT_TRACE": str(trace)})
+    proc = dolt_trace.dvc(repo, "push", "-v")
     assert COPIED in proc.stderr + proc.stdout
     assert "Pushed Dolt database 'labels' to remote 'store': 1 new commit" in proc.stdout
     # As many dolt processes as a first push always took: adding the remote, sending.
-    ran = [json.loads(line)["argv"][1] for line in trace.read_text().splitlines()]
-    assert ran == ["remote", "sql"]
+    assert dolt_trace.commands() == ["remote", "sql"]
     assert "2 files pushed" in proc.stdout
     assert "in sync" in dvc(repo, "status", "-c").stdout
     url = (store / "dolt" / "labels").as_uri()

@@ -1,19 +1,16 @@
 """push and pull start as few dolt processes as they can, and never at the
 cost of pushing to the wrong place (counted, not timed)."""
 
-import json
-
-from helpers import commit, dolt, dvc, git, insert
+from helpers import DoltTrace, commit, dolt, dvc, git, insert
 
 from dvc_dolt.dolt import Database
 
 
 def traced(repo, trace, *args):
     """Run `dvc <args>`; the dolt argv lists it started (the version probe aside)."""
-    trace.write_text("")
-    dvc(repo, *args, env={"DVC_DOLT_TRACE": str(trace)})
-    argvs = [json.loads(line)["argv"] for line in trace.read_text().splitlines()]
-    return [argv[1:] for argv in argvs if argv[1:] != ["version"]]
+    traced = DoltTrace(trace)
+    traced.dvc(repo, *args)
+    return [argv for argv in traced if argv != ["version"]]
 
 
 def new_commit(repo, value):

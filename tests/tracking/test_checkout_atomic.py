@@ -81,23 +81,20 @@ def test_missing_cache_and_missing_commit_both_reported(dvc_repo, make_db, tmp_p
     assert "Traceback" not in proc.stderr
 
 
-def test_checkout_is_one_dolt_process_when_the_heads_are_known(dvc_repo, make_db, tmp_path):
+def test_checkout_is_one_dolt_process_when_the_heads_are_known(dvc_repo, make_db, dolt_trace):
     repo = dvc_repo
     _, old = two_revisions(repo, make_db)
     git(repo, "checkout", "-q", old)
-    trace = tmp_path / "trace"
-    dvc(repo, "checkout", env={"DVC_DOLT_TRACE": str(trace)})
-    lines = trace.read_text().splitlines()
+    dolt_trace.dvc(repo, "checkout")
     # `dvc add` left the heads in the heads cache, so the look asks nothing
     # and the move is one process (it decides in dolt what to keep).
-    assert len(lines) == 1, lines
-    assert "dolt_reset" in lines[-1]
+    assert len(dolt_trace) == 1, dolt_trace
+    assert "dolt_reset" in " ".join(dolt_trace.argvs[-1])
     assert (repo / "model.txt").read_text() == "old model"
     assert dvc(repo, "status").stdout.strip() == UP_TO_DATE
-    trace.unlink()
-    dvc(repo, "checkout", env={"DVC_DOLT_TRACE": str(trace)})
+    dolt_trace.dvc(repo, "checkout")
     # `dvc status` looked after the move: nothing left to ask.
-    assert not trace.exists() or trace.read_text() == ""
+    assert dolt_trace == []
 
 
 def test_unknown_target_keeps_dvcs_own_suggestion(dvc_repo, make_db):

@@ -113,16 +113,8 @@ def test_a_dropped_table_is_one_error_naming_it(table_repo):
     assert (repo / "dvc.lock").read_text() == before
 
 
-def dolt_processes(repo, trace, *args) -> list:
-    trace.unlink(missing_ok=True)
-    dvc(repo, *args, env={"DVC_DOLT_TRACE": str(trace)})
-    if not trace.exists():
-        return []
-    return [json.loads(line)["argv"][1] for line in trace.read_text().splitlines()]
-
-
 def test_status_costs_no_dolt_process_unchanged_and_one_per_database_changed(
-    dvc_repo, make_db, monkeypatch, tmp_path
+    dvc_repo, make_db, monkeypatch, dolt_trace
 ):
     repo = dvc_repo
     monkeypatch.chdir(repo)
@@ -135,13 +127,14 @@ def test_status_costs_no_dolt_process_unchanged_and_one_per_database_changed(
         "-d", "labels/test", "-d", "labels/extra",
         "-M", "count.json", f"{sys.executable} count.py")  # fmt: skip
     dvc(repo, "repro")
-    trace = tmp_path / "trace"
-    dolt_processes(repo, trace, "status")  # the version probe, once
-    assert dolt_processes(repo, trace, "status") == []
+    dolt_trace.dvc(repo, "status")  # the version probe, once
+    dolt_trace.dvc(repo, "status")
+    assert dolt_trace.commands() == []
 
     insert(labels, [(3, "c")], table="train")
     commit(labels, "train moves on")
-    assert [p for p in dolt_processes(repo, trace, "status") if p != "version"] == ["sql"]
+    dolt_trace.dvc(repo, "status")
+    assert [p for p in dolt_trace.commands() if p != "version"] == ["sql"]
 
 
 @pytest.mark.parametrize("table", ["train-v2", "train set", "tr`ain", "étiquettes_训练"])

@@ -155,26 +155,25 @@ def test_untracked_files_of_a_new_database_show_as_the_database(tracked, make_db
     assert untracked == ["newdb/"]
 
 
-def test_a_no_op_data_status_or_ls_starts_no_dolt_process(tracked, tmp_path):
+def test_a_no_op_data_status_or_ls_starts_no_dolt_process(tracked, dolt_trace):
     repo, db = tracked
-    trace = tmp_path / "trace.jsonl"
-    env = {"DVC_DOLT_TRACE": str(trace)}
+    env = dolt_trace.env
     insert(db, [(3, "c")])
     commit(db, "third row")
     data_status(repo, env=env)  # the database changed: dolt is asked once
-    assert trace.exists()
-    trace.unlink()
+    assert dolt_trace
+    dolt_trace.clear()
     assert data_status(repo, "--unchanged", env=env) == {"uncommitted": {"modified": ["db/"]}}
-    assert not trace.exists(), trace.read_text()
+    assert dolt_trace == [], dolt_trace
     # --granular asks dolt which tables changed once, then remembers it.
     granular = {"uncommitted": {"modified": ["db/", "db/t"]}}
     assert data_status(repo, "--granular", env=env) == granular
-    trace.unlink(missing_ok=True)
+    dolt_trace.clear()
     assert data_status(repo, "--granular", "--unchanged", env=env) == granular
-    assert not trace.exists(), trace.read_text()
+    assert dolt_trace == [], dolt_trace
     # Listing needs no heads at all.
     assert "db" in dvc(repo, "ls", "--dvc-only", "-R", ".", env=env).stdout.split()
-    assert not trace.exists(), trace.read_text()
+    assert dolt_trace == [], dolt_trace
 
 
 # -- dvc ls and DVCFileSystem ----------------------------------------------
