@@ -21,6 +21,7 @@ from helpers import (
     FakeGcsServer,
     MotoServer,
     commit,
+    default_remote,
     dolt,
     dvc,
     git,
@@ -225,7 +226,7 @@ def exp_repo(dvc_repo, make_db, monkeypatch):
 def pushed_repo(dvc_repo, make_db, tmp_path):
     """A project whose database `labels` is pushed to a local DVC remote."""
     track(dvc_repo, make_db, "labels", rows=[(1, "a"), (2, "b")])
-    dvc(dvc_repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    default_remote(dvc_repo, tmp_path / "storage")
     git_commit(dvc_repo, "labels")
     dvc(dvc_repo, "push")
     return dvc_repo

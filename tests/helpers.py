@@ -314,6 +314,12 @@ def git_commit(repo: str | os.PathLike[str], message: str) -> str:
     return git(repo, "commit", "-qm", message)
 
 
+def default_remote(repo: str | os.PathLike[str], url, name: str = "storage") -> None:
+    """`dvc remote add -d <name> <url>`: the project's default DVC remote (``url`` a
+    local path or a URL)."""
+    dvc(repo, "remote", "add", "-d", name, str(url))
+
+
 def track(repo: Path, make_db, name: str, *, git_message: str | None = None, **db_args) -> Database:
     """Database ``name`` made in ``repo`` (``make_db``'s ``rows`` and ``table`` as
     given) and `dvc add`-ed; committed to git with ``git_message``, when given."""

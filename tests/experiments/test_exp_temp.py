@@ -5,7 +5,7 @@ experiment's output commits come back to the workspace's databases."""
 import shutil
 
 import pytest
-from helpers import commit, dolt, dvc, error_lines, git, insert, require_extra
+from helpers import commit, default_remote, dolt, dvc, error_lines, git, insert, require_extra
 
 from dvc_dolt import api
 from dvc_dolt.dolt import Database
@@ -80,7 +80,7 @@ def test_exp_push_then_pull_in_a_fresh_clone_then_apply(exp_repo, tmp_path):
     repo = exp_repo
     origin = tmp_path / "origin.git"
     git(tmp_path, "init", "-q", "--bare", str(origin))
-    dvc(repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    default_remote(repo, tmp_path / "storage")
     git(repo, "commit", "-qam", "storage")
     git(repo, "remote", "add", "origin", str(origin))
     git(repo, "push", "-q", "origin", "main")

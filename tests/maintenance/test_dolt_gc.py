@@ -12,6 +12,7 @@ import time
 import pytest
 from helpers import (
     commit,
+    default_remote,
     dolt,
     dvc,
     error_lines,
@@ -167,7 +168,7 @@ def test_add_and_commit_compact_when_told(dvc_repo, make_db, tmp_path, dolt_trac
     journal = journal_bytes(db.path)
     assert compaction_lines(dvc(repo, "add", "labels")) == []  # auto: a small journal
     assert journal_bytes(db.path) == journal
-    dvc(repo, "remote", "add", "-d", "store", str(tmp_path / "store"))
+    default_remote(repo, tmp_path / "store", "store")
     dvc(repo, "push")
     journal = journal_bytes(db.path)  # the push wrote remote-tracking refs
     git_commit(repo, "labels")

@@ -4,7 +4,17 @@ import sys
 
 import pytest
 import yaml
-from helpers import commit, dvc, error_lines, git, git_commit, insert, require_extra, track
+from helpers import (
+    commit,
+    default_remote,
+    dvc,
+    error_lines,
+    git,
+    git_commit,
+    insert,
+    require_extra,
+    track,
+)
 
 from dvc_dolt.dolt import Database
 
@@ -51,7 +61,7 @@ def test_type_dolt_marks_a_database_before_it_exists(dvc_repo, dolt_bin, monkeyp
 def test_status_cloud_says_missing_when_neither_side_has_the_commit(dvc_repo, make_db, tmp_path):
     repo = dvc_repo
     track(repo, make_db, "labels")
-    dvc(repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    default_remote(repo, tmp_path / "storage")
     git_commit(repo, "labels, never pushed")
     fresh = tmp_path / "fresh"
     git(tmp_path, "clone", "-q", str(repo), str(fresh))

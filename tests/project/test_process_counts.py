@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import DoltTrace, commit, dolt, dvc, git, git_commit, insert, track
+from helpers import DoltTrace, commit, default_remote, dolt, dvc, git, git_commit, insert, track
 
 from dvc_dolt.dolt import Database, find_dolt
 
@@ -56,7 +56,7 @@ def kinds(argvs: list[list[str]]) -> list[str]:
 def project(dvc_repo: Path, make_db, tmp_path: Path):
     """A project tracking database ``db``, with a local DVC remote; (repo, db)."""
     db = track(dvc_repo, make_db, "db")
-    dvc(dvc_repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    default_remote(dvc_repo, tmp_path / "storage")
     git_commit(dvc_repo, "track db")
     return dvc_repo, db
 

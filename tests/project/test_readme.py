@@ -18,6 +18,7 @@ import pytest
 from helpers import (
     DVC,
     SCALE,
+    default_remote,
     dolt,
     dvc,
     git,
@@ -107,7 +108,7 @@ def test_experiments_workflow(tmp_path, make_db):
     dvc(project, "stage", "add", "-n", "score", "-d", "scale.py", "-d", "labels", "-p", "scale",
         "-o", "scores", f"{sys.executable} scale.py")  # fmt: skip
     dvc(project, "repro")
-    dvc(project, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    default_remote(project, tmp_path / "storage")
     origin = tmp_path / "origin.git"
     git(tmp_path, "init", "-q", "--bare", str(origin))
     git(project, "remote", "add", "origin", str(origin))

@@ -2,7 +2,7 @@
 S3 (dvc-s3 and Dolt's aws:// remote) through moto's S3 + DynamoDB server, and
 GCS (dvc-gs and Dolt's gs:// remote) through fake-gcs-server."""
 
-from helpers import dvc, error_lines, git, git_commit
+from helpers import default_remote, dvc, error_lines, git, git_commit
 
 from dvc_dolt.dolt import Database
 
@@ -12,7 +12,7 @@ def _s3_repo(repo, make_db, s3, table=None):
     labels = make_db("labels", parent=repo)
     (repo / "model.bin").write_bytes(b"weights")
     dvc(repo, "add", "labels", "model.bin")
-    dvc(repo, "remote", "add", "-d", "cloud", f"s3://{bucket}/store")
+    default_remote(repo, f"s3://{bucket}/store", "cloud")
     dvc(repo, "remote", "modify", "cloud", "endpointurl", s3.endpoint)
     dvc(repo, "remote", "modify", "cloud", "region", s3.REGION)
     dvc(repo, "remote", "modify", "cloud", "dolt_dynamodb_table", table or created)
@@ -61,7 +61,7 @@ def test_gcs_push_and_pull(dvc_repo, make_db, gcs, tmp_path):
     labels = make_db("labels", parent=dvc_repo)
     (dvc_repo / "model.bin").write_bytes(b"weights")
     dvc(dvc_repo, "add", "labels", "model.bin")
-    dvc(dvc_repo, "remote", "add", "-d", "cloud", f"gs://{bucket}/store")
+    default_remote(dvc_repo, f"gs://{bucket}/store", "cloud")
     dvc(dvc_repo, "remote", "modify", "cloud", "endpointurl", gcs.endpoint)
     git_commit(dvc_repo, "labels and model on gcs")
 

@@ -13,6 +13,7 @@ from helpers import (
     DVC,
     DoltRemoteServer,
     commit,
+    default_remote,
     dolt_children,
     dvc,
     git,
@@ -48,7 +49,7 @@ def pushed_repo(dvc_repo, make_db, stallable_server):
     track(repo, make_db, "labels", rows=rows)
     stallable_server.create_database("labels")
     url = f"dolt://127.0.0.1:{stallable_server.api_port}"
-    dvc(repo, "remote", "add", "-d", "hub", url)
+    default_remote(repo, url, "hub")
     git_commit(repo, "labels")
     return repo
 

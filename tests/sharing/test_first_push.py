@@ -5,7 +5,7 @@ chunk by chunk as before and `-v` says why."""
 from __future__ import annotations
 
 import pytest
-from helpers import commit, dolt, dvc, git, git_commit, insert, kill_at_dolt
+from helpers import commit, default_remote, dolt, dvc, git, git_commit, insert, kill_at_dolt
 
 from dvc_dolt.dolt import Database
 
@@ -22,7 +22,7 @@ def recorded_repo(repo, make_db, store):
     db = make_db("labels", parent=repo, rows=[(i, f"label-{i}") for i in range(500)])
     (repo / "model.bin").write_bytes(b"weights")
     dvc(repo, "add", "labels", "model.bin", env=COMPACT)
-    dvc(repo, "remote", "add", "-d", "store", str(store))
+    default_remote(repo, store, "store")
     git_commit(repo, "labels")
     return db
 
@@ -154,11 +154,11 @@ def test_a_kill_during_the_copy_then_push_again(dvc_repo, make_db, tmp_path):
 def _cloud_remote(repo, kind, server) -> None:
     if kind == "s3":
         bucket, table = server.new_bucket_and_table()
-        dvc(repo, "remote", "add", "-d", "cloud", f"s3://{bucket}/store")
+        default_remote(repo, f"s3://{bucket}/store", "cloud")
         dvc(repo, "remote", "modify", "cloud", "region", server.REGION)
         dvc(repo, "remote", "modify", "cloud", "dolt_dynamodb_table", table)
     else:
-        dvc(repo, "remote", "add", "-d", "cloud", f"gs://{server.new_bucket()}/store")
+        default_remote(repo, f"gs://{server.new_bucket()}/store", "cloud")
     dvc(repo, "remote", "modify", "cloud", "endpointurl", server.endpoint)
 
 
@@ -196,7 +196,7 @@ def test_a_dolt_server_remote_takes_chunks(dvc_repo, make_db, dolt_server):
     make_db("hublabels", parent=repo)
     dvc(repo, "add", "hublabels", env=COMPACT)
     dolt_server.create_database("hublabels")
-    dvc(repo, "remote", "add", "-d", "hub", f"dolt://127.0.0.1:{dolt_server.api_port}")
+    default_remote(repo, f"dolt://127.0.0.1:{dolt_server.api_port}", "hub")
     proc = dvc(repo, "push", "-v")
     said = proc.stderr + proc.stdout
     assert f"{CHUNKS}this kind of remote takes chunks only" in said

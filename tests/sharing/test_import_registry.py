@@ -10,6 +10,7 @@ import pytest
 import yaml
 from helpers import (
     commit,
+    default_remote,
     dolt,
     dvc,
     error_lines,
@@ -86,7 +87,7 @@ def test_status_push_and_pull_of_an_import_in_a_fresh_clone(pushed_repo, user, t
     dvc(user, "import", str(source), "labels")
     git_commit(user, "import labels")
     # Like DVC's own imports, it is never pushed to the importing project's remote.
-    dvc(user, "remote", "add", "-d", "mine", str(tmp_path / "mine"))
+    default_remote(user, tmp_path / "mine", "mine")
     dvc(user, "push")
     assert not (tmp_path / "mine" / "dolt").exists()
 
@@ -255,7 +256,7 @@ def test_the_dvc_internal_an_import_reads_keeps_its_shape():
 
 def test_import_of_a_database_a_pipeline_writes(exp_repo, user, tmp_path):
     source = exp_repo  # `scores` is recorded in dvc.lock by stage `score`
-    dvc(source, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    default_remote(source, tmp_path / "storage")
     git(source, "commit", "-qam", "remote")
     dvc(source, "push")
     scores = Database(source / "scores")
@@ -273,7 +274,7 @@ def test_a_record_the_source_has_not_committed_to_git_is_one_error(
 ):
     source = dvc_repo
     make_db("labels", parent=source)
-    dvc(source, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    default_remote(source, tmp_path / "storage")
     dvc(source, "add", "labels")
     dvc(source, "push")  # pushed, but labels.dvc is not in git
 
@@ -368,7 +369,7 @@ def monorepo(tmp_path, make_db):
     sub.mkdir()
     dvc(sub, "init", "--subdir", "-q")
     track(sub, make_db, "labels")
-    dvc(sub, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    default_remote(sub, tmp_path / "storage")
     git_commit(mono, "registry")
     dvc(sub, "push")
     return mono

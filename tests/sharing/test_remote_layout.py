@@ -3,7 +3,7 @@ path, remotes written by earlier versions, and databases that `dvc move` renamed
 
 from __future__ import annotations
 
-from helpers import commit, dolt, dvc, git, git_commit, insert
+from helpers import commit, default_remote, dolt, dvc, git, git_commit, insert
 
 from dvc_dolt.dolt import Database
 from dvc_dolt.dvc.layout import database_key, legacy_database_key
@@ -27,7 +27,7 @@ def test_databases_whose_old_keys_collide_keep_their_own_history(dvc_repo, make_
         recorded[name] = db.heads()
     dvc(repo, "add", *NAMES)
     storage = tmp_path / "storage"
-    dvc(repo, "remote", "add", "-d", "storage", str(storage))
+    default_remote(repo, storage)
     git_commit(repo, "four databases")
     dvc(repo, "push")
 
@@ -61,7 +61,7 @@ def test_remote_written_by_an_earlier_version_keeps_working(dvc_repo, make_db, t
     labels = make_db("labels", parent=repo / "data")
     dvc(repo, "add", "data/labels")
     storage = tmp_path / "storage"
-    dvc(repo, "remote", "add", "-d", "storage", str(storage))
+    default_remote(repo, storage)
     git_commit(repo, "labels")
     first = _push_the_old_way(labels, storage, "data/labels")
     assert database_key("data/labels") != legacy_database_key("data/labels")
@@ -95,7 +95,7 @@ def test_move_keeps_older_revisions_pullable(dvc_repo, make_db, tmp_path):
     labels = make_db("labels", parent=repo)
     first = labels.heads()
     dvc(repo, "add", "labels")
-    dvc(repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    default_remote(repo, tmp_path / "storage")
     git_commit(repo, "labels")
     # Nothing pushed yet: the move happens first.
     (repo / "data").mkdir()

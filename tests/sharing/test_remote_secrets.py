@@ -7,7 +7,17 @@ import re
 import subprocess
 
 import pytest
-from helpers import DoltRemoteServer, dolt, dvc, error_lines, git, git_commit, serving, track
+from helpers import (
+    DoltRemoteServer,
+    default_remote,
+    dolt,
+    dvc,
+    error_lines,
+    git,
+    git_commit,
+    serving,
+    track,
+)
 
 from dvc_dolt.dolt import Database
 
@@ -38,7 +48,7 @@ def alice(dolt_server):
 def _hub_repo(repo, make_db, dolt_server, url: str) -> Database:
     labels = track(repo, make_db, "labels")
     dolt_server.create_database("labels")
-    dvc(repo, "remote", "add", "-d", "hub", url)
+    default_remote(repo, url, "hub")
     git_commit(repo, "labels on the hub")
     return labels
 

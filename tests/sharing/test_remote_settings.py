@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from helpers import dolt, dvc, git, git_commit, track
+from helpers import default_remote, dolt, dvc, git, git_commit, track
 
 from dvc_dolt.dolt import Database
 
@@ -37,7 +37,7 @@ def _table_in(s3, region: str) -> tuple[str, str]:
 
 def _repo_on_s3(repo, make_db, s3, table: str, bucket: str, **options: str) -> Database:
     labels = track(repo, make_db, "labels")
-    dvc(repo, "remote", "add", "-d", "cloud", f"s3://{bucket}/store")
+    default_remote(repo, f"s3://{bucket}/store", "cloud")
     dvc(repo, "remote", "modify", "cloud", "endpointurl", s3.endpoint)
     dvc(repo, "remote", "modify", "cloud", "dolt_dynamodb_table", table)
     for option, value in options.items():

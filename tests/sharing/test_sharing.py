@@ -2,7 +2,18 @@
 DVC remote, next to ordinary DVC files."""
 
 import pytest
-from helpers import commit, dolt, dvc, error_lines, git, git_commit, insert, offers_force, track
+from helpers import (
+    commit,
+    default_remote,
+    dolt,
+    dvc,
+    error_lines,
+    git,
+    git_commit,
+    insert,
+    offers_force,
+    track,
+)
 
 from dvc_dolt.dolt import Database
 
@@ -15,7 +26,7 @@ def shared_repo(dvc_repo, make_db, tmp_path):
     (repo / "model.bin").write_bytes(b"weights v1")
     dvc(repo, "add", "labels", "model.bin")
     storage = tmp_path / "storage"
-    dvc(repo, "remote", "add", "-d", "storage", str(storage))
+    default_remote(repo, storage)
     git_commit(repo, "labels and model")
     return repo
 
@@ -195,7 +206,7 @@ def test_jobs_flag(dvc_repo, make_db, tmp_path):
     for name in names:
         make_db(name, parent=dvc_repo)
     dvc(dvc_repo, "add", *names)
-    dvc(dvc_repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    default_remote(dvc_repo, tmp_path / "storage")
     git_commit(dvc_repo, "three databases")
     proc = dvc(dvc_repo, "push", "-j", "1")
     assert proc.stdout.count("Pushed Dolt database") == 3
@@ -220,7 +231,7 @@ def test_unusable_remote_is_one_clear_error(dvc_repo, make_db, tmp_path):
     track(dvc_repo, make_db, "labels")
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    dvc(dvc_repo, "remote", "add", "-d", "broken", str(blocker / "storage"))
+    default_remote(dvc_repo, blocker / "storage", "broken")
     proc = dvc(dvc_repo, "push", ok=False)
     lines = error_lines(proc)
     assert len(lines) == 1
@@ -234,7 +245,7 @@ def test_dolt_remote_type_over_http(dvc_repo, make_db, dolt_server, tmp_path):
     repo = dvc_repo
     labels = track(repo, make_db, "labels")
     url = f"dolt://127.0.0.1:{dolt_server.api_port}"
-    dvc(repo, "remote", "add", "-d", "hub", url)
+    default_remote(repo, url, "hub")
     assert "hub" in dvc(repo, "remote", "list").stdout
     # A remotesapi server (like DoltHub) serves databases that exist: say so clearly.
     proc = dvc(repo, "push", ok=False)
@@ -259,7 +270,7 @@ def test_dolt_remote_type_over_http(dvc_repo, make_db, dolt_server, tmp_path):
 def test_dolt_remote_refuses_ordinary_files(dvc_repo, dolt_server):
     (dvc_repo / "model.bin").write_bytes(b"weights")
     dvc(dvc_repo, "add", "model.bin")
-    dvc(dvc_repo, "remote", "add", "-d", "hub", f"dolt://127.0.0.1:{dolt_server.api_port}")
+    default_remote(dvc_repo, f"dolt://127.0.0.1:{dolt_server.api_port}", "hub")
     proc = dvc(dvc_repo, "push", ok=False)
     assert "dolt:// remotes hold Dolt databases only" in proc.stderr
 
@@ -274,7 +285,7 @@ def test_per_output_remote_override(dvc_repo, make_db, tmp_path):
     entry = "  path: labels\n  meta:\n    dolt_remote: " + home
     (repo / "labels.dvc").write_text(text.replace("  path: labels", entry))
     # The project's remote carries its files; the database goes home.
-    dvc(repo, "remote", "add", "-d", "files", str(tmp_path / "files"))
+    default_remote(repo, tmp_path / "files", "files")
     dvc(repo, "push")
     assert (tmp_path / "elsewhere").is_dir()
     assert not (tmp_path / "files" / "dolt").exists()
@@ -304,7 +315,7 @@ def test_push_targets(dvc_repo, make_db, tmp_path):
     make_db("one", parent=dvc_repo)
     make_db("two", parent=dvc_repo)
     dvc(dvc_repo, "add", "one", "two")
-    dvc(dvc_repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    default_remote(dvc_repo, tmp_path / "storage")
     dvc(dvc_repo, "push", "one.dvc")
     assert (tmp_path / "storage" / "dolt" / "one").is_dir()
     assert not (tmp_path / "storage" / "dolt" / "two").exists()
@@ -314,7 +325,7 @@ def test_unreachable_dolt_remote(dvc_repo, make_db):
     from helpers import free_port
 
     track(dvc_repo, make_db, "labels")
-    dvc(dvc_repo, "remote", "add", "-d", "hub", f"dolt://127.0.0.1:{free_port()}/team")
+    default_remote(dvc_repo, f"dolt://127.0.0.1:{free_port()}/team", "hub")
     proc = dvc(dvc_repo, "push", ok=False)
     (line,) = error_lines(proc)
     assert line == "ERROR: failed to push data to the cloud - failed to push Dolt databases:"

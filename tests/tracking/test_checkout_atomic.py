@@ -5,7 +5,17 @@ import shutil
 
 import pytest
 import yaml
-from helpers import commit, dvc, error_lines, git, git_commit, insert, offers_force, track
+from helpers import (
+    commit,
+    default_remote,
+    dvc,
+    error_lines,
+    git,
+    git_commit,
+    insert,
+    offers_force,
+    track,
+)
 
 UP_TO_DATE = "Data and pipelines are up to date."
 
@@ -114,7 +124,7 @@ def back_to_old(repo, tmp_path, new_rev, old):
 
 def pushed(repo, tmp_path, new_rev, old):
     """A push, which writes remote-tracking refs: the heads on file stay only as a hint."""
-    dvc(repo, "remote", "add", "-d", "store", str(tmp_path / "store"))
+    default_remote(repo, tmp_path / "store", "store")
     dvc(repo, "push")
     return old, "new model"
 

@@ -9,6 +9,7 @@ import yaml
 from helpers import (
     commit,
     conflicting_branches,
+    default_remote,
     dolt,
     dvc,
     error_lines,
@@ -146,7 +147,7 @@ def test_checkout_restores_through_the_server_and_keeps_the_newer_commit(served_
 
 def test_push_and_pull_with_a_server_running(served_repo, tmp_path):
     repo, db, server = served_repo
-    dvc(repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    default_remote(repo, tmp_path / "storage")
     dvc(repo, "add", "labels")
     git_commit(repo, "labels v1")
     dvc(repo, "push")
@@ -218,7 +219,7 @@ def test_cloud_remote_settings_are_not_lost_through_a_server(dvc_repo, make_db, 
     credentials that DVC's remote config gives dolt, it would go elsewhere."""
     bucket, table = s3.new_bucket_and_table()
     db = track(dvc_repo, make_db, "labels")
-    dvc(dvc_repo, "remote", "add", "-d", "cloud", f"s3://{bucket}/store")
+    default_remote(dvc_repo, f"s3://{bucket}/store", "cloud")
     dvc(dvc_repo, "remote", "modify", "cloud", "endpointurl", s3.endpoint)
     dvc(dvc_repo, "remote", "modify", "cloud", "region", s3.REGION)
     dvc(dvc_repo, "remote", "modify", "cloud", "dolt_dynamodb_table", table)

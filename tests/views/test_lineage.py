@@ -4,7 +4,7 @@ of the same project: test_diff.py)."""
 import json
 import os
 
-from helpers import dvc, git, require_extra
+from helpers import default_remote, dvc, git, require_extra
 
 from dvc_dolt import api
 
@@ -65,7 +65,7 @@ def test_the_three_questions(two_stage_repo):
 
 def test_read_at_a_revision_fetches_what_is_missing(two_stage_repo, tmp_path):
     repo, _first, _ = two_stage_repo
-    dvc(repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    default_remote(repo, tmp_path / "storage")
     git(repo, "commit", "-qam", "remote")
     dvc(repo, "push", "-A")
     fresh = tmp_path / "fresh"

@@ -8,7 +8,18 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import commit, dolt, dvc, error_lines, git, git_commit, insert, sql, track
+from helpers import (
+    commit,
+    default_remote,
+    dolt,
+    dvc,
+    error_lines,
+    git,
+    git_commit,
+    insert,
+    sql,
+    track,
+)
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -99,7 +110,7 @@ def test_data_status_not_in_remote(tracked, tmp_path):
     repo, db = tracked
     # No remote: as for DVC's own files, nothing is listed, and no error.
     assert data_status(repo, "--not-in-remote") == {}
-    dvc(repo, "remote", "add", "-d", "storage", str(tmp_path / "storage"))
+    default_remote(repo, tmp_path / "storage")
     assert data_status(repo, "--not-in-remote") == {"not_in_remote": ["db/"]}
     dvc(repo, "push")
     assert data_status(repo, "--not-in-remote") == {}

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from helpers import DbFactory, commit, dvc, git, git_commit, insert
+from helpers import DbFactory, commit, default_remote, dvc, git, git_commit, insert
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -147,7 +147,7 @@ def project(tmp_path_factory, dolt_root) -> tuple[Path, str]:
         f"{sys.executable} train.py")  # fmt: skip
     dvc(repo, "stage", "add", "-n", "report", "-d", "labels", "-o", "report.txt", REPORT)
     dvc(repo, "repro")
-    dvc(repo, "remote", "add", "-d", "storage", str(base / "storage"))
+    default_remote(repo, base / "storage")
     dvc(repo, "push")
     git_commit(repo, "a project with a database")
     dvc(repo, "exp", "run", "-S", "threshold=2")
