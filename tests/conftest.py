@@ -1,29 +1,40 @@
 """Fixtures every dvc-dolt test reuses: an isolated Dolt config, a factory for
-real Dolt databases, and a real HTTP Dolt remote (``dolt sql-server
---remotesapi-port``) on 127.0.0.1."""
+real Dolt databases, a real HTTP Dolt remote (``dolt sql-server
+--remotesapi-port``) on 127.0.0.1, cloud emulators, and the projects the
+workflow tests (tracking, sharing, experiments, views...) start from."""
 
 from __future__ import annotations
 
 import os
-import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from helpers import (
+    COUNT,
     GLOBAL_CONFIG,
+    SCALE,
     DbFactory,
     DoltRemoteServer,
+    DoltTrace,
     FakeGcsServer,
     MotoServer,
+    commit,
+    default_remote,
     dolt,
     dvc,
     git,
+    git_commit,
+    insert,
     serving,
+    sql,
+    track,
 )
 
 from dvc_dolt.dolt import DoltBinary, find_dolt
 from dvc_dolt.dolt.errors import DoltError
+from dvc_dolt.dolt.runner import ENV_TRACE
 
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "dvc-dolt tests",
@@ -179,16 +190,61 @@ def no_dolt_on_path(
 
 
 @pytest.fixture
-def count_dolt_processes(monkeypatch, dolt_bin):
-    """Counts real dolt processes, whether subprocess.run or Popen (streams) started them."""
-    calls = []
+def dolt_trace(tmp_path: Path) -> DoltTrace:
+    """Counts the dolt processes of the `dvc` commands run with ``env=dolt_trace.env``
+    (or as ``dolt_trace.dvc(...)``)."""
+    return DoltTrace(tmp_path / "dolt-trace.jsonl")
 
-    # subprocess.run starts its process through subprocess.Popen too.
-    class CountingPopen(subprocess.Popen):
-        def __init__(self, args, *a, **kw):
-            if args and args[0] == dolt_bin.path:
-                calls.append(list(args[1:]))
-            super().__init__(args, *a, **kw)
 
-    monkeypatch.setattr(subprocess, "Popen", CountingPopen)
-    return calls
+@pytest.fixture
+def count_dolt_processes(
+    dolt_trace: DoltTrace, monkeypatch: pytest.MonkeyPatch, dolt_bin: DoltBinary
+) -> DoltTrace:
+    """Counts the dolt processes started in this process, and in any `dvc` it runs:
+    the argv (after ``dolt``) of each, through ``$DVC_DOLT_TRACE``."""
+    monkeypatch.setenv(ENV_TRACE, str(dolt_trace.path))
+    return dolt_trace
+
+
+@pytest.fixture
+def exp_repo(dvc_repo, make_db, monkeypatch):
+    repo = dvc_repo
+    monkeypatch.chdir(repo)
+    make_db("labels", parent=repo)
+    make_db("scores", parent=repo, rows=[], table="placeholder")
+    (repo / "scale.py").write_text(SCALE)
+    (repo / "params.yaml").write_text("scale: 1\n")
+    dvc(repo, "add", "labels")
+    dvc(repo, "stage", "add", "-n", "score", "-d", "scale.py", "-d", "labels", "-p", "scale",
+        "-o", "scores", f"{sys.executable} scale.py")  # fmt: skip
+    dvc(repo, "repro")
+    git_commit(repo, "baseline")
+    return repo
+
+
+@pytest.fixture
+def pushed_repo(dvc_repo, make_db, tmp_path):
+    """A project whose database `labels` is pushed to a local DVC remote."""
+    track(dvc_repo, make_db, "labels", rows=[(1, "a"), (2, "b")])
+    default_remote(dvc_repo, tmp_path / "storage")
+    git_commit(dvc_repo, "labels")
+    dvc(dvc_repo, "push")
+    return dvc_repo
+
+
+@pytest.fixture
+def table_repo(dvc_repo, make_db, monkeypatch):
+    """A stage `count` that reads table `train` of database `labels` (tables train, test)."""
+    repo = dvc_repo
+    monkeypatch.chdir(repo)
+    labels = make_db("labels", parent=repo, table="train")
+    sql(labels, "create table test (id int primary key, v text)")
+    insert(labels, [(1, "x")], table="test")
+    commit(labels, "a test table")
+    dvc(repo, "add", "labels")
+    (repo / "count.py").write_text(COUNT)
+    dvc(repo, "stage", "add", "-n", "count", "-d", "count.py", "-d", "labels/train",
+        "-M", "count.json", f"{sys.executable} count.py")  # fmt: skip
+    dvc(repo, "repro")
+    git_commit(repo, "count train rows")
+    return repo

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import signal
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from dvc_dolt.dolt import Database, find_dolt
-from dvc_dolt.dolt.runner import dolt_env, quote_string
+from dvc_dolt.dolt.runner import ENV_TRACE, dolt_env, quote_string
 
 GLOBAL_CONFIG = {
     "user.name": "dvc-dolt tests",
@@ -251,10 +252,82 @@ def dvc(cwd: str | os.PathLike[str], *args: str, ok: bool | None = True, env: di
     return proc
 
 
+class DoltTrace:
+    """The dolt processes dvc-dolt starts, as ``$DVC_DOLT_TRACE`` lists them: the
+    one way the tests count them. It sees every dolt process dvc-dolt starts, the
+    version probe too, whether in this process (the ``count_dolt_processes``
+    fixture sets the variable) or in a `dvc` command run with ``env=trace.env``
+    (or through :meth:`dvc`). Each entry is a process's argv after ``dolt``, as
+    `dvc -v` shows it (a password redacted); it compares equal to such a list."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {ENV_TRACE: str(self.path)}
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+    @property
+    def argvs(self) -> list[list[str]]:
+        if not self.path.exists():
+            return []
+        lines = self.path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line)["argv"][1:] for line in lines]
+
+    def commands(self) -> list[str]:
+        """The dolt subcommand of each process: 'sql', 'push', 'version'..."""
+        return [argv[0] for argv in self.argvs]
+
+    def dvc(self, cwd: str | os.PathLike[str], *args: str, env: dict | None = None, **kwargs):
+        """`dvc <args>` traced from a cleared trace: its completed process."""
+        self.clear()
+        return dvc(cwd, *args, env={**(env or {}), **self.env}, **kwargs)
+
+    def __iter__(self):
+        return iter(self.argvs)
+
+    def __len__(self) -> int:
+        return len(self.argvs)
+
+    def __eq__(self, other: object) -> bool:
+        return self.argvs == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"DoltTrace({self.argvs!r})"
+
+
 def git(cwd: str | os.PathLike[str], *args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
     ).stdout
+
+
+def git_commit(repo: str | os.PathLike[str], message: str) -> str:
+    """`git add -A` and `git commit -qm <message>` in ``repo``: the set-up that
+    records a project's state in git."""
+    git(repo, "add", "-A")
+    return git(repo, "commit", "-qm", message)
+
+
+def default_remote(repo: str | os.PathLike[str], url, name: str = "storage") -> None:
+    """`dvc remote add -d <name> <url>`: the project's default DVC remote (``url`` a
+    local path or a URL)."""
+    dvc(repo, "remote", "add", "-d", name, str(url))
+
+
+def track(repo: Path, make_db, name: str, *, git_message: str | None = None, **db_args) -> Database:
+    """Database ``name`` made in ``repo`` (``make_db``'s ``rows`` and ``table`` as
+    given) and `dvc add`-ed; committed to git with ``git_message``, when given."""
+    db = make_db(name, parent=repo, **db_args)
+    dvc(repo, "add", name)
+    if git_message is not None:
+        git_commit(repo, git_message)
+    return db
 
 
 # A stage of the experiment tests: labels (table t) scaled by params.yaml's
@@ -267,6 +340,18 @@ frame = api.read("labels", "t")
 frame["score"] = frame["id"] * scale
 api.save(frame[["id", "score"]], "scores", "scores", primary_key="id",
          message=f"scores at scale {scale}")
+"""
+
+
+# Counts the rows of table `train` of database `labels` with dolt itself, so
+# the stage reads exactly that table (and records how often it ran).
+COUNT = """\
+import json, os, subprocess
+dolt = os.environ.get("DVC_DOLT_DOLT", "dolt")
+out = subprocess.run([dolt, "sql", "-r", "json", "-q", "select count(*) as n from train"],
+                     cwd="labels", capture_output=True, text=True, check=True).stdout
+json.dump({"rows": json.loads(out)["rows"][0]["n"]}, open("count.json", "w"))
+open("runs.log", "a").write("ran\\n")  # not an output: DVC leaves it alone
 """
 
 
