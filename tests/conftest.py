@@ -34,7 +34,7 @@ from helpers import (
 
 from dvc_dolt.dolt import DoltBinary, find_dolt
 from dvc_dolt.dolt.errors import DoltError
-from dvc_dolt.dolt.runner import ENV_TRACE
+from dvc_dolt.dolt.trace import ENV_TRACE
 
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "dvc-dolt tests",

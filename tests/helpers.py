@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from dvc_dolt.dolt import Database, find_dolt
-from dvc_dolt.dolt.runner import ENV_TRACE, dolt_env, quote_string
+from dvc_dolt.dolt.runner import dolt_env, quote_string
+from dvc_dolt.dolt.trace import ENV_TRACE
 
 GLOBAL_CONFIG = {
     "user.name": "dvc-dolt tests",

@@ -34,9 +34,8 @@ from dvc_dolt.dolt import Database, find_dolt
 require_extra("pandas", "api")
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-# The README may still name this file's earlier place, tests/cli/.
 MARK = re.compile(
-    r"<!-- runs in tests/(?:cli|project)/test_readme\.py: (?P<where>[\w-]+/[\w-]+) -->\n"
+    r"<!-- runs in tests/project/test_readme\.py: (?P<where>[\w-]+/[\w-]+) -->\n"
     r"```bash\n(?P<body>.*?)```",
     re.S,
 )
