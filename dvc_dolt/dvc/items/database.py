@@ -25,8 +25,8 @@ from dvc_objects.fs.local import LocalFileSystem
 
 from dvc_dolt.dolt import Database, MalformedChecksumError, decode_checksum, looks_like_checksum
 from dvc_dolt.dvc.errors import DvcDoltError
-from dvc_dolt.dvc.items import ItemBase
 from dvc_dolt.dvc.items import storage as storage_guard
+from dvc_dolt.dvc.items.base import ItemBase
 from dvc_dolt.dvc.items.describe import where_recorded
 from dvc_dolt.dvc.items.heads import check_clean, heads_cache, read_heads
 from dvc_dolt.dvc.items.hints import consider as consider_compacting

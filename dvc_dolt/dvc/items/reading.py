@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dvc_dolt.dolt import DoltError, DoltNotFoundError, DoltVersionError
 from dvc_dolt.dolt.readonly import lock_free
 from dvc_dolt.dvc.errors import DvcDoltError
-from dvc_dolt.dvc.items import ItemBase
+from dvc_dolt.dvc.items.base import ItemBase
 
 logger = logging.getLogger(__name__)
 

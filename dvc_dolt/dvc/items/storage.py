@@ -21,7 +21,7 @@ from dvc.output import Output
 
 from dvc_dolt.dolt.storage import STORAGE_DIR, storage_owner
 from dvc_dolt.dvc.errors import DvcDoltError
-from dvc_dolt.dvc.items import ItemBase
+from dvc_dolt.dvc.items.base import ItemBase
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
