@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Optional, cast
 
 from dvc.dependency.base import Dependency
@@ -59,6 +59,13 @@ def warm_heads(items: Iterable[Output]) -> None:
             todo[item.fs_path] = item
     if len(todo) > 1:
         in_parallel(ask, list(todo.values()))
+
+
+def databases_in(items: Iterable[Output]) -> Iterator[DoltMixin]:
+    """The Dolt items among ``items`` that lie inside the repo."""
+    for item in items:
+        if isinstance(item, DoltMixin) and item.is_in_repo:
+            yield item
 
 
 class DoltMixin(UnknownWhenUnreadable):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
 from dvc_dolt.dvc.errors import DvcDoltError
-from dvc_dolt.dvc.items.database import DoltMixin
+from dvc_dolt.dvc.items.database import DoltMixin, databases_in
 from dvc_dolt.dvc.items.describe import rel_path_of
 
 if TYPE_CHECKING:
@@ -164,9 +164,8 @@ def recorded_commits(repo: Repo) -> dict[str, set[str]]:
     found: dict[str, set[str]] = defaultdict(set)
     root = repo.root_dir  # inside the brancher, git revisions have root "/"
     for _ in repo.brancher(all_commits=True, all_experiments=True, workspace=True):
-        for out in repo.index.outs:
-            if isinstance(out, DoltMixin) and out.is_in_repo:
-                heads = out.recorded_heads
-                if heads is not None:
-                    found[os.path.join(root, *out.index_key[1])].add(heads.commit)
+        for out in databases_in(repo.index.outs):
+            heads = out.recorded_heads
+            if heads is not None:
+                found[os.path.join(root, *out.index_key[1])].add(heads.commit)
     return found

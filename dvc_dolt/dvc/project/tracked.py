@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Optional
 
 from dvc_dolt.dvc.errors import DvcDoltError
-from dvc_dolt.dvc.items.database import DoltMixin
+from dvc_dolt.dvc.items.database import DoltMixin, databases_in
 from dvc_dolt.dvc.items.describe import rel_path_of
 
 if TYPE_CHECKING:
@@ -61,9 +61,7 @@ def find_database(repo: Repo, path: str) -> Optional[DoltMixin]:
     """
     want = _parts(path)
     holds: list[str] = []
-    for out in repo.index.outs:
-        if not isinstance(out, DoltMixin) or not out.is_in_repo:
-            continue
+    for out in databases_in(repo.index.outs):
         key = tuple(out.index_key[1])
         if key == want:
             return out
@@ -95,10 +93,6 @@ def databases(repo: Repo) -> dict[Key, DoltMixin]:
     index = repo.index
     found = _by_index.get(index)
     if found is None:
-        found = {
-            out.index_key[1]: out
-            for out in index.outs
-            if isinstance(out, DoltMixin) and out.is_in_repo
-        }
+        found = {out.index_key[1]: out for out in databases_in(index.outs)}
         _by_index[index] = found
     return found

@@ -9,7 +9,7 @@ import os
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Optional
 
-from dvc_dolt.dvc.items.database import DoltMixin
+from dvc_dolt.dvc.items.database import databases_in
 from dvc_dolt.dvc.layout import OVERRIDE_KEY
 from dvc_dolt.dvc.sharing.routes import Route
 
@@ -46,9 +46,7 @@ def collect(
         # Read the outputs inside the loop: the brancher swaps the repo's
         # view of its files for each revision.
         view = repo.index.targets_view(targets, with_deps=with_deps, recursive=recursive)
-        for out in view.outs:
-            if not isinstance(out, DoltMixin) or not out.is_in_repo:
-                continue
+        for out in databases_in(view.outs):
             if (push and not out.can_push) or (remote and out.remote and remote != out.remote):
                 continue
             heads = out.recorded_heads

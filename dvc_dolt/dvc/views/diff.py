@@ -14,7 +14,7 @@ import os
 from typing import TYPE_CHECKING, Any, Optional
 
 from dvc_dolt.dolt import DoltError
-from dvc_dolt.dvc.items.database import DoltMixin
+from dvc_dolt.dvc.items.database import databases_in
 from dvc_dolt.dvc.items.describe import rel_path_of
 from dvc_dolt.dvc.items.heads import read_heads
 from dvc_dolt.dvc.items.reading import UnreadableDatabase, read_only
@@ -42,9 +42,8 @@ def _outputs(repo: Repo, rev: Optional[str], targets: Any, recursive: bool) -> d
     with at_revision(repo, rev):
         # As DVC's diff: a target missing at one revision is not an error.
         view = repo.index.targets_view(targets, onerror=_ignore, recursive=recursive)
-        for out in view.outs:
-            if isinstance(out, DoltMixin) and out.is_in_repo:
-                found[rel_path_of(out)] = out
+        for out in databases_in(view.outs):
+            found[rel_path_of(out)] = out
     return found
 
 
