@@ -52,9 +52,9 @@ def test_no_op_commands_import_no_doltcli_and_no_remote_support(project):
         # The dolt:// remote type loads with a dolt:// remote only.
         assert "dvc_dolt.dvc.sharing.fs" not in modules, args
     # Nor the remote modules, for commands that move nothing.
-    assert not {"dvc_dolt.dvc.sharing.remotes", "dvc_dolt.dolt.remote"} & loaded(
-        project, "checkout"
-    )
+    remote_modules = {"dvc_dolt.dvc.sharing.remotes", "dvc_dolt.dolt.remote"}
+    for args in (["checkout"], ["status"]):
+        assert not remote_modules & loaded(project, *args), args
 
 
 def test_version_flag_imports_no_dolt_layer(tmp_path):

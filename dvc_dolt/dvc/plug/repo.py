@@ -42,12 +42,15 @@ def patch_repo(module: ModuleType) -> None:
         return module.locked(fetch_)
 
     def make_status(status):
-        def status_(self, *args, **kwargs):
-            from dvc_dolt.dvc.sharing.status import cloud_status_with
+        def status_(self, targets=None, jobs=None, cloud=False, remote=None, **kwargs):
             from dvc_dolt.dvc.tracking.status import status_with
 
-            result = status_with(status, self, *args, **kwargs)
-            return cloud_status_with(result, self, *args, **kwargs)
+            result = status_with(status, self, targets, jobs, cloud, remote, **kwargs)
+            if not (cloud or remote):  # the remote modules load for `status -c` only
+                return result
+            from dvc_dolt.dvc.sharing.status import cloud_status_with
+
+            return cloud_status_with(result, self, targets, remote, kwargs)
 
         return module.locked(status_)
 

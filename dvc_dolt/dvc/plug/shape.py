@@ -50,17 +50,16 @@ def check_point(where: str, obj: Any, shape: str) -> None:
 def check(module: ModuleType, shapes: dict[str, str]) -> None:
     """Raise :class:`Unsupported` unless every point of ``shapes`` in ``module`` has its shape."""
     for key, shape in shapes.items():
-        where = f"{module.__name__}.{key}"
-        owner: Any = module
         # "~name": may be inherited; otherwise the module's or the class's own.
-        own = not key.startswith("~")
-        for part in key.lstrip("~").split("."):
+        own, path = not key.startswith("~"), key.lstrip("~")
+        where = f"{module.__name__}.{path}"
+        owner: Any = module
+        for part in path.split("."):
             try:
-                owner = (
-                    vars(owner)[part]
-                    if own or isinstance(owner, ModuleType)
-                    else getattr(owner, part)
-                )
+                if own or isinstance(owner, ModuleType):
+                    owner = vars(owner)[part]
+                else:
+                    owner = getattr(owner, part)
             except (KeyError, TypeError, AttributeError):
-                raise Unsupported(f"{where.replace('~', '')} is missing") from None
-        check_point(where.replace("~", ""), owner, shape)
+                raise Unsupported(f"{where} is missing") from None
+        check_point(where, owner, shape)

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 from dvc_dolt.dolt import Database, DoltError
 from dvc_dolt.dolt.remote import PinProbe
@@ -56,12 +56,10 @@ def remote_has(repo: Repo, probe: PinProbe, route: Route, commits: set[str]) -> 
 
 
 def cloud_status_with(
-    result: dict, repo: Repo, targets=None, jobs=None, cloud=False, remote=None, **kwargs
+    result: dict, repo: Repo, targets: Any, remote: Optional[str], kwargs: dict[str, Any]
 ) -> dict:
     """DVC's ``status -c`` ``result``, with the databases' recorded commits the
-    remote lacks."""
-    if cloud or remote:
-        result.update(
-            cloud_status(repo, targets=as_list(targets), remote=remote, **scope_args(kwargs))
-        )
+    remote lacks (``kwargs``: the rest of DVC's status arguments)."""
+    scope = scope_args(kwargs)
+    result.update(cloud_status(repo, targets=as_list(targets), remote=remote, **scope))
     return result
