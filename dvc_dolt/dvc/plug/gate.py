@@ -46,7 +46,7 @@ from types import ModuleType
 
 from dvc_dolt.dvc.plug.points import POINTS
 from dvc_dolt.dvc.plug.shape import check
-from dvc_dolt.dvc.plug.undo import Unsupported, decided, dvc_version, replace, start, switch_off
+from dvc_dolt.dvc.plug.undo import Unsupported, active, dvc_version, replace, start, switch_off
 
 logger = logging.getLogger(__name__)
 
@@ -71,9 +71,9 @@ def _range() -> str:
 
 def _gate(uninstall: Callable[[], None]) -> bool:
     """Decide, before the first patch, whether this DVC is one we patch."""
-    if not decided() and start() and not supported(dvc_version()):
+    if start() and not supported(dvc_version()):
         switch_off(f"it supports DVC {_range()}", uninstall)
-    return start()
+    return active()
 
 
 def apply(module: ModuleType, uninstall: Callable[[], None]) -> None:

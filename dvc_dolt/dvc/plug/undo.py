@@ -31,15 +31,12 @@ def active() -> bool:
 
 
 def start() -> bool:
-    """Turn the switch on, unless it was already switched off; whether it is on."""
+    """Turn the switch on at the first patch; False once it was set before."""
     global _on
-    if _on is None:
-        _on = True
-    return bool(_on)
-
-
-def decided() -> bool:
-    return _on is not None
+    if _on is not None:
+        return False
+    _on = True
+    return True
 
 
 def dvc_version() -> str:
