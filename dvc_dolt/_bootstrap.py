@@ -16,8 +16,9 @@ import sys
 ENV_DISABLE = "DVC_DOLT_DISABLE"
 
 # Kept here, not imported, so that start-up loads no other module: the keys of
-# dvc_dolt.dvc.plug.points.POINTS, the DVC modules dvc-dolt patches, and those it
-# only uses (tests/test_patch_gate.py checks both). Each is checked as it loads.
+# dvc_dolt.dvc.plug.points.POINTS, the DVC modules dvc-dolt patches as they load,
+# and those that wait for the first of them (used only, or patched late; see
+# Point.waits). tests/test_patch_gate.py checks both.
 PATCHED_MODULES = frozenset(
     {
         "dvc.cli.parser",
@@ -45,7 +46,7 @@ PATCHED_MODULES = frozenset(
     }
 )
 
-USED_MODULES = frozenset(
+WAITING_MODULES = frozenset(
     {
         "dvc.cli.command",
         "dvc.cli.formatter",
@@ -77,7 +78,7 @@ USED_MODULES = frozenset(
     }
 )
 
-HOOKED_MODULES = PATCHED_MODULES | USED_MODULES
+HOOKED_MODULES = PATCHED_MODULES | WAITING_MODULES
 
 
 def disabled() -> bool:
@@ -101,8 +102,8 @@ class _PatchingLoader:
         return getattr(self._loader, name)
 
 
-# Modules dvc-dolt only uses that loaded before the first one it patches. Their
-# check waits for that one: DVC has set up its logging by then, so a warning
+# WAITING_MODULES that loaded before the first of PATCHED_MODULES. Their check
+# (and patch) waits for that one: DVC has set up its logging by then, so a warning
 # reads as DVC's own, and nothing is patched before it either way.
 _waiting: list = []
 _patching = False

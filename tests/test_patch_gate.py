@@ -205,11 +205,12 @@ def test_reading_a_table_from_a_path_imports_no_dvc(make_db):
 
 
 def test_the_bootstrap_hooks_exactly_the_modules_of_the_table():
-    from dvc_dolt._bootstrap import PATCHED_MODULES, USED_MODULES
+    from dvc_dolt._bootstrap import PATCHED_MODULES, WAITING_MODULES
     from dvc_dolt.dvc.plug.points import POINTS
 
-    assert {name for name, point in POINTS.items() if point.patch} == PATCHED_MODULES
-    assert {name for name, point in POINTS.items() if not point.patch} == USED_MODULES
+    waiting = {name for name, point in POINTS.items() if point.waits or not point.patch}
+    assert set(POINTS) - waiting == PATCHED_MODULES
+    assert waiting == WAITING_MODULES
 
 
 def test_every_name_of_the_patch_table_has_its_shape_in_the_installed_dvc():

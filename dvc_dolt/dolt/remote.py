@@ -30,6 +30,7 @@ from .errors import (
     PinNotFoundError,
     UnknownCommitError,
 )
+from .git_remote import is_git_url
 from .heads import check_hash
 from .runner import NETWORK_TIMEOUT, _timeout, redact
 from .state import EntryFile, HeadsCache, enabled, remotes_key, state_key
@@ -62,7 +63,8 @@ def split_credentials(url: str) -> tuple[str, Optional[str], Optional[str]]:
     database's config and shown on dolt's argv.
     """
     match = _USERINFO_RE.match(url)
-    if not match:
+    if not match or (is_git_url(url) and ":" not in match["userinfo"]):
+        # git reaches git+ssh://git@host/… as that user: part of the place.
         return url, None, None
     user, has_password, password = match["userinfo"].partition(":")
     clean = match["scheme"] + url[match.end() :]
@@ -157,12 +159,18 @@ def _params_of(value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in (value or {}).items()}
 
 
+# Flags dolt stores under another name.
+_STORED_AS = {"ref": "git_ref"}
+
+
 def params_dict(params: Sequence[str]) -> dict[str, str]:
     """``("--aws-region", "x", ...)`` -> ``{"aws-region": "x", ...}``, as dolt stores them."""
     flags = list(params)
     if len(flags) % 2 or not all(f.startswith("--") for f in flags[::2]):
         raise ValueError(f"remote params must be --flag value pairs, not {flags!r}")
-    return {flag[2:]: value for flag, value in zip(flags[::2], flags[1::2])}
+    return {
+        _STORED_AS.get(flag[2:], flag[2:]): value for flag, value in zip(flags[::2], flags[1::2])
+    }
 
 
 def ensure_remote(
@@ -209,7 +217,17 @@ def remote_named_for(
     url = split_credentials(url)[0]
     known = cache.settings(db) if cache else remote_settings(db)
     wanted = params_dict(params)
-    name = next((n for n, (current, _) in known.items() if _same_url(current, url)), preferred)
+    # A git repository holds a database per ref: the same URL with another
+    # ref is another remote database.
+    ref = wanted.get("git_ref")
+    name = next(
+        (
+            n
+            for n, (current, now) in known.items()
+            if _same_url(current, url) and now.get("git_ref") == ref
+        ),
+        preferred,
+    )
     try:
         changed = ensure_remote(db, name, url, params, known)
     except DoltError:

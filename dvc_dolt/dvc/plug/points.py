@@ -28,6 +28,9 @@ class Point(NamedTuple):
     patch: Optional[Callable[[ModuleType], None]]  # None: used as it is, only checked
     shapes: dict[str, str]
     why: str
+    # Patched only once a module that does not wait loads (DVC has set up its
+    # logging by then): for a module DVC loads earlier. Used-only modules wait.
+    waits: bool = False
 
 
 def _used(*classes: str) -> Point:
@@ -141,8 +144,10 @@ POINTS: dict[str, Point] = {
             "REMOTE_COMMON": "dict",
             "Schema": "(schema, ...)",
             "Choices": "(*choices)",
+            "Lower": "any",
         },
-        "the dolt:// remote type and the s3 option dolt_dynamodb_table",
+        "the dolt:// and git remote types, the s3 option dolt_dynamodb_table, and "
+        "the `dolt` section (dolt.remote: where databases go)",
     ),
     "dvc.info": Point(
         commands.patch_info,
@@ -203,7 +208,18 @@ POINTS: dict[str, Point] = {
         *("DownloadError", "UploadError"),
     ),
     "dvc.stage.exceptions": _used("StageFileBadNameError", "StageFileDoesNotExistError"),
-    "dvc.config": _used("Config", "NoRemoteError"),
+    "dvc.config": Point(
+        remotes.patch_config,
+        {
+            "Config": "class",
+            "Config._resolve": "(conf_dir, path)",
+            "Config._to_relpath": "(conf_dir, path)",
+            "NoRemoteError": "class",
+        },
+        "a git remote URL (git+ssh://…, git@host:org/repo.git) is no path relative "
+        "to the config file",
+        waits=True,
+    ),
     "dvc.version": Point(None, {"__version__": "str"}, "the version gate"),
     "dvc.ui": Point(None, {"ui": "any"}, "progress bars, tables, JSON output"),
     "dvc.utils": Point(
@@ -257,7 +273,9 @@ POINTS: dict[str, Point] = {
     ),
     "dvc_data.hashfile.hash_info": _used("HashInfo"),
     "dvc_data.hashfile.meta": _used("Meta"),
-    "dvc_objects.fs": Point(None, {"known_implementations": "dict"}, "the dolt:// filesystem"),
+    "dvc_objects.fs": Point(
+        None, {"known_implementations": "dict"}, "the dolt:// and git remote filesystems"
+    ),
     "dvc_objects.fs.base": _used("FileSystem"),
     "dvc_objects.fs.local": _used("LocalFileSystem"),
 }

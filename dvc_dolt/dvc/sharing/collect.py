@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from dvc_dolt.dvc.items.database import databases_in
 from dvc_dolt.dvc.layout import OVERRIDE_KEY
-from dvc_dolt.dvc.sharing.routes import Route
+from dvc_dolt.dvc.sharing.routes import Route, databases_remote
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
@@ -34,7 +34,8 @@ def collect(
     from dvc_dolt.dvc.sharing.recorded import import_route
 
     found: dict[Route, set[str]] = defaultdict(set)
-    default_remote = repo.config["core"].get("remote")
+    # `dvc config dolt.remote NAME`: where databases go when files go elsewhere.
+    default_remote = databases_remote(repo)
     root = repo.root_dir  # inside the brancher, git revisions have root "/"
     for _ in repo.brancher(
         revs=revs,

@@ -1,11 +1,14 @@
-"""``dolt://host/owner``: a DVC remote type for Dolt remotesapi servers.
+"""DVC remote types that hold Dolt databases only.
 
-DoltHub, DoltLab and any ``dolt sql-server --remotesapi-port`` serve Dolt
-databases over HTTP(S); database ``<key>`` of a project lives at
-``https://host/owner/<key>`` (``http://`` on loopback, or with
+``dolt://host/owner``: DoltHub, DoltLab and any ``dolt sql-server
+--remotesapi-port`` serve Dolt databases over HTTP(S); database ``<key>`` of a
+project lives at ``https://host/owner/<key>`` (``http://`` on loopback, or with
 ``dvc remote modify <name> protocol http``). Credentials come from Dolt's own
-mechanisms (``dolt creds``), never from DVC's config. These remotes hold Dolt
-databases only: DVC files need another remote.
+mechanisms (``dolt creds``), never from DVC's config.
+
+Git repositories (see :mod:`.git_remotes`): git reads the credentials.
+
+Ordinary DVC files need another remote.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ class DoltRemoteFileSystem(FileSystem):
     PARAM_CHECKSUM = "md5"
     # What `dvc version` lists under "Supports" for this scheme.
     REQUIRES: ClassVar[dict[str, str]] = {"dvc-dolt": "dvc_dolt"}
+    kind = "dolt://"
 
     @classmethod
     def _strip_protocol(cls, path: str) -> str:
@@ -34,6 +38,13 @@ class DoltRemoteFileSystem(FileSystem):
     @property
     def fs(self):
         raise DvcDoltError(
-            "dolt:// remotes hold Dolt databases only: send ordinary DVC files to another "
-            "remote (`dvc push -r <remote> <targets>`)"
+            f"{self.kind} remotes hold Dolt databases only: send ordinary DVC files to another "
+            "remote: make it the default (`dvc remote default <name>`) and send the databases "
+            f"here with `dvc config {SCHEME}.remote <this remote>`, or push files with "
+            "`dvc push -r <remote> <targets>`"
         )
+
+
+class GitRemoteFileSystem(DoltRemoteFileSystem):
+    protocol = "git"
+    kind = "git"

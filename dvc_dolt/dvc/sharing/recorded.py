@@ -19,7 +19,7 @@ from dvc_dolt.dvc.errors import DvcDoltError
 from dvc_dolt.dvc.items.describe import rel_path_of
 from dvc_dolt.dvc.layout import OVERRIDE_KEY
 from dvc_dolt.dvc.project.tracked import find_database
-from dvc_dolt.dvc.sharing.routes import Route, sources_of
+from dvc_dolt.dvc.sharing.routes import Route, databases_remote, sources_of
 
 if TYPE_CHECKING:
     from dvc.dependency.repo import RepoDependency
@@ -61,7 +61,7 @@ def recorded_in(repo: Repo, out: DoltMixin) -> Recorded:
     if heads is None:
         raise DvcDoltError(f"Dolt database '{rel_path}' is not recorded there: nothing to import")
     url = (out.annot.meta or {}).get(OVERRIDE_KEY)
-    name = out.remote or repo.config["core"].get("remote")
+    name = out.remote or databases_remote(repo)
     if not url and (not name or name == AUTO_REMOTE):
         raise DvcDoltError(
             f"Dolt database '{rel_path}' is recorded at commit {heads.commit}, but the source "

@@ -20,6 +20,7 @@ from dvc_dolt.dolt.remote import credentials_env, split_credentials
 from dvc_dolt.dolt.runner import redact
 from dvc_dolt.dvc.errors import DvcDoltError
 from dvc_dolt.dvc.layout import DOLT_DIR
+from dvc_dolt.dvc.sharing.git_remotes import git_remote, git_url_of
 
 # A DVC remote option naming the DynamoDB table Dolt's aws:// remotes need.
 S3_TABLE_OPTION = "dolt_dynamodb_table"
@@ -59,6 +60,10 @@ def _join(base: str, *parts: str) -> str:
 def dolt_remote_for(url: str, key: str, options: Mapping[str, Any] | None = None) -> DoltRemoteSpec:
     """Map a DVC remote URL (and its options) to the Dolt remote for database ``key``."""
     options = options or {}
+    git_url = git_url_of(url)
+    if git_url is not None:
+        params, env = git_remote(git_url, key)
+        return DoltRemoteSpec(git_url, params, env)
     split = urlsplit(url)
     scheme = split.scheme.lower()
     if scheme in ("", "file") or (len(scheme) == 1 and os.name == "nt"):
@@ -74,7 +79,7 @@ def dolt_remote_for(url: str, key: str, options: Mapping[str, Any] | None = None
         return _dolt(split, key, options)
     raise DvcDoltError(
         f"DVC remote '{redact(url)}' ({scheme}://) cannot hold Dolt databases: dvc-dolt supports "
-        "local paths, file://, s3://, gs://, azure:// and dolt:// remotes"
+        "local paths, file://, s3://, gs://, azure://, dolt:// and git remotes"
     )
 
 
@@ -171,7 +176,13 @@ def validate_remote_config(validate: Any, schema_module: Any, data: Any) -> Any:
     """DVC's remote config validator, taught the dolt:// type and the s3 table option."""
     if not isinstance(data, dict):
         return validate(data)
-    scheme = urlsplit(str(data.get("url", ""))).scheme
+    url = str(data.get("url", ""))
+    git_url = git_url_of(url)
+    if git_url is not None:
+        # Git reads the credentials; the URL is as Dolt would rewrite it, so
+        # that DVC picks the git remote's file system by its scheme.
+        return {**schema_module.Schema(schema_module.REMOTE_COMMON)(data), "url": git_url}
+    scheme = urlsplit(url).scheme
     if scheme == "dolt":
         dolt_schema = schema_module.Schema(
             {

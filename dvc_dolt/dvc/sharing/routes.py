@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Optional
 from dvc_dolt.dolt.remote import remote_named_for
 from dvc_dolt.dolt.runner import redact
 from dvc_dolt.dvc.errors import DvcDoltError
-from dvc_dolt.dvc.layout import database_key, home_remote, legacy_database_key
+from dvc_dolt.dvc.layout import SCHEME, database_key, home_remote, legacy_database_key
 from dvc_dolt.dvc.project.staging import remotes_cache
+from dvc_dolt.dvc.sharing.git_remotes import is_git_remote, resolve
 from dvc_dolt.dvc.sharing.remotes import DoltRemoteSpec, dolt_remote_for
 
 if TYPE_CHECKING:
@@ -37,6 +38,12 @@ class Route:
         return redact(self.url) if self.url else self.remote
 
 
+def databases_remote(repo: Repo) -> Optional[str]:
+    """The DVC remote databases go to unless told otherwise: ``dolt.remote``,
+    else DVC's default remote."""
+    return repo.config.get(SCHEME, {}).get("remote") or repo.config["core"].get("remote")
+
+
 def failure_reason(exc: Exception) -> str:
     """dolt's own words for a failure, without the paths dvc-dolt added."""
     return getattr(exc, "reason", None) or str(exc)
@@ -50,7 +57,10 @@ def remote_spec(repo: Repo, route: Route, key: Optional[str] = None) -> DoltRemo
         conf = dict(repo.config["remote"][route.remote])
     except KeyError:
         raise DvcDoltError(f"no DVC remote named '{route.remote}'") from None
-    return dolt_remote_for(conf.pop("url"), key or database_key(route.rel_path), conf)
+    url = conf.pop("url")
+    if is_git_remote(url):
+        url = resolve(repo, url)  # the project's own git remote, read now
+    return dolt_remote_for(url, key or database_key(route.rel_path), conf)
 
 
 def sources_of(repo: Repo, route: Route) -> list[tuple[DoltRemoteSpec, str]]:
