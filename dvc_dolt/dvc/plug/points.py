@@ -245,7 +245,7 @@ POINTS: dict[str, Point] = {
         },
         "revisions named by users",
     ),
-    "scmrepo.exceptions": _used("RevError"),
+    "scmrepo.exceptions": _used("RevError", "SCMError"),
     "dvc.repo.index": Point(
         None, {"Index.targets_view": "(self, targets, ...)"}, "the items a command's targets select"
     ),

@@ -82,12 +82,13 @@ def resolve(repo: Repo, url: str) -> str:
         return git_url
     name = git_url.partition("://")[2].strip("/") or "origin"
     from dvc.scm import SCMError
+    from scmrepo.exceptions import SCMError as GitError
 
     try:
         scm = repo.scm
         found = scm.get_remote_url(name)
         root = scm.root_dir
-    except (SCMError, AttributeError, NotImplementedError) as exc:
+    except (SCMError, GitError, AttributeError, NotImplementedError) as exc:
         raise DvcDoltError(
             f"DVC remote '{url}' names the git remote '{name}', but this project's git "
             f"repository has none: add it with `git remote add {name} <url>`"

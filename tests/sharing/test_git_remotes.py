@@ -1,0 +1,210 @@
+"""A git repository as the DVC remote of databases: the project's own origin,
+by path (``git+file``), with real `dvc`, `git` and `dolt`.
+
+Over ssh and smart HTTP: tests/sharing/test_git_transports.py.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import commit, default_remote, dolt, dvc, git, git_commit, insert, sql, track
+
+from dvc_dolt.dolt import Database
+from dvc_dolt.dvc.layout import database_key, git_ref
+from dvc_dolt.dvc.sharing.git_remotes import git_url_of
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def with_origin(repo: Path) -> Path:
+    """A bare repository beside ``repo``, its git remote ``origin``, holding main."""
+    origin = repo.parent / "origin.git"
+    git(repo.parent, "init", "-q", "--bare", "-b", "main", str(origin))
+    git(repo, "remote", "add", "origin", str(origin))
+    git(repo, "push", "-q", "origin", "main")
+    return origin
+
+
+def refs(bare: Path) -> dict[str, str]:
+    """Ref name -> object, as the bare repository has them."""
+    lines = git(bare, "for-each-ref", "--format=%(refname) %(objectname)").splitlines()
+    return dict(line.split() for line in lines)
+
+
+def clone_project(origin: Path, where: Path) -> Path:
+    git(where.parent, "clone", "-q", str(origin), str(where))
+    return where
+
+
+def rows(db_path: Path, table: str = "t") -> list[list]:
+    out = dolt(db_path, "sql", "-r", "json", "-q", f"select * from `{table}` order by id")
+    return [list(r.values()) for r in json.loads(out or "{}").get("rows", [])]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("git+ssh://git@example.com/org/repo.git", "git+ssh://git@example.com/org/repo.git"),
+        ("GIT+HTTPS://example.com/x.git", "git+https://example.com/x.git"),
+        ("git@github.com:org/repo.git", "git+ssh://git@github.com/./org/repo.git"),
+        ("git@host:/abs/repo.git", "git+ssh://git@host/abs/repo.git"),
+        ("https://github.com/org/repo.git", "git+https://github.com/org/repo.git"),
+        ("https://github.com/org/repo.git/", "git+https://github.com/org/repo.git/"),
+        ("git+remote://origin", "git+remote://origin"),
+        ("https://example.com/dvc-storage", None),
+        ("s3://bucket/path", None),
+        ("/local/path/repo.git", None),
+        ("relative:with-colon", None),
+    ],
+)
+def test_which_urls_name_a_git_remote(url, expected):
+    assert git_url_of(url) == expected
+
+
+def test_git_remote_urls_are_kept_as_written_in_the_config(dvc_repo):
+    urls = {
+        "a": "git+file:///srv/git/project.git",
+        "b": "git@github.com:org/repo.git",
+        "c": "git+remote://origin",
+        "d": "https://example.com/org/repo.git",
+    }
+    for name, url in urls.items():
+        dvc(dvc_repo, "remote", "add", name, url)
+    listed = dict(line.split() for line in dvc(dvc_repo, "remote", "list").stdout.splitlines())
+    # DVC would otherwise take them for paths relative to .dvc/ (../git+file:/srv/...).
+    assert listed == urls
+    config = (dvc_repo / ".dvc" / "config").read_text()
+    for url in urls.values():
+        assert f"url = {url}\n" in config
+
+
+def test_the_projects_own_origin_holds_its_databases(dvc_repo, make_db, tmp_path):
+    origin = with_origin(dvc_repo)
+    default_remote(dvc_repo, "git+remote://origin", "origin")
+    db = track(dvc_repo, make_db, "labels", git_message="labels")
+    first = db.heads().commit
+
+    push = dvc(dvc_repo, "push")
+    assert "Pushed Dolt database 'labels' to remote 'origin': 1 new commit" in push.stdout
+    git(dvc_repo, "push", "-q", "origin", "main")
+    on_origin = refs(origin)
+    assert git_ref(database_key("labels")) in on_origin
+    # Dolt 2.x's info branch is off: a plain clone gets branches, nothing of Dolt.
+    assert sorted(r for r in on_origin if r.startswith("refs/heads/")) == ["refs/heads/main"]
+    assert dvc(dvc_repo, "status", "-c").stdout.strip() == "Cache and remote 'origin' are in sync."
+
+    clone = clone_project(origin, tmp_path / "clone")
+    assert not any("dolt" in r for r in git(clone, "for-each-ref").split())
+    objects = git(clone, "count-objects", "-v")
+    pulled = dvc(clone, "pull")
+    assert "Fetched Dolt database 'labels' from remote 'origin'" in pulled.stdout
+    assert rows(clone / "labels") == [[1, "a"], [2, "b"]]
+    assert Database(clone / "labels").heads().commit == first
+    assert dvc(clone, "status").stdout.strip() == "Data and pipelines are up to date."
+    assert git(clone, "count-objects", "-v") == objects  # no Dolt data in git's own store
+
+    # A new commit: status -c sees the remote lacks it, push sends it.
+    insert(db, [(3, "c")])
+    commit(db, "third")
+    dvc(dvc_repo, "commit", "-f", "labels")
+    status = dvc(dvc_repo, "status", "-c", "--json")
+    assert json.loads(status.stdout) == {"labels": "new"}
+    dvc(dvc_repo, "push")
+    git_commit(dvc_repo, "three rows")
+    git(dvc_repo, "push", "-q", "origin", "main")
+    git(clone, "pull", "-q", "origin", "main")
+    dvc(clone, "pull")
+    assert rows(clone / "labels") == [[1, "a"], [2, "b"], [3, "c"]]
+
+
+def test_two_databases_live_under_refs_of_their_own(dvc_repo, make_db, tmp_path):
+    origin = with_origin(dvc_repo)
+    default_remote(dvc_repo, "git+remote://origin", "origin")
+    track(dvc_repo, make_db, "data/labels", rows=[(1, "x")])
+    track(dvc_repo, make_db, "data-labels", rows=[(2, "y")], git_message="two")
+    dvc(dvc_repo, "push")
+    git(dvc_repo, "push", "-q", "origin", "main")
+    on_origin = refs(origin)
+    assert {git_ref("data--labels"), git_ref("data-2dlabels")} <= set(on_origin)
+
+    clone = clone_project(origin, tmp_path / "clone")
+    dvc(clone, "pull", "data-labels.dvc")
+    assert rows(clone / "data-labels") == [[2, "y"]]
+    assert not (clone / "data" / "labels").exists()
+    # The clone fetched its own ref only.
+    cache = clone / "data-labels" / ".dolt" / "git-remote-cache"
+    fetched = git(next(p for p in cache.rglob("HEAD")).parent, "for-each-ref").strip()
+    assert "data--labels" not in fetched
+
+
+def test_files_go_elsewhere_and_databases_to_git(dvc_repo, make_db, tmp_path):
+    origin = with_origin(dvc_repo)
+    files = tmp_path / "files-remote"
+    default_remote(dvc_repo, str(files), "files")
+    dvc(dvc_repo, "remote", "add", "origin", "git+remote://origin")
+    dvc(dvc_repo, "config", "dolt.remote", "origin")
+    (dvc_repo / "model.bin").write_bytes(b"weights")
+    dvc(dvc_repo, "add", "model.bin")
+    track(dvc_repo, make_db, "labels", git_message="both")
+
+    push = dvc(dvc_repo, "push")
+    assert "Pushed Dolt database 'labels' to remote 'origin'" in push.stdout
+    assert git_ref("labels") in refs(origin)
+    assert any(p.is_file() for p in files.rglob("*"))  # the file went to its remote
+    assert not (files / "dolt").exists()  # and the database did not
+
+    # A file sent to the git remote itself is one clear error.
+    proc = dvc(dvc_repo, "push", "-r", "origin", "model.bin", ok=False)
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("ERROR")]
+    assert len(errors) == 1, proc.stderr
+    assert "git remotes hold Dolt databases only" in errors[0]
+    assert "Traceback" not in proc.stderr
+
+
+def test_pins_keep_recorded_commits_after_the_database_history_is_rewritten(
+    dvc_repo, make_db, tmp_path
+):
+    origin = with_origin(dvc_repo)
+    default_remote(dvc_repo, "git+remote://origin", "origin")
+    db = track(dvc_repo, make_db, "labels", rows=[(1, "old")], git_message="old")
+    old_rev = git(dvc_repo, "rev-parse", "HEAD").strip()
+    old = db.heads().commit
+    dvc(dvc_repo, "push")
+    # Rewrite the database's history: main no longer reaches the old commit.
+    sql(db, "delete from t")
+    insert(db, [(9, "new")])
+    dolt(db.path, "add", "-A")
+    dolt(db.path, "commit", "--amend", "-m", "rewritten")
+    assert "initial data" not in dolt(db.path, "log", "--oneline")
+    dvc(dvc_repo, "commit", "-f", "labels")
+    git_commit(dvc_repo, "rewritten")
+    dvc(dvc_repo, "push")
+    git(dvc_repo, "push", "-q", "origin", "main")
+
+    clone = clone_project(origin, tmp_path / "clone")
+    dvc(clone, "pull")
+    assert rows(clone / "labels") == [[9, "new"]]
+    git(clone, "checkout", "-q", old_rev)
+    dvc(clone, "pull")  # fetches the old commit by its pin, then checks it out
+    assert rows(clone / "labels") == [[1, "old"]]
+    assert Database(clone / "labels").heads().commit == old
+
+
+def test_a_password_in_a_git_url_is_refused_and_never_shown(dvc_repo, make_db):
+    default_remote(dvc_repo, "git+https://user:s3cret@127.0.0.1:9/x.git", "origin")
+    track(dvc_repo, make_db, "labels", git_message="labels")
+    proc = dvc(dvc_repo, "push", ok=False)
+    assert "credential helper" in proc.stderr
+    assert "s3cret" not in proc.stderr + proc.stdout
+
+
+def test_a_missing_git_remote_is_one_clear_error(dvc_repo, make_db):
+    default_remote(dvc_repo, "git+remote://upstream", "origin")
+    track(dvc_repo, make_db, "labels", git_message="labels")
+    proc = dvc(dvc_repo, "push", ok=False)
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("ERROR")]
+    assert len(errors) == 1, proc.stderr
+    assert "git remote add upstream <url>" in proc.stderr
