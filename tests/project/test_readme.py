@@ -170,3 +170,26 @@ def test_table_dependency_workflow(tmp_path, make_db):
     run_block(block[6:], project)
     assert json.loads((project / "count.json").read_text()) == {"rows": 3}
     assert (project / "runs.log").read_text().splitlines() == ["ran", "ran"]
+
+
+@pytest.mark.timeout(600)
+def test_git_remote_workflow(tmp_path, make_db):
+    project = new_project(tmp_path / "project")
+    labels = make_db("labels", parent=project)
+    dvc(project, "add", "labels")
+    git_commit(project, "labels")
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
+    git(project, "remote", "add", "origin", "../origin.git")
+
+    (block,) = blocks("gitremote/project")
+    run_block(block, project)
+    on_origin = git(origin, "for-each-ref", "--format=%(refname)").split()
+    assert sorted(on_origin) == ["refs/dolt/labels", "refs/heads/main"]
+
+    (anywhere,) = blocks("gitremote/anywhere")
+    run_block(anywhere, tmp_path)
+    teammate = tmp_path / "teammate"
+    assert not [r for r in git(teammate, "for-each-ref").split() if "dolt" in r]
+    assert Database(teammate / "labels").heads().commit == labels.heads().commit
+    assert dvc(teammate, "status").stdout.strip() == "Data and pipelines are up to date."
