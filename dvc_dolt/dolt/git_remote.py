@@ -8,6 +8,10 @@ points at a git commit whose tree holds the database's table files; a plain
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
+
 from .binary import find_dolt, format_version
 from .errors import DoltVersionError
 
@@ -39,3 +43,37 @@ def require_git_remotes() -> None:
             f"but {dolt.path} is dolt {dolt.version_string}: install a newer dolt "
             "(https://docs.dolthub.com/introduction/installation)"
         )
+
+
+def stored_bytes(path: str | os.PathLike[str]) -> int:
+    """About what a first push of the database sends: the size of its chunk
+    store (0 when a release lays it out otherwise)."""
+    return _tree_bytes(Path(path, ".dolt", "noms"))
+
+
+def _tree_bytes(root: Path) -> int:
+    return sum(f.stat().st_size for f in root.rglob("*") if f.is_file() and not f.is_symlink())
+
+
+# Where a database keeps what it fetched from git remotes: a second copy of
+# their data, which Dolt fills again on the next fetch or push.
+GIT_CACHE_DIR = "git-remote-cache"
+
+
+def git_cache_bytes(path: str | os.PathLike[str]) -> int:
+    """The size of the database's git remote cache (0 when it has none)."""
+    return _tree_bytes(Path(path, ".dolt", GIT_CACHE_DIR))
+
+
+def drop_git_cache(path: str | os.PathLike[str]) -> int:
+    """Delete the database's git remote cache; the bytes it held."""
+    cache = Path(path, ".dolt", GIT_CACHE_DIR)
+    size = git_cache_bytes(path)
+    # Renamed first: a half-deleted cache is never where dolt looks.
+    doomed = cache.with_name(f".{GIT_CACHE_DIR}.deleting-{os.getpid()}")
+    try:
+        os.rename(cache, doomed)
+    except FileNotFoundError:
+        return 0
+    shutil.rmtree(doomed, ignore_errors=True)
+    return size

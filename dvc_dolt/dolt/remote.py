@@ -202,6 +202,26 @@ def ensure_remote(
     return True
 
 
+def _named(known: Settings, url: str, params: Sequence[str]) -> Optional[str]:
+    """The remote in ``known`` at ``url`` (and, for a git remote, at the same ref)."""
+    ref = params_dict(params).get("git_ref")
+    for name, (current, now) in known.items():
+        # A git repository holds a database per ref: the same URL with another
+        # ref is another remote database.
+        if _same_url(current, url) and now.get("git_ref") == ref:
+            return name
+    return None
+
+
+def has_remote(
+    db: Database, url: str, params: Sequence[str] = (), cache: Optional[RemotesCache] = None
+) -> bool:
+    """Whether ``db`` has a remote at ``url`` already (with ``cache``: no dolt process
+    while its remotes are as last seen)."""
+    known = cache.settings(db) if cache else remote_settings(db)
+    return _named(known, split_credentials(url)[0], params) is not None
+
+
 def remote_named_for(
     db: Database,
     url: str,
@@ -217,17 +237,7 @@ def remote_named_for(
     url = split_credentials(url)[0]
     known = cache.settings(db) if cache else remote_settings(db)
     wanted = params_dict(params)
-    # A git repository holds a database per ref: the same URL with another
-    # ref is another remote database.
-    ref = wanted.get("git_ref")
-    name = next(
-        (
-            n
-            for n, (current, now) in known.items()
-            if _same_url(current, url) and now.get("git_ref") == ref
-        ),
-        preferred,
-    )
+    name = _named(known, url, params) or preferred
     try:
         changed = ensure_remote(db, name, url, params, known)
     except DoltError:

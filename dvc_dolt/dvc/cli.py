@@ -140,7 +140,12 @@ def _gc_command():
             from dvc_dolt.dvc.items.hints import size_text
             from dvc_dolt.dvc.maintenance.gc import compact
 
-            done = locked(compact)(self.repo, self.args.targets, dry_run=self.args.dry_run)
+            done = locked(compact)(
+                self.repo,
+                self.args.targets,
+                dry_run=self.args.dry_run,
+                git_cache=self.args.git_cache,
+            )
             if not done:
                 ui.write("No Dolt database to compact.")
             for item in done:
@@ -152,6 +157,12 @@ def _gc_command():
                 else:
                     ui.write(
                         f"Compacted Dolt database '{item.path}' ({journal}) in {item.seconds:.1f}s"
+                    )
+                if item.git_cache is not None:
+                    verb = "Would delete" if self.args.dry_run else "Deleted"
+                    ui.write(
+                        f"{verb} the git remote cache of Dolt database '{item.path}'"
+                        f" ({size_text(item.git_cache)})"
                     )
             return 0
 
@@ -224,6 +235,13 @@ def add_dolt_parser(subparsers: Any, parent_parser: Any) -> None:
         action="store_true",
         default=False,
         help="Only list the databases and the size of their journals.",
+    )
+    gc.add_argument(
+        "--git-cache",
+        action="store_true",
+        default=False,
+        help="Also delete each database's .dolt/git-remote-cache, the second copy of what"
+        " it fetched from git remotes (the next fetch or push from one downloads it again).",
     )
     gc.set_defaults(func=_gc_command())
 

@@ -97,6 +97,7 @@ def git_ref(key: str) -> str:
     """The git ref of database ``key`` (see :func:`database_key`: a valid ref name)."""
     return GIT_REF_PREFIX + key
 
+
 # Path characters that name a remote database as they are. Lower case only:
 # database names are case-insensitive on some stores (macOS file systems,
 # dolt sql-server), so ``Labels`` and ``labels`` must not meet there either.

@@ -208,3 +208,50 @@ def test_a_missing_git_remote_is_one_clear_error(dvc_repo, make_db):
     errors = [line for line in proc.stderr.splitlines() if line.startswith("ERROR")]
     assert len(errors) == 1, proc.stderr
     assert "git remote add upstream <url>" in proc.stderr
+
+
+def test_a_first_push_bigger_than_a_git_host_takes_is_announced(dvc_repo, make_db):
+    with_origin(dvc_repo)
+    default_remote(dvc_repo, "git+remote://origin", "origin")
+    track(dvc_repo, make_db, "labels", git_message="labels")
+    limit = {"DVC_DOLT_GIT_PUSH_LIMIT": "1000"}  # bytes: any database is bigger
+    first = dvc(dvc_repo, "push", env=limit)
+    warnings = [line for line in first.stderr.splitlines() if line.startswith("WARNING")]
+    assert len(warnings) == 1, first.stderr
+    assert "Dolt database 'labels' holds" in warnings[0]
+    assert "GitHub: 2 GiB" in warnings[0]
+    assert "Pushed Dolt database 'labels'" in first.stdout  # it went on
+    # Later pushes send only what is new: nothing more is said.
+    assert "WARNING" not in dvc(dvc_repo, "push", env=limit).stderr
+
+
+def test_dolt_gc_deletes_the_git_remote_cache_on_request(dvc_repo, make_db, tmp_path):
+    origin = with_origin(dvc_repo)
+    default_remote(dvc_repo, "git+remote://origin", "origin")
+    db = track(dvc_repo, make_db, "labels", git_message="labels")
+    dvc(dvc_repo, "push")
+    git(dvc_repo, "push", "-q", "origin", "main")
+    clone = clone_project(origin, tmp_path / "clone")
+    dvc(clone, "pull")
+    cache = clone / "labels" / ".dolt" / "git-remote-cache"
+    assert cache.is_dir()
+
+    dry = dvc(clone, "dolt", "gc", "--git-cache", "--dry-run").stdout
+    assert "Would delete the git remote cache of Dolt database 'labels'" in dry
+    assert cache.is_dir()
+    done = dvc(clone, "dolt", "gc", "--git-cache").stdout
+    assert "Deleted the git remote cache of Dolt database 'labels'" in done
+    assert not cache.exists()
+    assert not list((clone / "labels" / ".dolt").glob("*deleting*"))
+    assert dvc(clone, "status").stdout.strip() == "Data and pipelines are up to date."
+
+    # The next fetch fills it again and works as before.
+    insert(db, [(3, "c")])
+    commit(db, "third")
+    dvc(dvc_repo, "commit", "-f", "labels")
+    dvc(dvc_repo, "push")
+    git_commit(dvc_repo, "three rows")
+    git(dvc_repo, "push", "-q", "origin", "main")
+    git(clone, "pull", "-q", "origin", "main")
+    dvc(clone, "pull")
+    assert rows(clone / "labels") == [[1, "a"], [2, "b"], [3, "c"]]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
 from dvc_dolt.dolt import Database, DoltError, kept_branch
+from dvc_dolt.dolt.git_remote import drop_git_cache, git_cache_bytes
 from dvc_dolt.dolt.journal import gc, journal_bytes, keep_unreached, refuse_served
 from dvc_dolt.dolt.remote_copy import copy_check
 from dvc_dolt.dolt.state import CopyCheck
@@ -38,6 +39,8 @@ class Compaction:
     seconds: Optional[float] = None
     # Commits DVC records that no branch reached: now on dvc/kept branches.
     kept: tuple[str, ...] = ()
+    # With --git-cache: the bytes of its git remote cache, deleted (or not yet).
+    git_cache: Optional[int] = None
 
     def kept_lines(self, dry_run: bool) -> list[str]:
         verb = "Would keep" if dry_run else "Kept"
@@ -66,7 +69,9 @@ def _select(tracked: dict[str, Any], targets: Sequence[str]) -> list[str]:
     return paths
 
 
-def compact(repo: Repo, targets: Sequence[str] = (), dry_run: bool = False) -> list[Compaction]:
+def compact(
+    repo: Repo, targets: Sequence[str] = (), dry_run: bool = False, git_cache: bool = False
+) -> list[Compaction]:
     """Run ``dolt gc`` in each selected database; what was done, in order.
 
     A commit that the workspace, a git revision or an experiment records, and
@@ -83,7 +88,7 @@ def compact(repo: Repo, targets: Sequence[str] = (), dry_run: bool = False) -> l
             rel_path = os.path.relpath(path)
             logger.warning("Dolt database '%s' is not in the workspace: skipped", rel_path)
             continue
-        done.append(compact_one(repo, tracked[path], dry_run, recorded))
+        done.append(compact_one(repo, tracked[path], dry_run, recorded, git_cache))
     return done
 
 
@@ -96,10 +101,15 @@ def _recorded(repo: Repo) -> set[str]:
 
 
 def compact_one(
-    repo: Repo, item: Any, dry_run: bool = False, recorded: Optional[set[str]] = None
+    repo: Repo,
+    item: Any,
+    dry_run: bool = False,
+    recorded: Optional[set[str]] = None,
+    git_cache: bool = False,
 ) -> Compaction:
     """Run ``dolt gc`` in the database of one tracked item, keeping every commit
-    the repository records (see :func:`compact`)."""
+    the repository records (see :func:`compact`); with ``git_cache``, delete
+    the copy of what it fetched from git remotes too."""
     from dvc_dolt.dvc.items.heads import heads_cache, read_heads
 
     path = os.path.abspath(item.fs_path)
@@ -113,9 +123,12 @@ def compact_one(
     with dvc_errors(f"cannot compact Dolt database '{rel_path}': "):
         refuse_served(db)
         kept = tuple(keep_unreached(db, needed, dry_run))
+        cached = git_cache_bytes(path) if git_cache else None
         if dry_run:
-            return Compaction(rel_path, journal, kept=kept)
+            return Compaction(rel_path, journal, kept=kept, git_cache=cached)
         seconds = gc(db)
+        if git_cache:
+            cached = drop_git_cache(path)
     # gc rewrote the files the heads cache keys on: refill it now, so that
     # the next `dvc status` starts no dolt process; a first push may copy them.
     now = read_heads(item)
@@ -128,4 +141,4 @@ def compact_one(
         except DoltError as exc:
             check = CopyCheck(now.commit, [f"cannot tell what a copy would send ({exc})"], [])
         cache.mark_compacted(db, check)
-    return Compaction(rel_path, journal, seconds, kept)
+    return Compaction(rel_path, journal, seconds, kept, cached)

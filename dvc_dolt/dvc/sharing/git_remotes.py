@@ -10,6 +10,7 @@ plain ``git clone`` downloads none of it.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import PurePosixPath
@@ -25,11 +26,17 @@ from dvc_dolt.dvc.layout import git_ref
 if TYPE_CHECKING:
     from dvc.repo import Repo
 
+logger = logging.getLogger(__name__)
+
 # `git+remote://origin`: the git remote `origin` of the project at hand.
 OWN_SCHEME = "git+remote"
 
 # What a DVC remote of these schemes holds: databases, never files.
 SCHEMES = (*GIT_SCHEMES, OWN_SCHEME)
+
+# What a git host takes in one push: GitHub refuses more than 2 GiB.
+PUSH_LIMIT_ENV = "DVC_DOLT_GIT_PUSH_LIMIT"
+PUSH_LIMIT = 2 * 1024**3
 
 # user@host:path, as git and Dolt read it (ssh); a user is required, so that
 # local paths with a colon stay local paths.
@@ -114,3 +121,32 @@ def git_remote(url: str, key: str) -> tuple[tuple[str, ...], dict[str, str]]:
         )
     require_git_remotes()
     return ("--ref", git_ref(key)), git_remote_env()
+
+
+def push_limit() -> int:
+    try:
+        return int(os.environ.get(PUSH_LIMIT_ENV, "") or PUSH_LIMIT)
+    except ValueError:
+        return PUSH_LIMIT
+
+
+def warn_if_too_big(rel_path: str, size: int, where: str) -> None:
+    """Before a database's first push to a git remote: say when it sends more
+    than a git host takes in one push (it goes on: some hosts take it)."""
+    limit = push_limit()
+    if size <= limit:
+        return
+    logger.warning(
+        "Dolt database '%s' holds %s: its first push to git remote '%s' sends about that "
+        "in one git push, and git hosts refuse pushes over their limit (GitHub: 2 GiB; "
+        "%s=%d here). A bucket remote suits a database this large.",
+        rel_path,
+        _gib(size),
+        where,
+        PUSH_LIMIT_ENV,
+        limit,
+    )
+
+
+def _gib(size: int) -> str:
+    return f"{size / 1024**3:.1f} GiB" if size >= 1024**3 else f"{size / 1024**2:.0f} MiB"

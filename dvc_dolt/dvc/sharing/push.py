@@ -9,7 +9,8 @@ import logging
 from typing import TYPE_CHECKING, Any, Optional
 
 from dvc_dolt.dolt import Database, DoltError
-from dvc_dolt.dolt.remote import push_pins
+from dvc_dolt.dolt.git_remote import is_git_url, stored_bytes
+from dvc_dolt.dolt.remote import has_remote, push_pins
 from dvc_dolt.dvc.errors import DvcDoltError
 from dvc_dolt.dvc.items.heads import heads_cache_at
 from dvc_dolt.dvc.layout import database_key, home_remote
@@ -17,6 +18,7 @@ from dvc_dolt.dvc.parallel import run_all
 from dvc_dolt.dvc.project.staging import fetched_path, remotes_cache
 from dvc_dolt.dvc.sharing.collect import collect
 from dvc_dolt.dvc.sharing.first_push import may_copy, push_by_copy
+from dvc_dolt.dvc.sharing.git_remotes import warn_if_too_big
 from dvc_dolt.dvc.sharing.routes import failure_reason, remote_name, remote_spec
 
 if TYPE_CHECKING:
@@ -42,6 +44,10 @@ def push(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
                 db = Database(route.path)
                 commits = todo[route]
                 copy = may_copy(repo, route.remote, route.rel_path, db, spec, commits)
+                if is_git_url(spec.url) and not has_remote(
+                    db, spec.url, spec.params, remotes_cache(repo.tmp_dir)
+                ):
+                    warn_if_too_big(route.rel_path, stored_bytes(db.path), route.where)
                 name = remote_name(repo, db, spec, home_remote(route.remote))
                 with heads_cache_at(repo.tmp_dir).kept_across(db):
                     new = None
