@@ -255,3 +255,42 @@ def test_dolt_gc_deletes_the_git_remote_cache_on_request(dvc_repo, make_db, tmp_
     git(clone, "pull", "-q", "origin", "main")
     dvc(clone, "pull")
     assert rows(clone / "labels") == [[1, "a"], [2, "b"], [3, "c"]]
+
+
+def test_import_brings_a_database_from_the_registrys_own_git_repository(
+    dvc_repo, make_db, tmp_path
+):
+    registry = dvc_repo
+    origin = with_origin(registry)
+    default_remote(registry, "git+remote://origin", "origin")
+    labels = track(registry, make_db, "labels", git_message="labels")
+    dvc(registry, "push")
+    git(registry, "push", "-q", "origin", "main")
+    recorded = labels.heads().commit
+
+    user = tmp_path / "user"
+    user.mkdir()
+    git(user, "init", "-q", "-b", "main")
+    dvc(user, "init", "-q")
+    # No DVC remote here: the database comes from the registry's git repository.
+    dvc(user, "import", str(origin), "labels")
+    assert Database(user / "labels").heads().commit == recorded
+    dvc(user, "get", str(origin), "labels", "-o", "copy")
+    assert rows(user / "copy") == [[1, "a"], [2, "b"]]
+
+    # The registry moves on; update brings the new recorded commit.
+    insert(labels, [(3, "c")])
+    newer = commit(labels, "third")
+    dvc(registry, "commit", "-f", "labels")
+    git_commit(registry, "three rows")
+    dvc(registry, "push")
+    git(registry, "push", "-q", "origin", "main")
+    dvc(user, "update", "labels.dvc")
+    assert Database(user / "labels").heads().commit == newer
+
+    # A fresh clone of the user's project pulls it from the registry's repository.
+    git_commit(user, "imported")
+    clone = tmp_path / "user-clone"
+    git(tmp_path, "clone", "-q", str(user), str(clone))
+    dvc(clone, "pull")
+    assert rows(clone / "labels") == [[1, "a"], [2, "b"], [3, "c"]]

@@ -81,9 +81,13 @@ def _from_git_config(url: str, root: str) -> Optional[str]:
     return None
 
 
-def resolve(repo: Repo, url: str) -> str:
+def resolve(repo: Repo, url: str, opened_from: Optional[str] = None) -> str:
     """``url`` as Dolt reaches it: ``git+remote://NAME`` becomes the URL of the
-    project's git remote NAME, read now; other git URLs stay as they are."""
+    project's git remote NAME, read now; other git URLs stay as they are.
+
+    A source project of ``dvc import``/``get`` that DVC opened from
+    ``opened_from`` without a clone has no remote NAME: its databases are
+    in the repository itself."""
     git_url = git_url_of(url) or url
     if not git_url.startswith(f"{OWN_SCHEME}://"):
         return git_url
@@ -93,13 +97,17 @@ def resolve(repo: Repo, url: str) -> str:
 
     try:
         scm = repo.scm
-        found = scm.get_remote_url(name)
         root = scm.root_dir
+        found = scm.get_remote_url(name)
     except (SCMError, GitError, AttributeError, NotImplementedError) as exc:
-        raise DvcDoltError(
-            f"DVC remote '{url}' names the git remote '{name}', but this project's git "
-            f"repository has none: add it with `git remote add {name} <url>`"
-        ) from exc
+        if not opened_from:
+            raise DvcDoltError(
+                f"DVC remote '{url}' names the git remote '{name}', but this project's git "
+                f"repository has none: add it with `git remote add {name} <url>`"
+            ) from exc
+        # DVC opened the source repository itself (a bare one, at a revision):
+        # its databases are where it was opened from.
+        found, root = opened_from, os.getcwd()
     resolved = _from_git_config(found, root)
     if resolved is None:
         raise DvcDoltError(

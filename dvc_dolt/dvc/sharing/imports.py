@@ -232,7 +232,7 @@ def get_with(
             found = None
         else:
             try:
-                found = recorded_in(owner, db_out)
+                found = recorded_in(owner, db_out, opened_from=url)
             except DvcDoltError as exc:
                 raise DvcDoltError(f"{source}: {exc}") from None
     if found is None:

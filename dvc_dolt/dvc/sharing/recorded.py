@@ -54,8 +54,9 @@ class Recorded:
         return self.sources[0][0].url
 
 
-def recorded_in(repo: Repo, out: DoltMixin) -> Recorded:
-    """What ``repo`` records of database ``out``, and where its commit can be fetched."""
+def recorded_in(repo: Repo, out: DoltMixin, opened_from: Optional[str] = None) -> Recorded:
+    """What ``repo`` records of database ``out``, and where its commit can be fetched
+    (``opened_from``: the URL DVC opened the source project from)."""
     rel_path = rel_path_of(out)
     heads = out.recorded_heads
     if heads is None:
@@ -68,7 +69,7 @@ def recorded_in(repo: Repo, out: DoltMixin) -> Recorded:
             "project has no DVC remote to fetch it from: in the source project, run "
             "`dvc remote add -d <name> <url>` and `dvc push`"
         )
-    route = Route("", rel_path, name or "", url)
+    route = Route("", rel_path, name or "", url, opened_from=opened_from)
     return Recorded(rel_path, heads, route.where, tuple(sources_of(repo, route)))
 
 
@@ -129,7 +130,7 @@ def recorded_for(dep: RepoDependency) -> Optional[Recorded]:
         if out is None:
             return None
         try:
-            found = recorded_in(source, out)
+            found = recorded_in(source, out, opened_from=dep.def_repo[dep.PARAM_URL])
         except DvcDoltError as exc:
             raise DvcDoltError(f"{describe_source(dep, rev)}: {exc}") from None
     with _seen_lock:

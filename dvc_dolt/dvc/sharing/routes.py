@@ -32,6 +32,9 @@ class Route:
     # Where its pins are, when not on the remote above: an import's, on its
     # source project's remote (see .imports).
     sources: tuple[tuple[DoltRemoteSpec, str], ...] = field(default=(), compare=False)
+    # A source project's: the URL DVC opened it from, the repository its
+    # `git+remote://NAME` means when its git repository has no remote NAME.
+    opened_from: Optional[str] = field(default=None, compare=False)
 
     @property
     def where(self) -> str:
@@ -59,7 +62,7 @@ def remote_spec(repo: Repo, route: Route, key: Optional[str] = None) -> DoltRemo
         raise DvcDoltError(f"no DVC remote named '{route.remote}'") from None
     url = conf.pop("url")
     if is_git_remote(url):
-        url = resolve(repo, url)  # the project's own git remote, read now
+        url = resolve(repo, url, route.opened_from)  # the project's own git remote, read now
     return dolt_remote_for(url, key or database_key(route.rel_path), conf)
 
 
