@@ -80,8 +80,11 @@ def test_exp_push_then_pull_in_a_fresh_clone_then_apply(exp_repo, tmp_path):
     repo = exp_repo
     origin = tmp_path / "origin.git"
     git(tmp_path, "init", "-q", "--bare", str(origin))
-    default_remote(repo, tmp_path / "storage")
-    git(repo, "commit", "-qam", "storage")
+    # The databases' remote is the project's own git repository: code, refs of
+    # experiments and their Dolt commits all go to one place (folder remotes:
+    # every other sharing test).
+    default_remote(repo, "git+remote://origin", "origin")
+    git(repo, "commit", "-qam", "databases go to origin")
     git(repo, "remote", "add", "origin", str(origin))
     git(repo, "push", "-q", "origin", "main")
     dvc(repo, "push")
@@ -97,6 +100,8 @@ def test_exp_push_then_pull_in_a_fresh_clone_then_apply(exp_repo, tmp_path):
     dvc(fresh, "exp", "apply", "double")
     assert Database(fresh / "scores").heads().commit == made
     assert scores(fresh) == [2, 4]
+    refs = git(origin, "for-each-ref", "--format=%(refname)").split()
+    assert {"refs/dolt/labels", "refs/dolt/scores"} <= set(refs)
 
 
 @pytest.mark.timeout(120)

@@ -294,3 +294,17 @@ def test_import_brings_a_database_from_the_registrys_own_git_repository(
     git(tmp_path, "clone", "-q", str(user), str(clone))
     dvc(clone, "pull")
     assert rows(clone / "labels") == [[1, "a"], [2, "b"], [3, "c"]]
+
+
+def test_a_git_repository_without_a_branch_gets_a_hint(dvc_repo, make_db):
+    origin = dvc_repo.parent / "origin.git"
+    git(dvc_repo.parent, "init", "-q", "--bare", str(origin))
+    git(dvc_repo, "remote", "add", "origin", str(origin))
+    default_remote(dvc_repo, "git+remote://origin", "origin")
+    track(dvc_repo, make_db, "labels", git_message="labels")
+    proc = dvc(dvc_repo, "push", ok=False)
+    assert "git push <remote> main" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    git(dvc_repo, "push", "-q", "origin", "main")
+    dvc(dvc_repo, "push")  # and then it goes
+    assert git_ref("labels") in refs(origin)

@@ -158,3 +158,10 @@ def warn_if_too_big(rel_path: str, size: int, where: str) -> None:
 
 def _gib(size: int) -> str:
     return f"{size / 1024**3:.1f} GiB" if size >= 1024**3 else f"{size / 1024**2:.0f} MiB"
+
+
+def with_hint(why: str) -> str:
+    """Dolt's words for a failed push to a git remote, with what to do."""
+    if "has no branches" in why:
+        return why + " (push a branch of the project there first: `git push <remote> main`)"
+    return why

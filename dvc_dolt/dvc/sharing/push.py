@@ -18,7 +18,7 @@ from dvc_dolt.dvc.parallel import run_all
 from dvc_dolt.dvc.project.staging import fetched_path, remotes_cache
 from dvc_dolt.dvc.sharing.collect import collect
 from dvc_dolt.dvc.sharing.first_push import may_copy, push_by_copy
-from dvc_dolt.dvc.sharing.git_remotes import warn_if_too_big
+from dvc_dolt.dvc.sharing.git_remotes import warn_if_too_big, with_hint
 from dvc_dolt.dvc.sharing.routes import failure_reason, remote_name, remote_spec
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def push(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
         except (DoltError, DvcDoltError) as exc:
             # The next push asks dolt again which remotes the database has.
             remotes_cache(repo.tmp_dir).forget(Database(route.path))
-            why = failure_reason(exc)
+            why = with_hint(failure_reason(exc))
             return f"Dolt database '{route.rel_path}' to remote '{route.where}': {why}"
         if new:
             pushed.append(route)
