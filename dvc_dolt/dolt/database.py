@@ -356,6 +356,21 @@ class Database:
         held = {row["h"] for row in rows}
         return [c for c in wanted if c not in held]
 
+    def root_commits(self, commits: Iterable[str]) -> list[str]:
+        """The first commits (no parent) of the history of ``commits``: what two
+        databases share when one was cloned from the other."""
+        wanted = sorted({check_hash(c, "commit") for c in commits})
+        if not wanted:
+            return []
+        logs = " union ".join(
+            f"select commit_hash from dolt_log({quote_string(c)})" for c in wanted
+        )
+        rows = self.sql(
+            "select distinct a.commit_hash as h from dolt_commit_ancestors a"
+            f" where a.parent_hash is null and a.commit_hash in ({logs})"
+        )[0]
+        return sorted(row["h"] for row in rows)
+
     def is_ancestor(self, ancestor: str, rev: str) -> bool:
         """True when ``ancestor`` is ``rev`` or in its history."""
         rows = self.sql(

@@ -532,14 +532,20 @@ def has_pin(db: Database, remote: str, commit: str) -> bool:
     return has_pins(db, remote, [commit])
 
 
+class _EmptyRemote(Exception):
+    """The remote holds no branch at all."""
+
+
 def _missing_pins(
     run: Callable[..., Any],
     source: Source,
     commits: Iterable[str],
     first_only: bool = False,
+    tell_empty: bool = False,
 ) -> list[str]:
     """The commits whose pin the remote lacks, asked with ``dolt fetch`` by ``run``
-    (``Database.run``, or dolt in the probe's database).
+    (``Database.run``, or dolt in the probe's database). With ``tell_empty``, a
+    remote with no branch at all raises :class:`_EmptyRemote`.
 
     Dolt cannot list a remote's branches, and a fetch that finds its refs
     downloads their data. But dolt checks every ref of a fetch before it
@@ -568,6 +574,8 @@ def _missing_pins(
             if not named:  # the probe ref, or an empty remote ("no branches found")
                 if f"'{absent}'" in exc.message:
                     break
+                if tell_empty and "no branches found" in exc.message.lower():
+                    raise _EmptyRemote from None
                 return missing + left
             missing += named
             if first_only:
@@ -578,6 +586,25 @@ def _missing_pins(
             f"remote '{source.remote}' unexpectedly has branch {absent}"
         )
     return missing
+
+
+def holds_history(
+    db: Database,
+    remote: str,
+    roots: Iterable[str],
+    env: Optional[Mapping[str, str]] = None,
+    user: Optional[str] = None,
+) -> Optional[bool]:
+    """Whether ``remote`` holds the pin of one of ``roots`` (the first commits of
+    a history); None when it holds no branch at all. One dolt process, plus one
+    per root after the first when it lacks the first."""
+    roots = sorted({check_hash(c, "commit") for c in roots})
+    source = Source(remote, env or {}, user)
+    try:
+        missing = _missing_pins(db.run, source, roots, first_only=len(roots) == 1, tell_empty=True)
+    except _EmptyRemote:
+        return None
+    return len(missing) < len(roots)
 
 
 class PinProbe:

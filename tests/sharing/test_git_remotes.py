@@ -308,3 +308,32 @@ def test_a_git_repository_without_a_branch_gets_a_hint(dvc_repo, make_db):
     git(dvc_repo, "push", "-q", "origin", "main")
     dvc(dvc_repo, "push")  # and then it goes
     assert git_ref("labels") in refs(origin)
+
+
+def test_a_ref_holding_another_databases_history_is_refused(dvc_repo, make_db, tmp_path):
+    origin = with_origin(dvc_repo)
+    default_remote(dvc_repo, "git+remote://origin", "origin")
+    track(dvc_repo, make_db, "labels", git_message="labels")
+    dvc(dvc_repo, "push")
+    git(dvc_repo, "push", "-q", "origin", "main")
+    before = refs(origin)[git_ref("labels")]
+
+    # Another project, sharing the repository, with its own database at the same path.
+    other = clone_project(origin, tmp_path / "other")
+    dvc(other, "remove", "labels.dvc")
+    make_db("labels", parent=other, rows=[(7, "other")])
+    dvc(other, "add", "labels")
+    proc = dvc(other, "push", ok=False)
+    assert "refs/dolt/labels there holds another database's history" in proc.stderr
+    assert "git push <remote> :refs/dolt/labels" in proc.stderr
+    assert refs(origin)[git_ref("labels")] == before  # nothing was pushed
+
+    # A clone of the same database pushes there as its own.
+    teammate = clone_project(origin, tmp_path / "teammate")
+    dvc(teammate, "pull")
+    fresh = Database(teammate / "labels")
+    dolt(fresh.path, "remote", "remove", "origin")  # as if it came another way
+    insert(fresh, [(3, "c")])
+    commit(fresh, "third")
+    dvc(teammate, "commit", "-f", "labels")
+    assert "Pushed Dolt database 'labels'" in dvc(teammate, "push").stdout

@@ -18,13 +18,16 @@ from typing import TYPE_CHECKING, Optional
 from urllib.parse import urlsplit
 
 from dvc_dolt.dolt.git_remote import GIT_SCHEMES, git_remote_env, require_git_remotes
-from dvc_dolt.dolt.remote import split_credentials
+from dvc_dolt.dolt.remote import holds_history, params_dict, split_credentials
 from dvc_dolt.dolt.runner import redact
 from dvc_dolt.dvc.errors import DvcDoltError
 from dvc_dolt.dvc.layout import git_ref
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
+
+    from dvc_dolt.dolt import Database
+    from dvc_dolt.dvc.sharing.remotes import DoltRemoteSpec
 
 logger = logging.getLogger(__name__)
 
@@ -165,3 +168,24 @@ def with_hint(why: str) -> str:
     if "has no branches" in why:
         return why + " (push a branch of the project there first: `git push <remote> main`)"
     return why
+
+
+def first_push_pins(
+    db: Database, name: str, spec: DoltRemoteSpec, rel_path: str, commits: set[str]
+) -> set[str]:
+    """The pins of a database's first push to a git remote: ``commits`` and the
+    first commits of their history, which tell the next database that pushes
+    there whether it shares this history.
+
+    Refuses a ref that holds another database's history: pushing would mix
+    the two, and every clone of either would download both.
+    """
+    roots = set(db.root_commits(commits))
+    if roots and holds_history(db, name, roots, spec.env, spec.user) is False:
+        ref = params_dict(spec.params).get("git_ref", "its ref")
+        raise DvcDoltError(
+            f"{ref} there holds another database's history (no pin of this database's "
+            f"first commit {min(roots)}): pushing would mix the two. If that ref is "
+            f"stale, delete it (`git push <remote> :{ref}`) and push again"
+        )
+    return commits | roots

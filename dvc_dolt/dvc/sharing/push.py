@@ -18,7 +18,7 @@ from dvc_dolt.dvc.parallel import run_all
 from dvc_dolt.dvc.project.staging import fetched_path, remotes_cache
 from dvc_dolt.dvc.sharing.collect import collect
 from dvc_dolt.dvc.sharing.first_push import may_copy, push_by_copy
-from dvc_dolt.dvc.sharing.git_remotes import warn_if_too_big, with_hint
+from dvc_dolt.dvc.sharing.git_remotes import first_push_pins, warn_if_too_big, with_hint
 from dvc_dolt.dvc.sharing.routes import failure_reason, remote_name, remote_spec
 
 if TYPE_CHECKING:
@@ -44,17 +44,21 @@ def push(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
                 db = Database(route.path)
                 commits = todo[route]
                 copy = may_copy(repo, route.remote, route.rel_path, db, spec, commits)
-                if is_git_url(spec.url) and not has_remote(
+                first_to_git = is_git_url(spec.url) and not has_remote(
                     db, spec.url, spec.params, remotes_cache(repo.tmp_dir)
-                ):
+                )
+                if first_to_git:
                     warn_if_too_big(route.rel_path, stored_bytes(db.path), route.where)
                 name = remote_name(repo, db, spec, home_remote(route.remote))
                 with heads_cache_at(repo.tmp_dir).kept_across(db):
                     new = None
+                    if first_to_git:
+                        commits = first_push_pins(db, name, spec, route.rel_path, commits)
                     if copy is not None:
                         new = push_by_copy(db, name, spec, commits, route.rel_path, copy)
                     if new is None:
-                        new = push_pins(db, name, todo[route], spec.env, spec.user)
+                        new = push_pins(db, name, commits, spec.env, spec.user)
+                    new = [c for c in new if c in todo[route]]
             else:
                 new = _push_from_elsewhere(repo, route, todo[route], present, spec)
         except (DoltError, DvcDoltError) as exc:
