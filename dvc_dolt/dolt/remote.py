@@ -527,6 +527,18 @@ def has_pins(
     return not _missing_pins(db.run, Source(remote, env or {}, user), commits, first_only=True)
 
 
+def missing_pins(
+    db: Database,
+    remote: str,
+    commits: Iterable[str],
+    env: Optional[Mapping[str, str]] = None,
+    user: Optional[str] = None,
+) -> list[str]:
+    """Those of ``commits`` whose pin ``remote`` lacks, asked from ``db``: nothing
+    reaches its chunks (a git remote's data reaches its git remote cache)."""
+    return _missing_pins(db.run, Source(remote, env or {}, user), commits)
+
+
 def has_pin(db: Database, remote: str, commit: str) -> bool:
     """Whether ``remote`` holds the pin of ``commit``."""
     return has_pins(db, remote, [commit])
@@ -611,7 +623,8 @@ class PinProbe:
     """Asks remotes which pins they hold, from a throwaway empty database.
 
     Nothing is downloaded, and nothing is written where the project lives:
-    ``dvc status -c`` uses it. A context manager; the database is removed on exit.
+    ``dvc status -c`` uses it. A context manager; the database is made at the
+    first question and removed on exit.
     """
 
     def __init__(self) -> None:
@@ -619,17 +632,22 @@ class PinProbe:
         self._remotes: dict[tuple[str, tuple[str, ...]], str] = {}
 
     def __enter__(self) -> PinProbe:
-        self._dir = Path(tempfile.mkdtemp(prefix="dvc-dolt-probe-"))
-        try:
-            # Its own name and email: the user's dolt config may have none.
-            runner.run(
-                ["init", "-b", "main", "--name", "dvc-dolt", "--email", "dvc-dolt@localhost"],
-                self._dir,
-            )
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
         return self
+
+    def _made(self) -> Path:
+        if self._dir is None:
+            made = Path(tempfile.mkdtemp(prefix="dvc-dolt-probe-"))
+            try:
+                # Its own name and email: the user's dolt config may have none.
+                runner.run(
+                    ["init", "-b", "main", "--name", "dvc-dolt", "--email", "dvc-dolt@localhost"],
+                    made,
+                )
+            except BaseException:
+                shutil.rmtree(made, ignore_errors=True)
+                raise
+            self._dir = made
+        return self._dir
 
     def __exit__(self, *exc_info: Any) -> None:
         if self._dir is not None:
@@ -646,21 +664,20 @@ class PinProbe:
         user: Optional[str] = None,
     ) -> list[str]:
         """Those of ``commits`` whose pin the Dolt remote at ``url`` lacks."""
-        if self._dir is None:
-            raise RuntimeError("PinProbe is used as a context manager")
         commits = sorted(set(commits))
         url, url_user, password = split_credentials(url)
         if url.startswith("file://") and not os.path.isdir(unquote(urlsplit(url).path)):
             # dolt would create it as an empty remote: a probe must not write.
             return commits
+        where = self._made()
         key = (url, tuple(params))
         name = self._remotes.get(key)
         if name is None:
             name = self._remotes[key] = f"r{len(self._remotes)}"
-            runner.run(["remote", "add", *params, name, url], self._dir)
+            runner.run(["remote", "add", *params, name, url], where)
         source = Source(name, {**(env or {}), **credentials_env(password)}, user or url_user)
         try:
-            return _missing_pins(partial(runner.run, cwd=self._dir), source, commits)
+            return _missing_pins(partial(runner.run, cwd=where), source, commits)
         except DoltRemoteError as exc:
             if _means_missing_database(exc):
                 return commits

@@ -10,7 +10,18 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import commit, default_remote, dolt, dvc, git, git_commit, insert, sql, track
+from helpers import (
+    DoltTrace,
+    commit,
+    default_remote,
+    dolt,
+    dvc,
+    git,
+    git_commit,
+    insert,
+    sql,
+    track,
+)
 
 from dvc_dolt.dolt import Database
 from dvc_dolt.dvc.layout import database_key, git_ref
@@ -94,7 +105,14 @@ def test_the_projects_own_origin_holds_its_databases(dvc_repo, make_db, tmp_path
     assert git_ref(database_key("labels")) in on_origin
     # Dolt 2.x's info branch is off: a plain clone gets branches, nothing of Dolt.
     assert sorted(r for r in on_origin if r.startswith("refs/heads/")) == ["refs/heads/main"]
-    assert dvc(dvc_repo, "status", "-c").stdout.strip() == "Cache and remote 'origin' are in sync."
+    trace = DoltTrace(tmp_path / "trace.jsonl")
+    status = trace.dvc(dvc_repo, "status", "-c")
+    assert status.stdout.strip() == "Cache and remote 'origin' are in sync."
+    # Asked from the database itself, whose git cache holds the ref already: no
+    # throwaway database downloads it all again.
+    assert "fetch" in trace.commands() and "init" not in trace.commands()
+    lines = trace.path.read_text().splitlines()
+    assert {json.loads(line)["cwd"] for line in lines} == {str(dvc_repo / "labels")}
 
     clone = clone_project(origin, tmp_path / "clone")
     assert not any("dolt" in r for r in git(clone, "for-each-ref").split())
@@ -193,10 +211,15 @@ def test_pins_keep_recorded_commits_after_the_database_history_is_rewritten(
     assert Database(clone / "labels").heads().commit == old
 
 
-def test_a_password_in_a_git_url_is_refused_and_never_shown(dvc_repo, make_db):
-    default_remote(dvc_repo, "git+https://user:s3cret@127.0.0.1:9/x.git", "origin")
+@pytest.mark.parametrize("where", ["dvc remote", "git remote"])
+def test_a_password_in_a_git_url_is_refused_and_never_shown(dvc_repo, make_db, where):
+    url = "https://user:s3cret@127.0.0.1:9/x.git"
+    if where == "git remote":  # e.g. a CI token in the clone's origin URL
+        git(dvc_repo, "remote", "add", "origin", url)
+        url = "git+remote://origin"
+    default_remote(dvc_repo, url, "origin")
     track(dvc_repo, make_db, "labels", git_message="labels")
-    proc = dvc(dvc_repo, "push", ok=False)
+    proc = dvc(dvc_repo, "push", "-v", ok=False)
     assert "credential helper" in proc.stderr
     assert "s3cret" not in proc.stderr + proc.stdout
 

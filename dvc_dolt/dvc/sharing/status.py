@@ -7,11 +7,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Optional
 
 from dvc_dolt.dolt import Database, DoltError
-from dvc_dolt.dolt.remote import PinProbe
+from dvc_dolt.dolt.git_remote import is_git_url
+from dvc_dolt.dolt.remote import PinProbe, missing_pins
 from dvc_dolt.dvc.errors import DvcDoltError
 from dvc_dolt.dvc.project.scope import as_list, scope_args
+from dvc_dolt.dvc.project.staging import local_database
 from dvc_dolt.dvc.sharing.collect import collect
-from dvc_dolt.dvc.sharing.routes import sources_of
+from dvc_dolt.dvc.sharing.routes import remote_name, sources_of
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
@@ -48,8 +50,15 @@ def cloud_status(repo: Repo, **kwargs: Any) -> dict[str, str]:
 def remote_has(repo: Repo, probe: PinProbe, route: Route, commits: set[str]) -> bool:
     """Whether the remote holds the pins of all ``commits`` (in either layout)."""
     left: list[str] = sorted(commits)
-    for spec, _ in sources_of(repo, route):
-        left = probe.missing(spec.url, left, params=spec.params, env=spec.env, user=spec.user)
+    db = local_database(repo, route.rel_path)
+    for spec, name in sources_of(repo, route):
+        if is_git_url(spec.url) and db.exists:
+            # Asking a git remote fetches its whole ref into a git cache: the
+            # database's own, which its pushes and pulls keep up to date.
+            remote = remote_name(repo, db, spec, name)
+            left = missing_pins(db, remote, left, spec.env, spec.user)
+        else:
+            left = probe.missing(spec.url, left, params=spec.params, env=spec.env, user=spec.user)
         if not left:
             return True
     return False
