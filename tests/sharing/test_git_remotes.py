@@ -25,7 +25,8 @@ from helpers import (
 
 from dvc_dolt.dolt import Database
 from dvc_dolt.dvc.layout import database_key, git_ref
-from dvc_dolt.dvc.sharing.git_remotes import git_url_of
+from dvc_dolt.dvc.plug.remotes import _GIT_SCHEMES, _may_be_git
+from dvc_dolt.dvc.sharing.git_remotes import SCHEMES, git_url_of
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -73,6 +74,12 @@ def rows(db_path: Path, table: str = "t") -> list[list]:
 )
 def test_which_urls_name_a_git_remote(url, expected):
     assert git_url_of(url) == expected
+    # The config patch's cheap first look lets every git URL through.
+    assert _may_be_git(url) or expected is None
+
+
+def test_the_config_patch_knows_every_git_scheme():
+    assert set(_GIT_SCHEMES) == set(SCHEMES)
 
 
 def test_git_remote_urls_are_kept_as_written_in_the_config(dvc_repo):

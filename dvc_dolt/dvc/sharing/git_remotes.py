@@ -10,7 +10,6 @@ plain ``git clone`` downloads none of it.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from pathlib import PurePosixPath
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING, Optional
 from urllib.parse import urlsplit
 
 from dvc_dolt.dolt.git_remote import GIT_SCHEMES, git_remote_env, require_git_remotes
-from dvc_dolt.dolt.remote import holds_history, params_dict, split_credentials
+from dvc_dolt.dolt.remote import split_credentials
 from dvc_dolt.dolt.runner import redact
 from dvc_dolt.dvc.errors import DvcDoltError
 from dvc_dolt.dvc.layout import git_ref
@@ -26,20 +25,11 @@ from dvc_dolt.dvc.layout import git_ref
 if TYPE_CHECKING:
     from dvc.repo import Repo
 
-    from dvc_dolt.dolt import Database
-    from dvc_dolt.dvc.sharing.remotes import DoltRemoteSpec
-
-logger = logging.getLogger(__name__)
-
 # `git+remote://origin`: the git remote `origin` of the project at hand.
 OWN_SCHEME = "git+remote"
 
 # What a DVC remote of these schemes holds: databases, never files.
 SCHEMES = (*GIT_SCHEMES, OWN_SCHEME)
-
-# What a git host takes in one push: GitHub refuses more than 2 GiB.
-PUSH_LIMIT_ENV = "DVC_DOLT_GIT_PUSH_LIMIT"
-PUSH_LIMIT = 2 * 1024**3
 
 # user@host:path, as git and Dolt read it (ssh); a user is required, so that
 # local paths with a colon stay local paths.
@@ -78,7 +68,7 @@ def _from_git_config(url: str, root: str) -> Optional[str]:
     scheme = scheme.lower()
     if sep and scheme in ("file", "ssh", "http", "https"):
         return f"git+{scheme}://{rest}"
-    if not sep and not (len(url) > 1 and url[1] == ":" and os.name != "nt"):
+    if not sep:  # a path, relative to the repository's root
         path = os.path.abspath(os.path.join(root, os.path.expanduser(url)))
         return "git+" + PurePosixPath(path).as_uri()
     return None
@@ -132,60 +122,3 @@ def git_remote(url: str, key: str) -> tuple[tuple[str, ...], dict[str, str]]:
         )
     require_git_remotes()
     return ("--ref", git_ref(key)), git_remote_env()
-
-
-def push_limit() -> int:
-    try:
-        return int(os.environ.get(PUSH_LIMIT_ENV, "") or PUSH_LIMIT)
-    except ValueError:
-        return PUSH_LIMIT
-
-
-def warn_if_too_big(rel_path: str, size: int, where: str) -> None:
-    """Before a database's first push to a git remote: say when it sends more
-    than a git host takes in one push (it goes on: some hosts take it)."""
-    limit = push_limit()
-    if size <= limit:
-        return
-    logger.warning(
-        "Dolt database '%s' holds %s: its first push to git remote '%s' sends about that "
-        "in one git push, and git hosts refuse pushes over their limit (GitHub: 2 GiB; "
-        "%s=%d here). A bucket remote suits a database this large.",
-        rel_path,
-        _gib(size),
-        where,
-        PUSH_LIMIT_ENV,
-        limit,
-    )
-
-
-def _gib(size: int) -> str:
-    return f"{size / 1024**3:.1f} GiB" if size >= 1024**3 else f"{size / 1024**2:.0f} MiB"
-
-
-def with_hint(why: str) -> str:
-    """Dolt's words for a failed push to a git remote, with what to do."""
-    if "has no branches" in why:
-        return why + " (push a branch of the project there first: `git push <remote> main`)"
-    return why
-
-
-def first_push_pins(
-    db: Database, name: str, spec: DoltRemoteSpec, rel_path: str, commits: set[str]
-) -> set[str]:
-    """The pins of a database's first push to a git remote: ``commits`` and the
-    first commits of their history, which tell the next database that pushes
-    there whether it shares this history.
-
-    Refuses a ref that holds another database's history: pushing would mix
-    the two, and every clone of either would download both.
-    """
-    roots = set(db.root_commits(commits))
-    if roots and holds_history(db, name, roots, spec.env, spec.user) is False:
-        ref = params_dict(spec.params).get("git_ref", "its ref")
-        raise DvcDoltError(
-            f"{ref} there holds another database's history (no pin of this database's "
-            f"first commit {min(roots)}): pushing would mix the two. If that ref is "
-            f"stale, delete it (`git push <remote> :{ref}`) and push again"
-        )
-    return commits | roots

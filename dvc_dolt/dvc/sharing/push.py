@@ -18,7 +18,7 @@ from dvc_dolt.dvc.parallel import run_all
 from dvc_dolt.dvc.project.staging import fetched_path, remotes_cache
 from dvc_dolt.dvc.sharing.collect import collect
 from dvc_dolt.dvc.sharing.first_push import may_copy, push_by_copy
-from dvc_dolt.dvc.sharing.git_remotes import first_push_pins, warn_if_too_big, with_hint
+from dvc_dolt.dvc.sharing.git_push import first_push_pins, warn_if_too_big, with_hint
 from dvc_dolt.dvc.sharing.routes import failure_reason, remote_name, remote_spec
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def push(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
                 with heads_cache_at(repo.tmp_dir).kept_across(db):
                     new = None
                     if first_to_git:
-                        commits = first_push_pins(db, name, spec, route.rel_path, commits)
+                        commits = first_push_pins(db, name, spec, commits)
                     if copy is not None:
                         new = push_by_copy(db, name, spec, commits, route.rel_path, copy)
                     if new is None:
