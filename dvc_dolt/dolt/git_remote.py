@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .binary import find_dolt, format_version
 from .errors import DoltVersionError
+from .storage import GIT_CACHE_DIR, STORAGE_DIR
 
 GIT_REMOTES_VERSION = (1, 81, 8)
 
@@ -48,26 +49,21 @@ def require_git_remotes() -> None:
 def stored_bytes(path: str | os.PathLike[str]) -> int:
     """About what a first push of the database sends: the size of its chunk
     store (0 when a release lays it out otherwise)."""
-    return _tree_bytes(Path(path, ".dolt", "noms"))
+    return _tree_bytes(Path(path, STORAGE_DIR, "noms"))
 
 
 def _tree_bytes(root: Path) -> int:
     return sum(f.stat().st_size for f in root.rglob("*") if f.is_file() and not f.is_symlink())
 
 
-# Where a database keeps what it fetched from git remotes: a second copy of
-# their data, which Dolt fills again on the next fetch or push.
-GIT_CACHE_DIR = "git-remote-cache"
-
-
 def git_cache_bytes(path: str | os.PathLike[str]) -> int:
     """The size of the database's git remote cache (0 when it has none)."""
-    return _tree_bytes(Path(path, ".dolt", GIT_CACHE_DIR))
+    return _tree_bytes(Path(path, STORAGE_DIR, GIT_CACHE_DIR))
 
 
 def drop_git_cache(path: str | os.PathLike[str]) -> int:
     """Delete the database's git remote cache; the bytes it held."""
-    cache = Path(path, ".dolt", GIT_CACHE_DIR)
+    cache = Path(path, STORAGE_DIR, GIT_CACHE_DIR)
     size = git_cache_bytes(path)
     # Renamed first: a half-deleted cache is never where dolt looks.
     doomed = cache.with_name(f".{GIT_CACHE_DIR}.deleting-{os.getpid()}")
@@ -77,3 +73,11 @@ def drop_git_cache(path: str | os.PathLike[str]) -> int:
         return 0
     shutil.rmtree(doomed, ignore_errors=True)
     return size
+
+
+def keep_git_cache(path: str | os.PathLike[str]) -> None:
+    """Make the database's git remote cache, so that a push run in a view of
+    the database (:func:`.readonly.view`) fills it through the view's link
+    instead of a copy the view takes away: else every push downloads the
+    whole ref again."""
+    Path(path, STORAGE_DIR, GIT_CACHE_DIR).mkdir(exist_ok=True)

@@ -42,7 +42,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import IO, NamedTuple, Optional
 
-from .storage import JOURNAL_NAME
+from .storage import GIT_CACHE_DIR, JOURNAL_NAME
 
 try:
     import fcntl
@@ -222,6 +222,10 @@ def _build(db: Path, base: Path, copy: bool) -> Path:
         else:
             os.symlink(entry.path, dolt_dir / entry.name)
     _fill_store(db / ".dolt" / "noms", dolt_dir / "noms", nested=True, copy=copy)
+    git_cache = db / ".dolt" / GIT_CACHE_DIR
+    if git_cache.is_dir():
+        # Dolt's cache of git remotes, outside the store: a push there keeps it.
+        os.symlink(git_cache, dolt_dir / GIT_CACHE_DIR)
     return view
 
 

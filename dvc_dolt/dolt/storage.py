@@ -9,6 +9,9 @@ from typing import Optional
 STORAGE_DIR = ".dolt"
 # The chunk journal in ``.dolt/noms``: every write appends to it (go/store/nbs).
 JOURNAL_NAME = "v" * 32
+# In ``.dolt``: a second copy of what the database fetched from git remotes
+# (Dolt 1.81.8+), which each push and fetch there brings up to date.
+GIT_CACHE_DIR = "git-remote-cache"
 _SEPARATORS = re.compile(r"[\\/]+") if os.sep == "\\" else re.compile(r"/+")
 
 

@@ -7,6 +7,7 @@ Over ssh and smart HTTP: tests/sharing/test_git_transports.py.
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,15 @@ def refs(bare: Path) -> dict[str, str]:
     """Ref name -> object, as the bare repository has them."""
     lines = git(bare, "for-each-ref", "--format=%(refname) %(objectname)").splitlines()
     return dict(line.split() for line in lines)
+
+
+def has_git_object(db_path: Path, sha: str) -> bool:
+    """Whether the database's git remote cache holds git object ``sha``."""
+    caches = (db_path / ".dolt" / "git-remote-cache").glob("*/repo.git")
+    return any(
+        subprocess.run(["git", "--git-dir", str(c), "cat-file", "-e", sha]).returncode == 0
+        for c in caches
+    )
 
 
 def clone_project(origin: Path, where: Path) -> Path:
@@ -117,7 +127,8 @@ def test_the_projects_own_origin_holds_its_databases(dvc_repo, make_db, tmp_path
     assert status.stdout.strip() == "Cache and remote 'origin' are in sync."
     # Asked from the database itself, whose git cache holds the ref already: no
     # throwaway database downloads it all again.
-    assert "fetch" in trace.commands() and "init" not in trace.commands()
+    assert "fetch" in trace.commands()
+    assert "init" not in trace.commands()
     lines = trace.path.read_text().splitlines()
     assert {json.loads(line)["cwd"] for line in lines} == {str(dvc_repo / "labels")}
 
@@ -137,7 +148,14 @@ def test_the_projects_own_origin_holds_its_databases(dvc_repo, make_db, tmp_path
     dvc(dvc_repo, "commit", "-f", "labels")
     status = dvc(dvc_repo, "status", "-c", "--json")
     assert json.loads(status.stdout) == {"labels": "new"}
+    data = dvc(dvc_repo, "data", "status", "--not-in-remote", "--json")
+    assert "labels/" in json.loads(data.stdout).get("not_in_remote", [])
     dvc(dvc_repo, "push")
+    # The push ran in a view of the database, and kept Dolt's copy of the ref in
+    # the database itself: the next push fetches only what is new there.
+    assert has_git_object(db.path, refs(origin)[git_ref("labels")])
+    data = dvc(dvc_repo, "data", "status", "--not-in-remote", "--json")
+    assert "labels/" not in json.loads(data.stdout).get("not_in_remote", [])
     git_commit(dvc_repo, "three rows")
     git(dvc_repo, "push", "-q", "origin", "main")
     git(clone, "pull", "-q", "origin", "main")

@@ -9,7 +9,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Optional
 
 from dvc_dolt.dolt import Database, DoltError
-from dvc_dolt.dolt.git_remote import is_git_url, stored_bytes
+from dvc_dolt.dolt.git_remote import is_git_url, keep_git_cache, stored_bytes
 from dvc_dolt.dolt.remote import has_remote, push_pins
 from dvc_dolt.dvc.errors import DvcDoltError
 from dvc_dolt.dvc.items.heads import heads_cache_at
@@ -49,6 +49,8 @@ def push(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
                 )
                 if first_to_git:
                     warn_if_too_big(route.rel_path, stored_bytes(db.path), route.where)
+                if is_git_url(spec.url):
+                    keep_git_cache(db.path)
                 name = remote_name(repo, db, spec, home_remote(route.remote))
                 with heads_cache_at(repo.tmp_dir).kept_across(db):
                     new = None
