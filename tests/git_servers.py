@@ -390,5 +390,33 @@ class GitSshServer:
         return f"ssh://{self.user}@127.0.0.1:{self.port}{self.root}/{name}"
 
 
+# -- for the tests -----------------------------------------------------------------
+
+REQUIRE_SSHD = "DVC_DOLT_REQUIRE_SSHD"
+
+
+def serve(request, transport: str) -> GitHttpServer | GitSshServer:
+    """The server for ``transport`` (fixture ``http_server`` or ``ssh_server``),
+    with what git and dolt need to reach it (ssh: the key and the ``ssh``
+    wrapper on PATH) set in the test's environment, which every `dvc` and
+    `git` it runs inherits. Called from the test itself: no sshd is then a
+    skip of the test (a failure where ``$DVC_DOLT_REQUIRE_SSHD=1``), not an
+    error of a fixture. ``DOLT_REMOTE_INFO_BRANCH`` stays unset: dvc-dolt
+    turns Dolt 2.x's info branch off itself."""
+    import pytest
+
+    if transport == "ssh" and find_sshd() is None:
+        reason = "the git+ssh tests need OpenSSH's sshd: run scripts/install-sshd"
+        if os.environ.get(REQUIRE_SSHD) == "1":
+            pytest.fail(f"{reason} (${REQUIRE_SSHD}=1)")
+        pytest.skip(reason)
+    server = request.getfixturevalue(f"{transport}_server")
+    monkeypatch = request.getfixturevalue("monkeypatch")
+    for key, value in getattr(server, "env", {}).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("DOLT_REMOTE_INFO_BRANCH", raising=False)
+    return server
+
+
 if __name__ == "__main__":
     _serve_http(*sys.argv[1:])

@@ -308,6 +308,18 @@ def git(cwd: str | os.PathLike[str], *args: str) -> str:
     ).stdout
 
 
+def git_refs(bare: str | os.PathLike[str]) -> dict[str, str]:
+    """Ref name -> object, as git repository ``bare`` has them."""
+    lines = git(bare, "for-each-ref", "--format=%(refname) %(objectname)").splitlines()
+    return dict(line.split() for line in lines)
+
+
+def table_rows(db_path: str | os.PathLike[str], table: str = "t") -> list[list]:
+    """The rows of ``table`` (by id), as lists of values."""
+    out = dolt(db_path, "sql", "-r", "json", "-q", f"select * from `{table}` order by id")
+    return [list(r.values()) for r in json.loads(out or "{}").get("rows", [])]
+
+
 def git_commit(repo: str | os.PathLike[str], message: str) -> str:
     """`git add -A` and `git commit -qm <message>` in ``repo``: the set-up that
     records a project's state in git."""

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Optional
 
 from .binary import find_dolt, format_version
 from .errors import DoltVersionError
+from .runner import NETWORK_TIMEOUT, _timeout
 from .storage import GIT_CACHE_DIR, STORAGE_DIR
 
 GIT_REMOTES_VERSION = (1, 81, 8)
@@ -81,3 +85,25 @@ def keep_git_cache(path: str | os.PathLike[str]) -> None:
     instead of a copy the view takes away: else every push downloads the
     whole ref again."""
     Path(path, STORAGE_DIR, GIT_CACHE_DIR).mkdir(exist_ok=True)
+
+
+def ref_exists(url: str, ref: str, env: Optional[Mapping[str, str]] = None) -> Optional[bool]:
+    """Whether the git repository at ``url`` (a ``git+…`` URL) has ``ref``, asked
+    with ``git ls-remote`` as Dolt reaches it; None when git cannot tell."""
+    git_url = url.split("+", 1)[1] if is_git_url(url) else url
+    try:
+        proc = subprocess.run(  # noqa: S603 - argv list, no shell
+            ["git", "ls-remote", "--exit-code", git_url, ref],
+            capture_output=True,
+            text=True,
+            check=False,
+            stdin=subprocess.DEVNULL,
+            timeout=_timeout(NETWORK_TIMEOUT),
+            # Never a password prompt: an answer, or none.
+            env={**os.environ, **(env or {}), "GIT_TERMINAL_PROMPT": "0"},
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode == 0:
+        return True
+    return False if proc.returncode == 2 else None

@@ -31,8 +31,17 @@ from .heads import check_hash
 from .runner import NETWORK_TIMEOUT, _timeout, quote_string
 from .state import CopyCheck
 
-# Remote kinds whose table files a backup can write (dolt:// takes no --user here).
-COPYABLE = ("file://", "aws://", "gs://")
+# Remote kinds whose table files a backup can write (dolt:// takes no --user here);
+# git remotes take the same --ref as the remote.
+COPYABLE = (
+    "file://",
+    "aws://",
+    "gs://",
+    "git+file://",
+    "git+ssh://",
+    "git+http://",
+    "git+https://",
+)
 
 
 def copy_check(db: Database, commit: str) -> CopyCheck:

@@ -19,8 +19,10 @@ from helpers import (
     dvc,
     git,
     git_commit,
+    git_refs,
     insert,
     sql,
+    table_rows,
     track,
 )
 
@@ -41,12 +43,6 @@ def with_origin(repo: Path) -> Path:
     return origin
 
 
-def refs(bare: Path) -> dict[str, str]:
-    """Ref name -> object, as the bare repository has them."""
-    lines = git(bare, "for-each-ref", "--format=%(refname) %(objectname)").splitlines()
-    return dict(line.split() for line in lines)
-
-
 def has_git_object(db_path: Path, sha: str) -> bool:
     """Whether the database's git remote cache holds git object ``sha``."""
     caches = (db_path / ".dolt" / "git-remote-cache").glob("*/repo.git")
@@ -59,11 +55,6 @@ def has_git_object(db_path: Path, sha: str) -> bool:
 def clone_project(origin: Path, where: Path) -> Path:
     git(where.parent, "clone", "-q", str(origin), str(where))
     return where
-
-
-def rows(db_path: Path, table: str = "t") -> list[list]:
-    out = dolt(db_path, "sql", "-r", "json", "-q", f"select * from `{table}` order by id")
-    return [list(r.values()) for r in json.loads(out or "{}").get("rows", [])]
 
 
 @pytest.mark.parametrize(
@@ -118,7 +109,7 @@ def test_the_projects_own_origin_holds_its_databases(dvc_repo, make_db, tmp_path
     push = dvc(dvc_repo, "push")
     assert "Pushed Dolt database 'labels' to remote 'origin': 1 new commit" in push.stdout
     git(dvc_repo, "push", "-q", "origin", "main")
-    on_origin = refs(origin)
+    on_origin = git_refs(origin)
     assert git_ref(database_key("labels")) in on_origin
     # Dolt 2.x's info branch is off: a plain clone gets branches, nothing of Dolt.
     assert sorted(r for r in on_origin if r.startswith("refs/heads/")) == ["refs/heads/main"]
@@ -137,7 +128,7 @@ def test_the_projects_own_origin_holds_its_databases(dvc_repo, make_db, tmp_path
     objects = git(clone, "count-objects", "-v")
     pulled = dvc(clone, "pull")
     assert "Fetched Dolt database 'labels' from remote 'origin'" in pulled.stdout
-    assert rows(clone / "labels") == [[1, "a"], [2, "b"]]
+    assert table_rows(clone / "labels") == [[1, "a"], [2, "b"]]
     assert Database(clone / "labels").heads().commit == first
     assert dvc(clone, "status").stdout.strip() == "Data and pipelines are up to date."
     assert git(clone, "count-objects", "-v") == objects  # no Dolt data in git's own store
@@ -153,14 +144,14 @@ def test_the_projects_own_origin_holds_its_databases(dvc_repo, make_db, tmp_path
     dvc(dvc_repo, "push")
     # The push ran in a view of the database, and kept Dolt's copy of the ref in
     # the database itself: the next push fetches only what is new there.
-    assert has_git_object(db.path, refs(origin)[git_ref("labels")])
+    assert has_git_object(db.path, git_refs(origin)[git_ref("labels")])
     data = dvc(dvc_repo, "data", "status", "--not-in-remote", "--json")
     assert "labels/" not in json.loads(data.stdout).get("not_in_remote", [])
     git_commit(dvc_repo, "three rows")
     git(dvc_repo, "push", "-q", "origin", "main")
     git(clone, "pull", "-q", "origin", "main")
     dvc(clone, "pull")
-    assert rows(clone / "labels") == [[1, "a"], [2, "b"], [3, "c"]]
+    assert table_rows(clone / "labels") == [[1, "a"], [2, "b"], [3, "c"]]
 
 
 def test_two_databases_live_under_refs_of_their_own(dvc_repo, make_db, tmp_path):
@@ -170,12 +161,12 @@ def test_two_databases_live_under_refs_of_their_own(dvc_repo, make_db, tmp_path)
     track(dvc_repo, make_db, "data-labels", rows=[(2, "y")], git_message="two")
     dvc(dvc_repo, "push")
     git(dvc_repo, "push", "-q", "origin", "main")
-    on_origin = refs(origin)
+    on_origin = git_refs(origin)
     assert {git_ref("data--labels"), git_ref("data-2dlabels")} <= set(on_origin)
 
     clone = clone_project(origin, tmp_path / "clone")
     dvc(clone, "pull", "data-labels.dvc")
-    assert rows(clone / "data-labels") == [[2, "y"]]
+    assert table_rows(clone / "data-labels") == [[2, "y"]]
     assert not (clone / "data" / "labels").exists()
     # The clone fetched its own ref only.
     cache = clone / "data-labels" / ".dolt" / "git-remote-cache"
@@ -195,7 +186,7 @@ def test_files_go_elsewhere_and_databases_to_git(dvc_repo, make_db, tmp_path):
 
     push = dvc(dvc_repo, "push")
     assert "Pushed Dolt database 'labels' to remote 'origin'" in push.stdout
-    assert git_ref("labels") in refs(origin)
+    assert git_ref("labels") in git_refs(origin)
     assert any(p.is_file() for p in files.rglob("*"))  # the file went to its remote
     assert not (files / "dolt").exists()  # and the database did not
 
@@ -229,10 +220,10 @@ def test_pins_keep_recorded_commits_after_the_database_history_is_rewritten(
 
     clone = clone_project(origin, tmp_path / "clone")
     dvc(clone, "pull")
-    assert rows(clone / "labels") == [[9, "new"]]
+    assert table_rows(clone / "labels") == [[9, "new"]]
     git(clone, "checkout", "-q", old_rev)
     dvc(clone, "pull")  # fetches the old commit by its pin, then checks it out
-    assert rows(clone / "labels") == [[1, "old"]]
+    assert table_rows(clone / "labels") == [[1, "old"]]
     assert Database(clone / "labels").heads().commit == old
 
 
@@ -302,7 +293,7 @@ def test_dolt_gc_deletes_the_git_remote_cache_on_request(dvc_repo, make_db, tmp_
     git(dvc_repo, "push", "-q", "origin", "main")
     git(clone, "pull", "-q", "origin", "main")
     dvc(clone, "pull")
-    assert rows(clone / "labels") == [[1, "a"], [2, "b"], [3, "c"]]
+    assert table_rows(clone / "labels") == [[1, "a"], [2, "b"], [3, "c"]]
 
 
 def test_import_brings_a_database_from_the_registrys_own_git_repository(
@@ -324,7 +315,7 @@ def test_import_brings_a_database_from_the_registrys_own_git_repository(
     dvc(user, "import", str(origin), "labels")
     assert Database(user / "labels").heads().commit == recorded
     dvc(user, "get", str(origin), "labels", "-o", "copy")
-    assert rows(user / "copy") == [[1, "a"], [2, "b"]]
+    assert table_rows(user / "copy") == [[1, "a"], [2, "b"]]
 
     # The registry moves on; update brings the new recorded commit.
     insert(labels, [(3, "c")])
@@ -341,7 +332,7 @@ def test_import_brings_a_database_from_the_registrys_own_git_repository(
     clone = tmp_path / "user-clone"
     git(tmp_path, "clone", "-q", str(user), str(clone))
     dvc(clone, "pull")
-    assert rows(clone / "labels") == [[1, "a"], [2, "b"], [3, "c"]]
+    assert table_rows(clone / "labels") == [[1, "a"], [2, "b"], [3, "c"]]
 
 
 def test_a_git_repository_without_a_branch_gets_a_hint(dvc_repo, make_db):
@@ -355,7 +346,7 @@ def test_a_git_repository_without_a_branch_gets_a_hint(dvc_repo, make_db):
     assert "Traceback" not in proc.stderr
     git(dvc_repo, "push", "-q", "origin", "main")
     dvc(dvc_repo, "push")  # and then it goes
-    assert git_ref("labels") in refs(origin)
+    assert git_ref("labels") in git_refs(origin)
 
 
 def test_a_ref_holding_another_databases_history_is_refused(dvc_repo, make_db, tmp_path):
@@ -364,7 +355,7 @@ def test_a_ref_holding_another_databases_history_is_refused(dvc_repo, make_db, t
     track(dvc_repo, make_db, "labels", git_message="labels")
     dvc(dvc_repo, "push")
     git(dvc_repo, "push", "-q", "origin", "main")
-    before = refs(origin)[git_ref("labels")]
+    before = git_refs(origin)[git_ref("labels")]
 
     # Another project, sharing the repository, with its own database at the same path.
     other = clone_project(origin, tmp_path / "other")
@@ -374,7 +365,7 @@ def test_a_ref_holding_another_databases_history_is_refused(dvc_repo, make_db, t
     proc = dvc(other, "push", ok=False)
     assert "refs/dolt/labels there holds another database's history" in proc.stderr
     assert "git push <remote> :refs/dolt/labels" in proc.stderr
-    assert refs(origin)[git_ref("labels")] == before  # nothing was pushed
+    assert git_refs(origin)[git_ref("labels")] == before  # nothing was pushed
 
     # A clone of the same database pushes there as its own.
     teammate = clone_project(origin, tmp_path / "teammate")
@@ -385,3 +376,26 @@ def test_a_ref_holding_another_databases_history_is_refused(dvc_repo, make_db, t
     commit(fresh, "third")
     dvc(teammate, "commit", "-f", "labels")
     assert "Pushed Dolt database 'labels'" in dvc(teammate, "push").stdout
+
+
+def test_a_compacted_databases_first_push_copies_its_files(dvc_repo, make_db, tmp_path):
+    origin = with_origin(dvc_repo)
+    default_remote(dvc_repo, "git+remote://origin", "origin")
+    db = make_db("labels", parent=dvc_repo, rows=[(i, f"label-{i}") for i in range(300)])
+    dvc(dvc_repo, "add", "labels", env={"DVC_DOLT_COMPACT": "always"})
+    git_commit(dvc_repo, "labels")
+    git(dvc_repo, "push", "-q", "origin", "main")
+
+    trace = DoltTrace(tmp_path / "trace.jsonl")
+    proc = trace.dvc(dvc_repo, "push", "-v")
+    assert "the remote lacks it, copying its files" in proc.stderr + proc.stdout
+    assert "Pushed Dolt database 'labels' to remote 'origin': 1 new commit" in proc.stdout
+    assert "push" not in trace.commands()  # table files, not a walk of chunks
+    assert dvc(dvc_repo, "status", "-c").stdout.strip() == "Cache and remote 'origin' are in sync."
+
+    clone = clone_project(origin, tmp_path / "clone")
+    dvc(clone, "pull")
+    assert Database(clone / "labels").heads() == db.heads()
+    # Only pins there: the copy's branch main was deleted.
+    dolt(clone / "labels", "fetch", "origin", "main", check=False)
+    assert "remotes/origin/main" not in dolt(clone / "labels", "branch", "-a")

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Optional
 from urllib.parse import unquote, urlsplit
 
 from dvc_dolt.dolt import DoltError
+from dvc_dolt.dolt.git_remote import is_git_url, ref_exists
+from dvc_dolt.dolt.remote import params_dict
 from dvc_dolt.dolt.remote_copy import COPYABLE, copy_to_empty
 from dvc_dolt.dvc.items.heads import heads_cache_at
 
@@ -55,7 +57,7 @@ def may_copy(
         why = "a copy would send more than DVC records: " + "; ".join(check.reasons)
     elif check.commit not in commits:
         why = f"its HEAD commit {check.commit} is not among those pushed"
-    elif not _remote_lacks(repo, remote, spec.url):
+    elif not _remote_lacks(repo, remote, spec):
         return None  # the usual case: the remote has it already
     if why:
         logger.debug("Dolt database '%s': pushing chunk by chunk: %s", rel_path, why)
@@ -63,8 +65,12 @@ def may_copy(
     return check
 
 
-def _remote_lacks(repo: Repo, remote: Optional[str], url: str) -> bool:
-    """Whether nothing at all is stored under the Dolt remote ``url``; False when unsure."""
+def _remote_lacks(repo: Repo, remote: Optional[str], spec: DoltRemoteSpec) -> bool:
+    """Whether nothing at all is stored under the Dolt remote ``spec``; False when unsure."""
+    url = spec.url
+    if is_git_url(url):
+        ref = params_dict(spec.params).get("git_ref")
+        return ref is not None and ref_exists(url, ref, spec.env) is False
     scheme, _, rest = url.partition("://")
     where, _, path = rest.partition("/")
     try:
