@@ -133,6 +133,17 @@ def test_the_projects_own_origin_holds_its_databases(dvc_repo, make_db, tmp_path
     assert dvc(clone, "status").stdout.strip() == "Data and pipelines are up to date."
     assert git(clone, "count-objects", "-v") == objects  # no Dolt data in git's own store
 
+    # `dvc dolt gc --git-cache` deletes Dolt's second copy; the next pull refills it.
+    cache = clone / "labels" / ".dolt" / "git-remote-cache"
+    assert cache.is_dir()
+    dry = dvc(clone, "dolt", "gc", "--git-cache", "--dry-run").stdout
+    assert "Would delete the git remote cache of Dolt database 'labels'" in dry
+    assert cache.is_dir()
+    done = dvc(clone, "dolt", "gc", "--git-cache").stdout
+    assert "Deleted the git remote cache of Dolt database 'labels'" in done
+    assert not cache.exists()
+    assert not list((clone / "labels" / ".dolt").glob("*deleting*"))
+
     # A new commit: status -c sees the remote lacks it, push sends it.
     insert(db, [(3, "c")])
     commit(db, "third")
@@ -152,6 +163,7 @@ def test_the_projects_own_origin_holds_its_databases(dvc_repo, make_db, tmp_path
     git(clone, "pull", "-q", "origin", "main")
     dvc(clone, "pull")
     assert table_rows(clone / "labels") == [[1, "a"], [2, "b"], [3, "c"]]
+    assert cache.is_dir()
 
 
 def test_two_databases_live_under_refs_of_their_own(dvc_repo, make_db, tmp_path):
@@ -262,38 +274,6 @@ def test_a_first_push_bigger_than_a_git_host_takes_is_announced(dvc_repo, make_d
     assert "Pushed Dolt database 'labels'" in first.stdout  # it went on
     # Later pushes send only what is new: nothing more is said.
     assert "WARNING" not in dvc(dvc_repo, "push", env=limit).stderr
-
-
-def test_dolt_gc_deletes_the_git_remote_cache_on_request(dvc_repo, make_db, tmp_path):
-    origin = with_origin(dvc_repo)
-    default_remote(dvc_repo, "git+remote://origin", "origin")
-    db = track(dvc_repo, make_db, "labels", git_message="labels")
-    dvc(dvc_repo, "push")
-    git(dvc_repo, "push", "-q", "origin", "main")
-    clone = clone_project(origin, tmp_path / "clone")
-    dvc(clone, "pull")
-    cache = clone / "labels" / ".dolt" / "git-remote-cache"
-    assert cache.is_dir()
-
-    dry = dvc(clone, "dolt", "gc", "--git-cache", "--dry-run").stdout
-    assert "Would delete the git remote cache of Dolt database 'labels'" in dry
-    assert cache.is_dir()
-    done = dvc(clone, "dolt", "gc", "--git-cache").stdout
-    assert "Deleted the git remote cache of Dolt database 'labels'" in done
-    assert not cache.exists()
-    assert not list((clone / "labels" / ".dolt").glob("*deleting*"))
-    assert dvc(clone, "status").stdout.strip() == "Data and pipelines are up to date."
-
-    # The next fetch fills it again and works as before.
-    insert(db, [(3, "c")])
-    commit(db, "third")
-    dvc(dvc_repo, "commit", "-f", "labels")
-    dvc(dvc_repo, "push")
-    git_commit(dvc_repo, "three rows")
-    git(dvc_repo, "push", "-q", "origin", "main")
-    git(clone, "pull", "-q", "origin", "main")
-    dvc(clone, "pull")
-    assert table_rows(clone / "labels") == [[1, "a"], [2, "b"], [3, "c"]]
 
 
 def test_import_brings_a_database_from_the_registrys_own_git_repository(
