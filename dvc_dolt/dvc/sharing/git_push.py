@@ -8,18 +8,33 @@ import logging
 import os
 from typing import TYPE_CHECKING
 
-from dvc_dolt.dolt.remote import holds_history, params_dict
+from dvc_dolt.dolt.git_remote import keep_git_cache, stored_bytes
+from dvc_dolt.dolt.remote import has_remote, holds_history, params_dict
 from dvc_dolt.dvc.errors import DvcDoltError
+from dvc_dolt.dvc.project.staging import remotes_cache
 
 if TYPE_CHECKING:
+    from dvc.repo import Repo
+
     from dvc_dolt.dolt import Database
     from dvc_dolt.dvc.sharing.remotes import DoltRemoteSpec
+    from dvc_dolt.dvc.sharing.routes import Route
 
 logger = logging.getLogger(__name__)
 
 # What a git host takes in one push: GitHub refuses more than 2 GiB.
 PUSH_LIMIT_ENV = "DVC_DOLT_GIT_PUSH_LIMIT"
 PUSH_LIMIT = 2 * 1024**3
+
+
+def before_git_push(repo: Repo, db: Database, spec: DoltRemoteSpec, route: Route) -> bool:
+    """Ready ``db`` for a push to a git remote; whether it is its first there
+    (before its Dolt remote is added: no dolt process while the cache knows)."""
+    first = not has_remote(db, spec.url, spec.params, remotes_cache(repo.tmp_dir))
+    if first:
+        warn_if_too_big(route.rel_path, stored_bytes(db.path), route.where)
+    keep_git_cache(db.path)
+    return first
 
 
 def push_limit() -> int:

@@ -9,8 +9,8 @@ import logging
 from typing import TYPE_CHECKING, Any, Optional
 
 from dvc_dolt.dolt import Database, DoltError
-from dvc_dolt.dolt.git_remote import is_git_url, keep_git_cache, stored_bytes
-from dvc_dolt.dolt.remote import has_remote, push_pins
+from dvc_dolt.dolt.git_remote import is_git_url
+from dvc_dolt.dolt.remote import push_pins
 from dvc_dolt.dvc.errors import DvcDoltError
 from dvc_dolt.dvc.items.heads import heads_cache_at
 from dvc_dolt.dvc.layout import database_key, home_remote
@@ -18,7 +18,7 @@ from dvc_dolt.dvc.parallel import run_all
 from dvc_dolt.dvc.project.staging import fetched_path, remotes_cache
 from dvc_dolt.dvc.sharing.collect import collect
 from dvc_dolt.dvc.sharing.first_push import may_copy, push_by_copy
-from dvc_dolt.dvc.sharing.git_push import first_push_pins, warn_if_too_big, with_hint
+from dvc_dolt.dvc.sharing.git_push import before_git_push, first_push_pins, with_hint
 from dvc_dolt.dvc.sharing.routes import failure_reason, remote_name, remote_spec
 
 if TYPE_CHECKING:
@@ -44,13 +44,7 @@ def push(repo: Repo, jobs: Optional[int] = None, **kwargs: Any) -> int:
                 db = Database(route.path)
                 commits = todo[route]
                 copy = may_copy(repo, route.remote, route.rel_path, db, spec, commits)
-                first_to_git = is_git_url(spec.url) and not has_remote(
-                    db, spec.url, spec.params, remotes_cache(repo.tmp_dir)
-                )
-                if first_to_git:
-                    warn_if_too_big(route.rel_path, stored_bytes(db.path), route.where)
-                if is_git_url(spec.url):
-                    keep_git_cache(db.path)
+                first_to_git = is_git_url(spec.url) and before_git_push(repo, db, spec, route)
                 name = remote_name(repo, db, spec, home_remote(route.remote))
                 with heads_cache_at(repo.tmp_dir).kept_across(db):
                     new = None
