@@ -19,7 +19,10 @@ unset), the code committed and pushed to a bare origin.git (both sides: the
 git side needs a branch there, and both clone from it), the first `dvc push`,
 a 1-row dolt commit + `dvc commit -f` + git commit and push, `dvc push` again,
 then `git clone` of origin.git and `dvc pull` in that clone (the file:// side's
-clone finds its remote in the committed .dvc/config).
+clone finds its remote in the committed .dvc/config). The first push of a
+database `dvc add` compacted copies its table files (`dolt backup sync-url`,
+over git with the remote's --ref; dolt procs `sql:dolt_backup`) instead of
+walking its chunks (`push`).
 
 For each of the three dvc commands: seconds, the ratio git / file:// (higher
 is slower over git), the dolt processes dvc-dolt started (DVC_DOLT_TRACE, as
@@ -27,11 +30,11 @@ bench.py counts them, with their subcommands) and the bytes the command added
 to the remote (the folder; for git, the bare repository, measured after the
 code's own git push). The notes give, for the pulled clone, its .dolt/noms
 and (git) the second copy Dolt keeps in .dolt/git-remote-cache, and the
-git-remote-cache the pushing workspace was left with (none while dvc-dolt
-pushes from a view of the database, which takes Dolt's cache with it: the
-next push fetches the remote's ref again; DVC_DOLT_LOCKFREE_READS=0 in the
-environment measures pushes run in the database itself). The header names
-every DVC_DOLT_* variable set.
+git-remote-cache the pushing workspace was left with (a push runs in a view
+of the database, which links the database's cache: the next push does not
+download the remote's ref again; DVC_DOLT_LOCKFREE_READS=0 in the environment
+measures pushes run in the database itself). The header names every
+DVC_DOLT_* variable set.
 
 Data (--rows sizes): as bench.py's, built by `dolt table import` and
 committed, as the import left it (its data in Dolt's chunk journal):
