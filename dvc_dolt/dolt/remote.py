@@ -513,6 +513,20 @@ def remove_stale_clones(parent: Path, prefix: str) -> list[Path]:
     return removed
 
 
+def missing_pins(
+    db: Database,
+    remote: str,
+    commits: Iterable[str],
+    env: Optional[Mapping[str, str]] = None,
+    user: Optional[str] = None,
+    first_only: bool = False,
+) -> list[str]:
+    """Those of ``commits`` whose pin ``remote`` lacks (``first_only``: the first
+    one at most), asked from ``db``: nothing reaches its chunks (a git remote's
+    data reaches its git remote cache). Unreachable remotes raise."""
+    return _missing_pins(db.run, Source(remote, env or {}, user), commits, first_only)
+
+
 def has_pins(
     db: Database,
     remote: str,
@@ -520,23 +534,8 @@ def has_pins(
     env: Optional[Mapping[str, str]] = None,
     user: Optional[str] = None,
 ) -> bool:
-    """Whether ``remote`` holds the pins of all ``commits``, without fetching them.
-
-    Unreachable remotes raise.
-    """
-    return not _missing_pins(db.run, Source(remote, env or {}, user), commits, first_only=True)
-
-
-def missing_pins(
-    db: Database,
-    remote: str,
-    commits: Iterable[str],
-    env: Optional[Mapping[str, str]] = None,
-    user: Optional[str] = None,
-) -> list[str]:
-    """Those of ``commits`` whose pin ``remote`` lacks, asked from ``db``: nothing
-    reaches its chunks (a git remote's data reaches its git remote cache)."""
-    return _missing_pins(db.run, Source(remote, env or {}, user), commits)
+    """Whether ``remote`` holds the pins of all ``commits``, without fetching them."""
+    return not missing_pins(db, remote, commits, env, user, first_only=True)
 
 
 def has_pin(db: Database, remote: str, commit: str) -> bool:
